@@ -1,0 +1,51 @@
+"""`remote-ollama`: the operator's tools behind one command.
+
+Each subcommand lives in its own module exposing ``register(subparsers)``; the module's
+handler is stored as the parser's ``func`` default and returns the exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# Subcommand modules, in the order `--help` lists them.
+COMMANDS = (
+    "remote_ollama.commands.settings_cmd",
+    "remote_ollama.commands.acl_cmd",
+    "remote_ollama.commands.check_cmd",
+    "remote_ollama.commands.warm_cmd",
+    "remote_ollama.analytics.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="remote-ollama",
+        description="Operator tools for a private Ollama server on a Tailscale tailnet.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name and module_name.startswith(exc.name):
+                continue  # a subcommand not built yet
+            raise
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the `remote-ollama` CLI, one module each."""
