@@ -365,6 +365,13 @@ class Settings(BaseModel):
                 "'tailscale' or 'loopback'; 'all' also needs ollama_allow_lan_exposure=True, "
                 "which exposes Ollama without authentication on every network the Mac joins",
             )
+        if not self.tailscale_required and self.ollama_bind == "tailscale":
+            raise _CrossError(
+                "tailscale_required",
+                False,
+                "True while ollama_bind is 'tailscale' (binding needs the Tailscale IPv4); "
+                "set ollama_bind to 'loopback' to run without Tailscale",
+            )
         return self
 
     # derived values

@@ -1,0 +1,14 @@
+"""Converge the Ollama server: `pyinfra inventory/tailnet.py deploys/server.py`.
+
+Set `server_state = "absent"` (or `--data server_state=absent`) to uninstall.
+"""
+
+from pyinfra import config
+
+from remote_ollama.facts.homebrew import BREW_PATH
+from remote_ollama.server import converge_server
+from remote_ollama.validation import settings_for_current_host
+
+settings = settings_for_current_host()  # every host validated before anything runs
+config.ENV = {**config.ENV, "PATH": BREW_PATH}  # Homebrew on PATH for every command and fact
+converge_server(settings)

@@ -1,0 +1,1 @@
+"""Custom pyinfra facts: small classes with a command and a pure ``process``."""

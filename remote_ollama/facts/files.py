@@ -1,0 +1,48 @@
+"""The content and mode of files the deploys manage, read in one command."""
+
+from __future__ import annotations
+
+import shlex
+
+from pyinfra.api import FactBase
+
+ABSENT = "@@remote-ollama-absent@@"
+
+
+class ManagedFile(FactBase):
+    """``{"mode": "644", "content": "..."}`` for a text file, or None when it is absent.
+
+    Reads both in one command so a deploy can compare what it would write with what is
+    there without a checksum round trip. Works with BSD (macOS) and GNU stat.
+
+        current = host.get_fact(ManagedFile, path="/Users/me/.ai-client/env")
+    """
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -f {quoted} ]; then "
+            f"(stat -f %Lp {quoted} 2>/dev/null || stat -c %a {quoted}); cat {quoted}; "
+            f"else echo '{ABSENT}'; fi"
+        )
+
+    def process(self, output) -> dict | None:
+        if not output or output[0] == ABSENT:
+            return None
+        mode, lines = output[0].strip(), output[1:]
+        if not mode.isdigit():
+            return None
+        return {"mode": mode, "content": "\n".join(lines) + ("\n" if lines else "")}
+
+
+class PathExists(FactBase):
+    """Whether a path exists (file, directory or symlink target).
+
+        host.get_fact(PathExists, path="/opt/homebrew/bin/brew")
+    """
+
+    def command(self, path: str) -> str:
+        return f"if [ -e {shlex.quote(path)} ]; then echo yes; else echo no; fi"
+
+    def process(self, output) -> bool:
+        return bool(output) and output[0].strip() == "yes"

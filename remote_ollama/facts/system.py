@@ -1,0 +1,125 @@
+"""Who and what the host is: user, home, OS release, CPU and memory."""
+
+from __future__ import annotations
+
+import shlex
+
+from pyinfra.api import FactBase
+
+
+class UserIdentity(FactBase):
+    """The SSH user: ``{"uid": 501, "user": "admin", "home": "/Users/admin", "shell": ...}``.
+
+    The login shell comes from Directory Services on macOS and getent on Linux.
+
+        identity = host.get_fact(UserIdentity)
+    """
+
+    default = dict
+
+    def command(self) -> str:
+        return (
+            'echo "uid=$(id -u)"; echo "user=$(id -un)"; echo "home=$HOME"; '
+            "if command -v dscl >/dev/null 2>&1; then "
+            'echo "shell=$(dscl . -read "/Users/$(id -un)" UserShell 2>/dev/null '
+            "| awk '{print $2}')\"; "
+            'else echo "shell=$(getent passwd "$(id -un)" | cut -d: -f7)"; fi'
+        )
+
+    def process(self, output) -> dict:
+        values = dict(line.split("=", 1) for line in output if "=" in line)
+        if not values.get("uid", "").isdigit():
+            return {}
+        return {
+            "uid": int(values["uid"]),
+            "user": values.get("user", ""),
+            "home": values.get("home", ""),
+            "shell": values.get("shell", ""),
+        }
+
+
+class MacOSVersion(FactBase):
+    """``sw_vers`` as a dict, e.g. ``{"ProductName": "macOS", "ProductVersion": "15.1"}``.
+
+    Keys and values are separated by one or two tabs depending on the release, so the
+    line is split on the first run of whitespace after the colon. None when not macOS.
+
+        version = host.get_fact(MacOSVersion)["ProductVersion"]
+    """
+
+    def requires_command(self) -> str:
+        return "sw_vers"
+
+    def command(self) -> str:
+        return "sw_vers"
+
+    def process(self, output) -> dict | None:
+        values = {}
+        for line in output:
+            key, sep, value = line.partition(":")
+            if sep and key.strip():
+                values[key.strip()] = value.strip()
+        return values if values.get("ProductVersion") else None
+
+
+class Architecture(FactBase):
+    """``uname -m``: ``arm64`` on Apple Silicon, ``x86_64`` on Intel.
+
+        arch = host.get_fact(Architecture)
+    """
+
+    def command(self) -> str:
+        return "uname -m"
+
+    def process(self, output) -> str | None:
+        return output[0].strip() if output and output[0].strip() else None
+
+
+class MemoryBytes(FactBase):
+    """Physical memory in bytes from ``sysctl -n hw.memsize`` (macOS).
+
+        gib = host.get_fact(MemoryBytes) / 2**30
+    """
+
+    def requires_command(self) -> str:
+        return "sysctl"
+
+    def command(self) -> str:
+        return "sysctl -n hw.memsize"
+
+    def process(self, output) -> int | None:
+        text = output[0].strip() if output else ""
+        return int(text) if text.isdigit() else None
+
+
+class LinuxRelease(FactBase):
+    """``/etc/os-release`` as a dict (``ID``, ``VERSION_ID``, ...); None when absent.
+
+        distro = host.get_fact(LinuxRelease)["ID"]
+    """
+
+    def command(self) -> str:
+        return "cat /etc/os-release"
+
+    def process(self, output) -> dict | None:
+        values = {}
+        for line in output:
+            key, sep, value = line.partition("=")
+            if sep and key.strip() and not key.startswith("#"):
+                values[key.strip()] = value.strip().strip('"')
+        return values or None
+
+
+class ProcessRunning(FactBase):
+    """Whether a process with exactly this name runs (``pgrep -x``).
+
+        host.get_fact(ProcessRunning, process="Ollama")
+    """
+
+    accepts_failure = True
+
+    def command(self, process: str) -> str:
+        return f"pgrep -x {shlex.quote(process)} >/dev/null && echo yes || echo no"
+
+    def process(self, output) -> bool:
+        return bool(output) and output[0].strip() == "yes"

@@ -1,0 +1,50 @@
+"""Tailscale state from ``tailscale status --json``."""
+
+from __future__ import annotations
+
+import json
+
+from pyinfra.api import FactBase
+
+# The CLI is `tailscale` (formula) or inside the app bundle (Mac App Store / standalone).
+TAILSCALE_CLI = (
+    "$(command -v tailscale || echo /Applications/Tailscale.app/Contents/MacOS/Tailscale)"
+)
+
+
+class TailscaleStatus(FactBase):
+    """``{"installed", "state", "ipv4", "dns_name", "hostname"}`` of this node.
+
+    ``state`` is the BackendState (``Running``, ``NeedsLogin``, ``Stopped``...). A missing
+    CLI gives ``{"installed": False}``; unparsable output gives state ``None``.
+
+        status = host.get_fact(TailscaleStatus)
+        status["state"] == "Running" and status["ipv4"]
+    """
+
+    accepts_failure = True
+
+    def command(self) -> str:
+        return (
+            f'ts="{TAILSCALE_CLI}"; if [ ! -x "$ts" ]; then echo @@absent; '
+            'else "$ts" status --json 2>/dev/null; fi'
+        )
+
+    def process(self, output) -> dict:
+        if output and output[0].strip() == "@@absent":
+            return {"installed": False}
+        try:
+            status = json.loads("\n".join(output))
+        except ValueError:
+            return {"installed": True, "state": None, "ipv4": None}
+        if not isinstance(status, dict):
+            return {"installed": True, "state": None, "ipv4": None}
+        me = status.get("Self") or {}
+        ipv4 = next((ip for ip in me.get("TailscaleIPs") or [] if "." in ip), None)
+        return {
+            "installed": True,
+            "state": status.get("BackendState"),
+            "ipv4": ipv4,
+            "dns_name": (me.get("DNSName") or "").rstrip(".") or None,
+            "hostname": me.get("HostName"),
+        }

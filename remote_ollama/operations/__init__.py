@@ -1,0 +1,1 @@
+"""Custom pyinfra operations: generators that yield commands only for what differs."""

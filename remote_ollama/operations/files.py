@@ -1,0 +1,78 @@
+"""Files with exact content and mode, compared against the probe's reading."""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from io import StringIO
+
+from pyinfra import host
+from pyinfra.api import FileUploadCommand, operation
+
+from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.probe import fact
+
+
+@operation()
+def file_content(path: str, content: str, mode: str = "644"):
+    """Make ``path`` hold exactly ``content`` with ``mode``; upload only when it differs.
+
+    + path: absolute path on the host
+    + content: the full text of the file
+    + mode: octal permission string
+
+    Example:
+
+    .. code:: python
+
+        file_content(name="Write the env file", path="/Users/me/.ai-client/env",
+                     content="export OPENAI_API_KEY=ollama\\n", mode="600")
+    """
+    current = fact(ManagedFile, path=path)
+    if current is None or current["content"] != content:
+        yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
+        yield FileUploadCommand(
+            StringIO(content), path, remote_temp_filename=host.get_temp_filename(path)
+        )
+        yield f"chmod {mode} {shlex.quote(path)}"
+    elif current["mode"] != mode:
+        yield f"chmod {mode} {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} is up to date")
+
+
+@operation()
+def file_absent(path: str):
+    """Remove a file (or directory with ``-r`` semantics) if it exists.
+
+    + path: absolute path on the host
+
+    Example:
+
+    .. code:: python
+
+        file_absent(path="/Users/me/.ai-client/env")
+    """
+    if fact(PathExists, path=path):
+        yield f"rm -rf {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} is already absent")
+
+
+@operation()
+def directory(path: str, mode: str = "755"):
+    """Ensure a directory exists.
+
+    + path: absolute path on the host
+    + mode: octal permission string applied when it is created
+
+    Example:
+
+    .. code:: python
+
+        directory(path="/Users/me/Library/Logs/remote-ollama")
+    """
+    if not fact(PathExists, path=path):
+        yield f"mkdir -p -m {mode} {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} exists")

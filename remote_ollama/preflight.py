@@ -1,0 +1,111 @@
+"""Checks that stop a deploy, with a sentence the user can act on, before any change."""
+
+from __future__ import annotations
+
+import re
+
+from pyinfra import logger
+from pyinfra.api.exceptions import PyinfraError
+
+from remote_ollama.settings import Settings, latest
+
+MIN_MACOS = 14
+# macOS lets the GPU wire about three quarters of unified memory by default.
+GPU_SHARE = 0.75
+BYTES_PER_BILLION_PARAMS = 0.6e9  # ~4.5-bit quantisation plus runtime overhead
+
+
+class DeployError(PyinfraError):
+    """A precondition failed; nothing was changed on the host."""
+
+
+def require_identity(host_name: str, identity: dict) -> dict:
+    if not identity or "home" not in identity:
+        raise DeployError(f"{host_name}: could not read the SSH user's id and home directory.")
+    if identity["uid"] == 0:
+        raise DeployError(
+            f"{host_name}: connected as root. Ollama must never run as root: set ssh_user to "
+            "the Mac's normal user (the deploy uses sudo only where it must)."
+        )
+    return identity
+
+
+def require_mac(host_name: str, macos: dict | None, arch: str | None) -> None:
+    if not macos:
+        raise DeployError(
+            f"{host_name}: not macOS (sw_vers is missing). The server must be an Apple "
+            f"Silicon Mac with macOS {MIN_MACOS} or later."
+        )
+    version = macos.get("ProductVersion", "")
+    major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
+    if major < MIN_MACOS:
+        raise DeployError(
+            f"{host_name}: macOS {version} is too old; the server needs macOS {MIN_MACOS} "
+            "(Sonoma) or later. Upgrade macOS, then run the deploy again."
+        )
+    if arch != "arm64":
+        raise DeployError(
+            f"{host_name}: CPU architecture is {arch!r}, not 'arm64'. The server must be an "
+            "Apple Silicon (M-series) Mac; Intel Macs are not supported."
+        )
+
+
+def estimated_bytes(model: str, reported: dict | None = None) -> int | None:
+    """A model's memory need: its reported size if known, else from '<N>b' in its tag."""
+    match = re.search(r"[:/-](\d+(?:\.\d+)?)b\b", latest(model).lower())
+    return int(float(match.group(1)) * BYTES_PER_BILLION_PARAMS) if match else None
+
+
+def check_memory(
+    host_name: str, settings: Settings, memory: int | None, present: dict | None
+) -> None:
+    """Warn or fail when the largest declared model, or the warm set, cannot fit."""
+    if settings.memory_check == "off" or not memory:
+        return
+    budget = memory * GPU_SHARE
+    sizes = {m: estimated_bytes(m) for m in settings.models}
+    known = {m: s for m, s in sizes.items() if s}
+    problems = []
+    if known:
+        biggest = max(known, key=known.get)
+        if known[biggest] > budget:
+            problems.append(
+                f"model {biggest} needs about {known[biggest] / 2**30:.0f} GiB"
+            )
+    warm = sum(known.get(m, 0) for m in settings.warm_models)
+    if warm > budget:
+        problems.append(f"warm_models together need about {warm / 2**30:.0f} GiB")
+    if not problems:
+        return
+    message = (
+        f"{host_name}: {'; '.join(problems)}, but {memory / 2**30:.0f} GiB of memory leaves "
+        f"about {budget / 2**30:.0f} GiB for the GPU. Declare smaller models, or set "
+        "memory_check to 'warn' to converge anyway."
+    )
+    if settings.memory_check == "fail":
+        raise DeployError(message)
+    logger.warning(message)
+
+
+def require_homebrew(host_name: str, cellar: dict | None) -> None:
+    if cellar is None:
+        raise DeployError(
+            f"{host_name}: Homebrew is not installed at /opt/homebrew. Install it once by "
+            "hand (https://brew.sh; it needs an interactive sudo), then run the deploy again."
+        )
+
+
+def require_tailscale(host_name: str, settings: Settings, status: dict) -> None:
+    if not settings.tailscale_required:
+        return
+    if not status.get("installed"):
+        raise DeployError(
+            f"{host_name}: Tailscale is not installed. Install it (brew install --cask "
+            "tailscale-app, or the formula `tailscale`), log in, then run the deploy again."
+        )
+    if status.get("state") != "Running" or not status.get("ipv4"):
+        raise DeployError(
+            f"{host_name}: Tailscale is {status.get('state') or 'not answering'} "
+            f"(IPv4: {status.get('ipv4') or 'none'}). Log in with `tailscale up` (or the "
+            "menu bar app) so the Mac is Running on the tailnet; nothing was changed."
+        )

@@ -1,0 +1,117 @@
+"""One round trip per host: run many facts' commands in a single shell script.
+
+pyinfra runs one remote command per ``host.get_fact`` call and never caches the
+result. A deploy that asks ten questions pays ten SSH round trips, twice when it plans
+and then executes. ``prime`` batches every fact a deploy needs into one script whose
+output is split back into sections and parsed by each fact's own ``process``;
+``fact`` then answers from that cache, so no fact is asked twice in a run: executing reuses what planning read, which is
+what pyinfra's own plan-then-execute model shows the user anyway.
+
+Example:
+
+    prime(host, {"os": (MacOSVersion, {}), "pmset": (PmsetSettings, {})})
+    version = fact(host, MacOSVersion)          # no second round trip
+"""
+
+from __future__ import annotations
+
+import shlex
+import weakref
+from typing import Any
+
+from pyinfra import host as current_host
+from pyinfra import state as current_state
+from pyinfra.api import FactBase
+
+BEGIN = "@@remote-ollama-probe-begin"
+END = "@@remote-ollama-probe-end"
+MISSING = "@@remote-ollama-probe-missing-command@@"
+
+_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _key(cls: type[FactBase], kwargs: dict[str, Any]) -> tuple:
+    return (cls, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+
+
+def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any]) -> str:
+    """The shell for one section: markers around the fact's command and its exit code."""
+    command = cls().command(**kwargs)
+    command = getattr(command, "get_raw_value", lambda: command)()
+    requires = cls().requires_command(**kwargs) if hasattr(cls, "requires_command") else None
+    if requires:
+        command = (
+            f"if command -v {shlex.quote(str(requires))} >/dev/null 2>&1; "
+            f"then ( {command} ); else echo '{MISSING}'; fi"
+        )
+    return f"echo '{BEGIN} {name}'; ( {command} ) 2>/dev/null; echo \"{END} {name} $?\""
+
+
+class Probe(FactBase):
+    """Raw sections of a batched probe: ``{name: (exit_code, lines)}``.
+
+    + script: the combined shell script built by ``section_script``.
+    """
+
+    def command(self, script: str) -> str:
+        return script
+
+    def process(self, output) -> dict[str, tuple[int, list[str]]]:
+        return split_sections(output)
+
+
+def split_sections(lines) -> dict[str, tuple[int, list[str]]]:
+    sections: dict[str, tuple[int, list[str]]] = {}
+    name, body = None, []
+    for line in lines:
+        if line.startswith(BEGIN + " "):
+            name, body = line[len(BEGIN) + 1 :].strip(), []
+        elif line.startswith(END + " ") and name is not None:
+            parts = line[len(END) + 1 :].split()
+            code = int(parts[-1]) if parts and parts[-1].lstrip("-").isdigit() else 1
+            sections[name] = (code, body)
+            name = None
+        elif name is not None:
+            body.append(line)
+    return sections
+
+
+def parse_section(cls: type[FactBase], code: int, lines: list[str]) -> Any:
+    """Turn one section into the fact's value, as pyinfra would for a lone fact."""
+    instance = cls()
+    if lines == [MISSING] or (code != 0 and not getattr(cls, "accepts_failure", False)):
+        return instance.default()
+    return instance.process(lines)
+
+
+def _stage_cache(host) -> dict:
+    """Facts of this run. Execution reuses what planning read: one probe per host per run."""
+    per_host = _cache.setdefault(host, {})
+    run = id(current_state._get_module())
+    if per_host.get("run") != run:
+        per_host.clear()
+        per_host["run"] = run
+    return per_host
+
+
+def prime(host, requests: dict[str, tuple[type[FactBase], dict[str, Any]]]) -> dict[str, Any]:
+    """Gather every requested fact in one remote command; return {name: value}."""
+    cache = _stage_cache(host)
+    wanted = {n: r for n, r in requests.items() if _key(*r) not in cache}
+    if wanted:
+        script = "; ".join(section_script(n, cls, kw) for n, (cls, kw) in wanted.items())
+        raw = host.get_fact(Probe, script=script)
+        for name, (cls, kwargs) in wanted.items():
+            code, lines = raw.get(name, (1, []))
+            cache[_key(cls, kwargs)] = parse_section(cls, code, lines)
+    return {name: cache[_key(cls, kw)] for name, (cls, kw) in requests.items()}
+
+
+def fact(cls: type[FactBase], host=None, **kwargs) -> Any:
+    """A fact from this stage's cache, gathered (and cached) if nobody asked yet."""
+    host = host or current_host._get_module()
+    cache = _stage_cache(host)
+    key = _key(cls, kwargs)
+    if key not in cache:
+        cache[key] = host.get_fact(cls, **kwargs)
+    return cache[key]

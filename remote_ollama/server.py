@@ -1,0 +1,173 @@
+"""The server deploy: converge one Apple Silicon Mac into a private, always-on Ollama server.
+
+Everything the deploy needs to know about the host is read by one probe (see
+``probe.py``); every decision below is made from it, before any command runs.
+"""
+
+from __future__ import annotations
+
+from pyinfra import host, logger
+from pyinfra.api import deploy
+
+from remote_ollama import preflight
+from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
+from remote_ollama.facts.launchd import LaunchdJob
+from remote_ollama.facts.ollama import OllamaApi, OllamaBinaryVersion
+from remote_ollama.facts.power import PmsetSettings
+from remote_ollama.facts.system import (
+    Architecture,
+    MacOSVersion,
+    MemoryBytes,
+    ProcessRunning,
+    UserIdentity,
+)
+from remote_ollama.facts.tailscale import TailscaleStatus
+from remote_ollama.operations import files, homebrew, launchd, models, ollama, power
+from remote_ollama.plist import expand_home, job_paths, ollama_environment, render_plist
+from remote_ollama.probe import prime
+from remote_ollama.settings import Settings
+
+MIN_OLLAMA = "0.14.0"  # /v1/messages (Anthropic API) exists since this release
+BREW_OLLAMA = f"{BREW_PREFIX}/opt/ollama/bin/ollama"
+BREW_SERVICE = "homebrew.mxcl.ollama"
+
+
+def bind_address(settings: Settings, tailscale_ipv4: str | None) -> str:
+    if settings.ollama_bind == "loopback":
+        return "127.0.0.1"
+    if settings.ollama_bind == "all":
+        return "0.0.0.0"
+    return tailscale_ipv4 or "127.0.0.1"
+
+
+def api_url(settings: Settings, address: str) -> str:
+    local = "127.0.0.1" if address == "0.0.0.0" else address
+    return f"http://{local}:{settings.ollama_port}"
+
+
+def binary_path(settings: Settings, home: str) -> str:
+    if settings.ollama_version:
+        return f"{expand_home(settings.ollama_install_dir, home)}/{settings.ollama_version}/ollama"
+    return BREW_OLLAMA
+
+
+def _first_probe(settings: Settings) -> dict:
+    """Identity, platform and Tailscale: what every later path and check depends on."""
+    return prime(
+        host,
+        {
+            "identity": (UserIdentity, {}),
+            "macos": (MacOSVersion, {}),
+            "arch": (Architecture, {}),
+            "memory": (MemoryBytes, {}),
+            "brew": (BrewCellar, {}),
+            "tailscale": (TailscaleStatus, {}),
+            "pmset": (PmsetSettings, {}),
+            "app": (ProcessRunning, {"process": "Ollama"}),
+        },
+    )
+
+
+def _job_probe(settings: Settings, paths, url: str, log_dir: str) -> dict:
+    label_target = f"{paths.domain}/{settings.ollama_label}"
+    requests = {
+        "job": (LaunchdJob, {"target": label_target}),
+        "brew_service": (LaunchdJob, {"target": f"gui/$(id -u)/{BREW_SERVICE}"}),
+        "plist": (ManagedFile, {"path": paths.plist}),
+        "binary": (OllamaBinaryVersion, {"path": paths.binary}),
+        "binary_present": (PathExists, {"path": paths.binary}),
+        "logs": (PathExists, {"path": log_dir}),
+        "api": (OllamaApi, {"base_url": url}),
+    }
+    return prime(host, requests)
+
+
+@deploy("remote-ollama server")
+def converge_server(settings: Settings):
+    """Converge the Ollama server, or uninstall it when ``server_state`` is ``absent``."""
+    seen = _first_probe(settings)
+    identity = preflight.require_identity(host.name, seen["identity"])
+    home = identity["home"]
+    address = bind_address(settings, (seen["tailscale"] or {}).get("ipv4"))
+    url = api_url(settings, address)
+    paths = job_paths(settings, home, binary_path(settings, home))
+    log_dir = expand_home(settings.ollama_log_dir, home)
+    job = _job_probe(settings, paths, url, log_dir)
+
+    if settings.server_state == "absent":
+        _uninstall(settings, paths, log_dir, job)
+        return
+
+    preflight.require_mac(host.name, seen["macos"], seen["arch"])
+    preflight.check_memory(host.name, settings, seen["memory"], (job["api"] or {}).get("models"))
+    preflight.require_homebrew(host.name, seen["brew"])
+    preflight.require_tailscale(host.name, settings, seen["tailscale"])
+
+    sudo = settings.ollama_service == "daemon"
+    homebrew.brew_service_stopped(name="Stop `brew services` Ollama job", formula="ollama")
+    ollama.app_quit(name="Quit Ollama.app", app="Ollama")
+
+    if settings.ollama_version:
+        install = ollama.release_installed(
+            name=f"Install Ollama {settings.ollama_version} from its release archive",
+            version=settings.ollama_version,
+            url=settings.ollama_release_url.format(version=settings.ollama_version),
+            directory=paths.binary.rsplit("/", 1)[0],
+        )
+    else:
+        install = homebrew.brew_formula(name="Install Ollama (Homebrew formula)", formula="ollama")
+
+    files.directory(name="Create the log directory", path=log_dir)
+    env = ollama_environment(settings, address, home)
+    plist_text = render_plist(settings, paths, env, identity["user"])
+    plist = files.file_content(
+        name="Write the Ollama launchd plist",
+        path=paths.plist,
+        content=plist_text,
+        mode="644",
+        _sudo=sudo,
+    )
+    launched = launchd.job_loaded(
+        name="Load the Ollama job",
+        domain=paths.domain,
+        label=settings.ollama_label,
+        plist=paths.plist,
+        reload=plist.will_change,
+        restart=install.will_change,
+        _sudo=sudo,
+    )
+    ollama.api_healthy(
+        name="Wait for the Ollama API",
+        base_url=url,
+        timeout=settings.ollama_health_timeout,
+        minimum=MIN_OLLAMA,
+        log=paths.stderr,
+        needed=launched.will_change or not job["api"],
+    )
+    models.models_present(name="Pull missing models", base_url=url, models=settings.models)
+    if settings.prune_models:
+        models.models_pruned(name="Prune undeclared models", base_url=url, keep=settings.models)
+    if settings.warm_models:
+        models.models_warm(
+            name="Warm models",
+            base_url=url,
+            models=settings.warm_models,
+            keep_alive=settings.ollama_keep_alive,
+        )
+    if settings.pmset:
+        power.pmset(name="Keep the Mac awake (pmset)", settings=settings.pmset, _sudo=True)
+
+
+def _uninstall(settings: Settings, paths, log_dir: str, job: dict) -> None:
+    sudo = settings.ollama_service == "daemon"
+    launchd.job_unloaded(
+        name="Unload the Ollama job", domain=paths.domain, label=settings.ollama_label,
+        _sudo=sudo,
+    )
+    files.file_absent(name="Remove the Ollama plist", path=paths.plist, _sudo=sudo)
+    files.file_absent(name="Remove the Ollama logs", path=log_dir)
+    logger.info(
+        f"{host.name}: kept Homebrew, Tailscale, the Ollama binary ({paths.binary}) and the "
+        "models; remove them by hand if you want them gone."
+    )

@@ -1,0 +1,111 @@
+"""Plan a deploy against stubbed hosts, the way `pyinfra --dry` would, and read the plan.
+
+Hosts use pyinfra's own ``@fake`` connector: every command "succeeds", and the probe
+command gets the canned sections a test provides (see ``probe_output``). The deploy file
+is loaded exactly as the CLI loads it, with the repo's ``group_data`` applied, so a plan
+test exercises validation, the probe, preflight and every operation's decisions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pyinfra import context
+from pyinfra.api import Config, Inventory, State
+from pyinfra.api.command import FileUploadCommand, StringCommand
+from pyinfra.api.connect import connect_all
+from pyinfra.api.state import StateStage
+from pyinfra_cli.inventory import _get_group_data
+from pyinfra_cli.util import load_deploy_file
+
+from remote_ollama.probe import BEGIN, END
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def probe_output(sections: dict[str, tuple[int, list[str]]]) -> list[str]:
+    """Stdout of a probe whose sections answered as given: ``{name: (exit code, lines)}``."""
+    lines: list[str] = []
+    for name, (code, body) in sections.items():
+        lines += [f"{BEGIN} {name}", *body, f"{END} {name} {code}"]
+    return lines
+
+
+def repo_group_data() -> dict[str, dict]:
+    """The repo's group_data/*.py, loaded by pyinfra's own loader."""
+    with context.ctx_state.use(State()):
+        return _get_group_data(str(REPO / "group_data"))
+
+
+@dataclass
+class HostPlan:
+    name: str
+    ops: list[tuple[str, list[str]]] = field(default_factory=list)  # (op name, commands)
+    executed: list[str] = field(default_factory=list)  # commands sent while planning
+
+    @property
+    def changes(self) -> list[str]:
+        return [name for name, commands in self.ops if commands]
+
+    @property
+    def commands(self) -> list[str]:
+        return [c for _, commands in self.ops for c in commands]
+
+    def commands_of(self, op_name: str) -> list[str]:
+        return [c for name, commands in self.ops if name == op_name for c in commands]
+
+
+def _render(command) -> str:
+    if isinstance(command, FileUploadCommand):
+        content = command.src.getvalue() if hasattr(command.src, "getvalue") else command.src
+        return f"UPLOAD {command.dest}\n{content}"
+    if isinstance(command, StringCommand):
+        return command.get_raw_value()
+    return str(command)
+
+
+def plan(
+    deploy: str,
+    server: dict[str, dict] | None = None,
+    clients: dict[str, dict] | None = None,
+    data: dict | None = None,
+) -> dict[str, HostPlan]:
+    """Plan ``deploys/<deploy>.py``; hosts map a name to host data (incl. fake_responses)."""
+    group_data = repo_group_data()
+    groups = {
+        "server": ([(f"@fake/{n}", d) for n, d in (server or {}).items()], group_data["server"]),
+        "clients": ([(f"@fake/{n}", d) for n, d in (clients or {}).items()], group_data["clients"]),
+    }
+    names = [h for hosts, _ in groups.values() for h in hosts]
+    inventory = Inventory((names, group_data["all"]), override_data=data or {}, **groups)
+    for host in inventory:
+        host.data.fake_delay = 0
+
+    state = State(check_for_changes=True)
+    state.cwd = str(REPO)
+    state.init(inventory, Config())
+    old_cwd = os.getcwd()
+    os.chdir(REPO)
+    try:
+        with context.ctx_state.use(state), context.ctx_inventory.use(inventory):
+            state.set_stage(StateStage.Connect)
+            connect_all(state)
+            state.set_stage(StateStage.Prepare)
+            load_deploy_file(state, str(REPO / "deploys" / f"{deploy}.py"))
+            return {host.name.removeprefix("@fake/"): _host_plan(state, host) for host in inventory}
+    finally:
+        os.chdir(old_cwd)
+
+
+def _host_plan(state: State, host) -> HostPlan:
+    result = HostPlan(host.name, executed=list(host.connector.executed_commands))
+    with context.ctx_host.use(host):
+        for op_hash in state.get_op_order():
+            if op_hash not in state.ops[host]:
+                continue
+            op_data = state.get_op_data_for_host(host, op_hash)
+            name = next(iter(state.op_meta[op_hash].names)).split(" | ")[-1]
+            result.ops.append((name, [_render(c) for c in op_data.command_generator()]))
+    return result

@@ -1,0 +1,96 @@
+"""Stubbed Apple Silicon Macs for plan tests: fresh, converged, and drifted variants.
+
+Each builder returns probe sections (see ``remote_ollama.probe``) made from the recorded
+macOS outputs in tests/fixtures/macos (formats and sources are in its README).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from remote_ollama.facts.files import ABSENT
+from remote_ollama.plist import job_paths, ollama_environment, render_plist
+from remote_ollama.server import api_url, binary_path, bind_address
+from remote_ollama.settings import Settings, latest, validate_host
+from tests.plan.harness import probe_output, repo_group_data
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "macos"
+HOME, USER, UID = "/Users/admin", "admin", 501
+TAILSCALE_IP = "100.101.102.103"
+
+
+def recorded(name: str) -> list[str]:
+    return (FIXTURES / name).read_text().splitlines()
+
+
+def group_settings(role: str, **overrides) -> Settings:
+    """Settings of a host in ``role`` with the repo's group_data plus ``overrides``."""
+    data = repo_group_data()
+    return validate_host(f"test-{role}", {**data["all"], **data[role], **overrides})
+
+
+def _file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
+    if content is None:
+        return (0, [ABSENT])
+    return (0, [mode, *content.splitlines()])
+
+
+def _api(settings: Settings, models: list[str], version: str = "0.14.2") -> tuple:
+    tags = {"models": [{"name": latest(m), "digest": "sha256:" + "0" * 12} for m in models]}
+    body = [json.dumps({"version": version}), json.dumps(tags), json.dumps({"models": []})]
+    return (0, body)
+
+
+def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
+    """A Mac with Homebrew and a logged-in Tailscale, nothing of ours yet."""
+    sections = {
+        "identity": (0, [f"uid={UID}", f"user={USER}", f"home={HOME}", "shell=/bin/zsh"]),
+        "macos": (0, recorded("sw_vers-15.txt")),
+        "arch": (0, ["arm64"]),
+        "memory": (0, [str(128 * 2**30)]),
+        "brew": (0, ["brew", "formula /opt/homebrew/Cellar/git/2.47.0"]),
+        "tailscale": (0, recorded("tailscale-status-running.json")),
+        "pmset": (0, recorded("pmset-g-default.txt")),
+        "app": (0, ["no"]),
+        "job": (0, recorded("launchctl-print-absent.txt")),
+        "brew_service": (0, recorded("launchctl-print-absent.txt")),
+        "plist": _file(None),
+        "binary": (1, []),
+        "binary_present": (0, ["no"]),
+        "logs": (0, ["no"]),
+        "api": (7, []),
+    }
+    sections.update(changes)
+    return sections
+
+
+def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[str]]]:
+    """A Mac exactly as the server deploy leaves it for ``settings``."""
+    address = bind_address(settings, TAILSCALE_IP)
+    paths = job_paths(settings, HOME, binary_path(settings, HOME))
+    plist = render_plist(settings, paths, ollama_environment(settings, address, HOME), USER)
+    version = settings.ollama_version or "0.14.2"
+    cellar = ["brew", "formula /opt/homebrew/Cellar/git/2.47.0"]
+    if not settings.ollama_version:
+        cellar.append(f"formula /opt/homebrew/Cellar/ollama/{version}")
+    sections = fresh_mac(
+        brew=(0, cellar),
+        pmset=(0, recorded("pmset-g-converged.txt")),
+        job=(0, recorded("launchctl-print-running.txt")),
+        plist=_file(plist),
+        binary=(0, [f"ollama version is {version}"]),
+        binary_present=(0, ["yes"]),
+        logs=(0, ["yes"]),
+        api=_api(settings, settings.models, version),
+    )
+    sections.update(changes)
+    return sections
+
+
+def stub(sections: dict[str, tuple[int, list[str]]], **data) -> dict:
+    """Host data for the harness: the probe answers with ``sections``."""
+    return {"fake_responses": {"@@remote-ollama-probe-begin": probe_output(sections)}, **data}
+
+
+__all__ = ["api_url", "converged_mac", "fresh_mac", "group_settings", "recorded", "stub"]
