@@ -179,14 +179,14 @@ SECTIONS = ("tagOwners", "grants", "tests")
 
 
 def _root(text: str) -> Span:
-    root = hujson.value_at(hujson.strip(text), 0)
+    root = hujson.value_at(hujson.plain_json(text), 0)
     if not isinstance(root.value, dict):
         raise AclError("the policy file's top level must be an object { ... }")
     return root
 
 
 def _section(text: str, name: str) -> hujson.Member | None:
-    plain = hujson.strip(text)
+    plain = hujson.plain_json(text)
     found = [m for m in hujson.members(plain, _root(text)) if m.key == name]
     if len(found) > 1:
         raise AclError(f"the policy file has {len(found)} {name!r} sections; keep one")
@@ -224,7 +224,7 @@ def _merge_tag_owners(text: str, cfg: AclSettings, owner: str | None) -> str:
         )
     for tag, item in items.items():
         section = _section(text, "tagOwners")
-        plain = hujson.strip(text)
+        plain = hujson.plain_json(text)
         existing = {m.key: m for m in hujson.members(plain, section.value)}
         if tag not in existing:
             text = hujson_edit.append_item(text, section.value, item)
@@ -238,7 +238,7 @@ def _merge_list(text: str, name: str, entries: list[str], cfg: AclSettings) -> s
     if section is None:
         return hujson_edit.append_item(text, _root(text), _section_text(name, entries, False))
     while True:  # drop our old entries one at a time (offsets move after each edit)
-        plain = hujson.strip(text)
+        plain = hujson.plain_json(text)
         own = [
             span
             for span in hujson.elements(plain, _section(text, name).value)

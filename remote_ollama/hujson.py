@@ -1,6 +1,6 @@
 """A tiny HuJSON reader: JSON plus // and /* */ comments and trailing commas.
 
-Tailscale's policy file is HuJSON. ``strip`` blanks out comments and trailing commas with
+Tailscale's policy file is HuJSON. ``plain_json`` blanks out comments and trailing commas with
 spaces (newlines are kept), so the result is plain JSON *with the same character offsets*
 as the input. That lets ``loads`` parse it with the standard library and lets
 ``members``/``elements`` report spans that can be used to edit the original text in
@@ -85,14 +85,14 @@ def comments(text: str) -> list[str]:
     return found
 
 
-def strip(text: str, trailing_commas: bool = True) -> str:
+def plain_json(text: str, trailing_commas: bool = True) -> str:
     """Return ``text`` with comments and trailing commas replaced by spaces.
 
     Strings are copied untouched, so ``"http://x"`` keeps its ``//``. With
     ``trailing_commas=False`` only comments are blanked.
 
     Example:
-        >>> strip('[1, /* c */ 2,]')
+        >>> plain_json('[1, /* c */ 2,]')
         '[1,         2 ]'
     """
     chars = list(text)
@@ -119,7 +119,7 @@ def strip(text: str, trailing_commas: bool = True) -> str:
 
 def loads(text: str) -> Any:
     """Parse HuJSON text into Python data (comments and trailing commas ignored)."""
-    plain = strip(text)
+    plain = plain_json(text)
     try:
         return json.loads(plain)
     except json.JSONDecodeError as exc:

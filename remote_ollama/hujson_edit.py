@@ -8,8 +8,8 @@ merge idempotent.
 
 Example:
     >>> text = '{\\n  "a": [\\n    1 // one\\n  ]\\n}'
-    >>> root = hujson.value_at(hujson.strip(text), 0)
-    >>> arr = hujson.members(hujson.strip(text), root)[0].value
+    >>> root = hujson.value_at(hujson.plain_json(text), 0)
+    >>> arr = hujson.members(hujson.plain_json(text), root)[0].value
     >>> print(append_item(text, arr, "2"))
     {
       "a": [
@@ -55,12 +55,19 @@ def _last_item_end(plain: str, container: Span) -> int | None:
     return items[-1].end if items else None
 
 
+def _reindent(line: str, unit: str) -> str:
+    """Turn the item's two-space indentation steps into the file's own unit (e.g. a tab)."""
+    stripped = line.lstrip(" ")
+    return unit * ((len(line) - len(stripped)) // 2) + stripped
+
+
 def append_item(text: str, container: Span, item: str) -> str:
     """Append ``item`` (an element, or ``"key": value`` for an object) at the container's end.
 
-    ``item`` may span several lines: lines after the first get the item's indentation.
+    ``item`` may span several lines, indented by two spaces per level: they are
+    re-indented with the file's own indentation unit.
     """
-    plain = hujson.strip(text)
+    plain = hujson.plain_json(text)
     closing_indent = _indent_of_line(text, container.start)
     first = _first_item_start(plain, container)
     if first is not None and _starts_line(text, first):
@@ -74,14 +81,16 @@ def append_item(text: str, container: Span, item: str) -> str:
         anchor, comma = container.start + 1, ""
     else:
         # Reuse a comma that follows the last item (trailing commas are legal HuJSON).
-        no_comments = hujson.strip(text, trailing_commas=False)
+        no_comments = hujson.plain_json(text, trailing_commas=False)
         after = hujson.skip_space(no_comments, last_end)
         if no_comments[after] == ",":
             anchor, comma = after + 1, ""
         else:
             anchor, comma = last_end, ","
     gap = text[anchor:close].rstrip()
-    body = item.replace("\n", "\n" + indent)
+    unit = indent[len(closing_indent) :] if indent.startswith(closing_indent) else ""
+    body = "\n".join(_reindent(line, unit or "  ") for line in item.split("\n"))
+    body = body.replace("\n", "\n" + indent)
     return (
         text[:anchor] + comma + gap + "\n" + indent + body + "\n" + closing_indent + text[close:]
     )
@@ -89,7 +98,7 @@ def append_item(text: str, container: Span, item: str) -> str:
 
 def remove_item(text: str, item: Span) -> str:
     """Remove one array element (and its comma); a line left empty goes too."""
-    no_comments = hujson.strip(text, trailing_commas=False)
+    no_comments = hujson.plain_json(text, trailing_commas=False)
     end = item.end
     after = hujson.skip_space(no_comments, end)
     if after < len(text) and no_comments[after] == ",":
