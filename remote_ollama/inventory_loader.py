@@ -42,7 +42,7 @@ def load_inventory(path: str | os.PathLike, cwd: str | os.PathLike | None = None
         try:
             return make_inventory(str(path), cwd=cwd)
         except Exception as exc:  # pyinfra wraps errors in user files; keep the message
-            cause = getattr(exc, "e", None) or exc
+            cause = getattr(exc, "exception", None) or exc
             raise InventoryError(f"cannot load inventory {str(path)!r}: {cause}") from exc
 
 

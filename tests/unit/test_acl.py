@@ -236,3 +236,9 @@ def test_help_has_examples(capsys):
         main(["acl", "--help"])
     out = capsys.readouterr().out
     assert "examples:" in out and "--merge policy.hujson -o policy.hujson" in out
+
+
+def test_an_inventory_file_that_raises_is_reported_with_its_message(tmp_path):
+    inv = write_inventory(tmp_path, 'raise ValueError("no hosts today")\n')
+    with pytest.raises(InventoryError, match=r"cannot load inventory .*: no hosts today"):
+        cfg_from(inv, tmp_path)
