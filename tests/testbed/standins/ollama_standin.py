@@ -303,9 +303,7 @@ class Runners:
 
     def use(self, name: ModelName, keep_alive, num_ctx: int | None) -> None:
         ctx = int(num_ctx or env_int("OLLAMA_CONTEXT_LENGTH") or 4096)
-        seconds = parse_go_duration(
-            keep_alive if keep_alive is not None else os.environ.get("OLLAMA_KEEP_ALIVE") or "5m"
-        )
+        seconds = parse_go_duration(keep_alive if keep_alive is not None else env_keep_alive())
         with self.lock:
             self._expire()
             current = self.loaded.get(name.display)
@@ -334,6 +332,12 @@ class Runners:
         with self.lock:
             self._expire()
             return [dict(run) for run in self.loaded.values()]
+
+
+def env_keep_alive():
+    """OLLAMA_KEEP_ALIVE as envconfig reads it [ENV]: an integer is seconds, else a duration."""
+    value = (os.environ.get("OLLAMA_KEEP_ALIVE") or "5m").strip()
+    return int(value) if re.fullmatch(r"-?\d+", value) else value
 
 
 def env_int(key: str) -> int:
