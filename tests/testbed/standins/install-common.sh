@@ -23,18 +23,25 @@ write_once() {
     mv "$1.tmp" "$1"
 }
 
-# write_tailscale_config OS TAG: this node's tailnet identity plus STANDIN_PEERS.
+# write_tailscale_config OS TAG: this node's tailnet identity plus STANDIN_PEERS. Keys a
+# test may have changed (state, tags, ...) are kept; name, ip and peers follow the fleet.
 write_tailscale_config() {
-    peers=""
-    old_ifs=$IFS
-    IFS=,
-    for pair in ${STANDIN_PEERS:-}; do
-        [ -n "$pair" ] || continue
-        peers="$peers${peers:+, }{\"hostname\": \"${pair%%=*}\", \"ip\": \"${pair#*=}\", \"os\": \"linux\", \"online\": true}"
-    done
-    IFS=$old_ifs
-    write_once "$ROOT/etc/standin/tailscale.json" <<JSON
-{"state": "Running", "hostname": "$NAME", "ip": "$IP", "os": "$1", "tags": ["$2"],
- "tailnet": "example.ts.net", "version": "1.76.6", "peers": [$peers]}
-JSON
+    mkdir -p "$ROOT/etc/standin"
+    python3 - "$ROOT/etc/standin/tailscale.json" "$NAME" "$IP" "$1" "$2" <<'PY'
+import json, os, sys
+path, name, ip, os_name, tag = sys.argv[1:]
+try:
+    with open(path) as f:
+        cfg = json.load(f)
+except FileNotFoundError:
+    cfg = {"state": "Running", "os": os_name, "tags": [tag], "tailnet": "example.ts.net",
+           "version": "1.76.6"}
+peers = [p.split("=", 1) for p in os.environ.get("STANDIN_PEERS", "").split(",") if "=" in p]
+cfg.update(hostname=name, ip=ip,
+           peers=[{"hostname": n, "ip": a, "os": "linux", "online": True} for n, a in peers])
+with open(path + ".tmp", "w") as f:
+    json.dump(cfg, f, indent=1)
+os.chmod(path + ".tmp", 0o644)
+os.replace(path + ".tmp", path)
+PY
 }
