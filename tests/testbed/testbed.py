@@ -219,7 +219,7 @@ class Fleet:
         set_login_shell(root, host)
         ensure_host_keys(root)
         authorize(root, pubkey)
-        install_standins(host, root, host_dir(self.state, host.name))
+        install_standins(host, root, host_dir(self.state, host.name), fleet)
         start_sshd(host, root)
         return host_public_keys(root)
 

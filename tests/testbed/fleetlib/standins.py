@@ -5,7 +5,8 @@ Interface (also in docs/testbed.md), run on the controller as root:
   install-client.sh ROOT HOSTNAME IP    into each client host
 with the environment TESTBED_ROOT, TESTBED_HOST, TESTBED_IP (tailnet address),
 TESTBED_LAN_IP (server only), TESTBED_USER (dev), TESTBED_UID (1000) and
-TESTBED_MIRROR_URL (http://100.64.0.254:8080). ROOT is the host's mounted root, so the
+TESTBED_MIRROR_URL (http://100.64.0.254:8080), plus the stand-ins' own STANDIN_USER (dev)
+and STANDIN_PEERS ("name=ip,..." of the other fleet hosts). ROOT is the host's mounted root, so the
 script copies files into it (e.g. ROOT/usr/local/bin). It runs again whenever the
 stand-ins change, and must be idempotent.
 """
@@ -30,7 +31,7 @@ def standins_digest() -> str:
     return digest.hexdigest()[:16]
 
 
-def install_standins(host: Host, root: Path, host_dir: Path) -> None:
+def install_standins(host: Host, root: Path, host_dir: Path, fleet: list[Host]) -> None:
     """Run the role's install script unless this version of the stand-ins is installed."""
     script = STANDINS / f"install-{host.role}.sh"
     if not script.is_file():
@@ -38,13 +39,14 @@ def install_standins(host: Host, root: Path, host_dir: Path) -> None:
             f"{host.name} gets no stand-ins")  # fmt: skip
         return
     marker = host_dir / "standins.installed"
-    digest = standins_digest()
+    peers = ",".join(f"{h.name}={h.ip}" for h in fleet if h != host)
+    digest = f"{standins_digest()} {peers}"
     if marker.exists() and marker.read_text().strip() == digest:
         return
     env = clean_env(
         TESTBED_ROOT=str(root), TESTBED_HOST=host.name, TESTBED_IP=host.ip,
         TESTBED_USER=USER, TESTBED_UID=str(USER_UID), TESTBED_MIRROR_URL=MIRROR_URL,
-        TESTBED_LAN_IP=host.lan_ip or "",
+        TESTBED_LAN_IP=host.lan_ip or "", STANDIN_USER=USER, STANDIN_PEERS=peers,
     )  # fmt: skip
     run(["bash", str(script), str(root), host.name, host.ip], env=env, cwd=STANDINS)
     marker.write_text(digest + "\n")

@@ -1,0 +1,65 @@
+"""End-to-end fixtures: the SSH testbed fleet (tests/testbed), up once per session.
+
+- `fleet`: a `testbed.Fleet` with ai-server and two clients up (see docs/testbed.md);
+  taken down at the end of the session unless TESTBED_KEEP=1.
+- `fleet_inventory`: the pyinfra inventory it wrote (groups `server`, `clients`).
+
+Without root or on non-Linux the e2e tests are skipped with the reason; in CI
+(CI=true) that is a failure instead, so a broken runner cannot pass by skipping.
+Tests marked `fleet_destructive` (they take the fleet down) run after all others.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "testbed"))
+
+from testbed import Fleet, missing_prerequisites
+
+CLIENTS = 2
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "fleet_destructive: takes the testbed down; runs after all other tests"
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    # Stable sort: destructive fleet tests last, everything else in its usual order.
+    items.sort(key=lambda item: item.get_closest_marker("fleet_destructive") is not None)
+
+
+def _require_testbed() -> None:
+    problems = missing_prerequisites()
+    if not problems:
+        return
+    reason = "SSH testbed unavailable: " + "; ".join(problems)
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(reason + " (CI=true, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def fleet():
+    _require_testbed()
+    testbed = Fleet()
+    try:
+        testbed.up(CLIENTS)
+    except BaseException:
+        testbed.down()
+        raise
+    yield testbed
+    if os.environ.get("TESTBED_KEEP") != "1":
+        problems = testbed.down()
+        assert not problems, f"fleet down left: {problems}"
+
+
+@pytest.fixture(scope="session")
+def fleet_inventory(fleet) -> Path:
+    return fleet.inventory
