@@ -7,8 +7,9 @@ from pyinfra import config
 
 from remote_ollama.facts.homebrew import BREW_PATH
 from remote_ollama.server import converge_server
-from remote_ollama.validation import settings_for_current_host
+from remote_ollama.validation import host_has_role, settings_for_current_host
 
 settings = settings_for_current_host()  # every host validated before anything runs
-config.ENV = {**config.ENV, "PATH": BREW_PATH}  # Homebrew on PATH for every command and fact
-converge_server(settings)
+if host_has_role("server"):
+    config.ENV = {**config.ENV, "PATH": BREW_PATH}  # Homebrew on PATH for commands and facts
+    converge_server(settings)

@@ -75,6 +75,7 @@ def _job_probe(settings: Settings, paths, url: str, log_dir: str) -> dict:
         "job": (LaunchdJob, {"target": label_target}),
         "brew_service": (LaunchdJob, {"target": f"gui/$(id -u)/{BREW_SERVICE}"}),
         "plist": (ManagedFile, {"path": paths.plist}),
+        "plist_present": (PathExists, {"path": paths.plist}),
         "binary": (OllamaBinaryVersion, {"path": paths.binary}),
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": log_dir}),

@@ -424,14 +424,16 @@ def _describe(host_name: str, err: dict, data: dict[str, Any]) -> str:
     loc = [str(part) for part in err["loc"]]
     ctx_error = err.get("ctx", {}).get("error")
     if isinstance(ctx_error, _CrossError):
-        return f"{host_name}: {ctx_error.key}={ctx_error.value!r} is invalid; allowed: {ctx_error.allowed}."
-    key = loc[0] if loc else "?"
-    value = data.get(key, err.get("input"))
-    where = f"{key}[{']['.join(loc[1:])}]" if len(loc) > 1 else key
+        return (
+            f"{host_name}: {ctx_error.key}={ctx_error.value!r} is invalid; "
+            f"allowed: {ctx_error.allowed}."
+        )
+    where = loc[0] + "".join(f"[{part}]" for part in loc[1:]) if loc else "?"
+    value = err.get("input")
     message = err["msg"].removeprefix("Value error, ")
     if "allowed:" not in message:
-        message = f"{message}"
-    return f"{host_name}: {where}={value!r} is invalid: {message}."
+        message = f"allowed: {message[0].lower()}{message[1:]}"
+    return f"{host_name}: {where}={value!r} is invalid; {message}."
 
 
 def settings_table() -> str:

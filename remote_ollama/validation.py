@@ -39,3 +39,9 @@ def validate_inventory(state) -> dict[str, Settings]:
 def settings_for_current_host() -> Settings:
     state = current_state._get_module()
     return validate_inventory(state)[current_host.name]
+
+
+def host_has_role(role: str) -> bool:
+    """True for hosts in ``role``'s group, and for ad-hoc hosts in neither group (@local)."""
+    groups = set(current_host.groups)
+    return role in groups or not groups & {"server", "clients"}

@@ -1,0 +1,183 @@
+"""deploys/server.py planned against stubbed Macs: fresh, converged and drifted."""
+
+from __future__ import annotations
+
+import pytest
+from pyinfra.api.exceptions import PyinfraError
+
+from tests.plan.harness import plan
+from tests.plan.macs import (
+    HOME,
+    TAILSCALE_IP,
+    converged_mac,
+    fresh_mac,
+    group_settings,
+    recorded,
+    stub,
+)
+
+URL = f"http://{TAILSCALE_IP}:11434"
+PLIST = f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.plist"
+
+
+def plan_server(sections, **data):
+    return plan("server", server={"ai-server": stub(sections)}, data=data)["ai-server"]
+
+
+def test_fresh_mac_gets_the_full_plan_in_order():
+    result = plan_server(fresh_mac())
+    assert result.changes == [
+        "Install Ollama (Homebrew formula)",
+        "Create the log directory",
+        "Write the Ollama launchd plist",
+        "Load the Ollama job",
+        "Wait for the Ollama API",
+        "Pull missing models",
+        "Keep the Mac awake (pmset)",
+    ]
+    commands = result.commands
+    assert "/opt/homebrew/bin/brew install --formula ollama" in commands
+    assert f"launchctl bootstrap gui/$(id -u) {PLIST}" in commands
+    upload = next(c for c in commands if c.startswith(f"UPLOAD {PLIST}"))
+    assert f"<string>{TAILSCALE_IP}:11434</string>" in upload
+    assert "for m in qwen2.5-coder:7b qwen3-coder:30b; do" in result.commands_of(
+        "Pull missing models"
+    )[0]
+    assert result.commands_of("Keep the Mac awake (pmset)") == [
+        "pmset -a autorestart 1 disksleep 0 sleep 0"
+    ]
+
+
+def test_converged_mac_gets_zero_changes():
+    result = plan_server(converged_mac(group_settings("server")))
+    assert result.changes == []
+
+
+def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart():
+    before = converged_mac(group_settings("server"))
+    result = plan_server(before, ollama_keep_alive="1h")
+    assert result.changes == ["Write the Ollama launchd plist", "Load the Ollama job",
+                              "Wait for the Ollama API"]
+    load = result.commands_of("Load the Ollama job")
+    assert load[0].startswith("launchctl bootout gui/$(id -u)/com.remote-ollama.ollama")
+    assert load[1] == f"launchctl bootstrap gui/$(id -u) {PLIST}"
+    assert "<string>1h</string>" in result.commands_of("Write the Ollama launchd plist")[1]
+
+
+def test_one_model_added_gives_only_that_pull():
+    settings = group_settings("server")
+    result = plan_server(converged_mac(settings),
+                         models=[*settings.models, "llama3.2:3b"])
+    assert result.changes == ["Pull missing models"]
+    assert "for m in llama3.2:3b; do" in result.commands_of("Pull missing models")[0]
+
+
+def test_running_brew_service_and_app_get_stopped_first():
+    sections = converged_mac(
+        group_settings("server"),
+        brew_service=(0, recorded("launchctl-print-running.txt")),
+        app=(0, ["yes"]),
+    )
+    result = plan_server(sections)
+    assert result.changes == ["Stop `brew services` Ollama job", "Quit Ollama.app"]
+    assert result.commands_of("Stop `brew services` Ollama job") == [
+        "/opt/homebrew/bin/brew services stop ollama"
+    ]
+
+
+def test_tailscale_logged_out_fails_before_any_change():
+    sections = fresh_mac(tailscale=(0, recorded("tailscale-status-needslogin.json")))
+    with pytest.raises(PyinfraError, match=r"Tailscale is NeedsLogin .*tailscale up"):
+        plan_server(sections)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"macos": (0, recorded("sw_vers-13.txt"))}, r"macOS 13\.6\.1 is too old"),
+        ({"arch": (0, ["x86_64"])}, r"architecture is 'x86_64', not 'arm64'"),
+        ({"macos": (127, [])}, r"not macOS"),
+        ({"brew": (0, [])}, r"Homebrew is not installed"),
+        ({"identity": (0, ["uid=0", "user=root", "home=/var/root", "shell=/bin/sh"])},
+         r"Ollama must never run as root"),
+    ],
+)
+def test_unsupported_hosts_fail_with_a_clear_error(change, message):
+    with pytest.raises(PyinfraError, match=message):
+        plan_server(fresh_mac(**change))
+
+
+def test_models_that_cannot_fit_fail_or_warn():
+    small = fresh_mac(memory=(0, [str(16 * 2**30)]))
+    with pytest.raises(PyinfraError, match=r"qwen3-coder:30b needs about 17 GiB.*16 GiB"):
+        plan_server(small)
+    assert plan_server(small, memory_check="warn").changes  # converges anyway
+
+
+def test_launch_daemon_runs_as_the_user_with_sudo():
+    result = plan_server(fresh_mac(), ollama_service="daemon")
+    daemon = "/Library/LaunchDaemons/com.remote-ollama.ollama.plist"
+    upload = next(c for c in result.commands if c.startswith(f"UPLOAD {daemon}"))
+    assert "<key>UserName</key>\n\t<string>admin</string>" in upload
+    assert f"launchctl bootstrap system {daemon}" in result.commands
+
+
+def test_pinned_version_installs_from_the_archive_and_a_new_pin_restarts():
+    settings = group_settings("server", ollama_version="0.14.2")
+    # The probe asks about the 0.13.9 folder, which does not exist yet.
+    downgrade = converged_mac(settings, binary_present=(0, ["no"]), binary=(1, []))
+    result = plan_server(downgrade, ollama_version="0.13.9")
+    assert result.changes == [
+        "Install Ollama 0.13.9 from its release archive",
+        "Write the Ollama launchd plist",
+        "Load the Ollama job",
+        "Wait for the Ollama API",
+    ]
+    install = result.commands_of("Install Ollama 0.13.9 from its release archive")[0]
+    assert "releases/download/v0.13.9/ollama-darwin.tgz" in install
+    plist = result.commands_of("Write the Ollama launchd plist")[1]
+    assert f"<string>{HOME}/.local/opt/ollama/0.13.9/ollama</string>" in plist
+    assert plan_server(converged_mac(settings), ollama_version="0.14.2").changes == []
+
+
+def test_loopback_binding_and_no_tailscale_for_ci_runners():
+    sections = fresh_mac(tailscale=(0, ["@@absent"]))
+    result = plan_server(sections, ollama_bind="loopback", tailscale_required=False)
+    upload = next(c for c in result.commands if c.startswith(f"UPLOAD {PLIST}"))
+    assert "<string>127.0.0.1:11434</string>" in upload
+
+
+def test_uninstall_removes_job_plist_and_logs_and_nothing_else():
+    result = plan_server(converged_mac(group_settings("server")), server_state="absent")
+    assert result.changes == ["Unload the Ollama job", "Remove the Ollama plist",
+                              "Remove the Ollama logs"]
+    assert not any("brew" in c or "ollama/models" in c for c in result.commands)
+    assert plan_server(fresh_mac(), server_state="absent").changes == []
+
+
+def test_invalid_settings_send_no_command_to_any_host():
+    with pytest.raises(PyinfraError, match=r"ai-server: ollama_port=70000 is invalid"):
+        plan("server", server={"ai-server": stub(fresh_mac(), ollama_port=70000)})
+
+
+def test_invalid_settings_reach_no_host_even_a_valid_one(monkeypatch):
+    from pyinfra.connectors.fake import FakeConnector
+
+    sent: list[str] = []
+    original = FakeConnector.run_shell_command
+
+    def record(self, command, **kwargs):
+        sent.append(str(command))
+        return original(self, command, **kwargs)
+
+    monkeypatch.setattr(FakeConnector, "run_shell_command", record)
+    with pytest.raises(PyinfraError, match=r"ai-client-1: unknown setting 'modles'"):
+        plan("server", server={"ai-server": stub(fresh_mac())},
+             clients={"ai-client-1": {"modles": ["x"]}})
+    assert sent == []
+
+
+def test_a_converged_run_asks_the_host_only_through_the_probe():
+    result = plan_server(converged_mac(group_settings("server")))
+    assert len(result.executed) == 2  # identity/platform probe, then the job probe
+    assert all(c.startswith("echo '@@remote-ollama-probe-begin") for c in result.executed)

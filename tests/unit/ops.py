@@ -1,0 +1,49 @@
+"""Run one custom operation against given facts and collect the commands it yields."""
+
+from __future__ import annotations
+
+import importlib
+from unittest import mock
+
+from pyinfra.api.command import FileUploadCommand, StringCommand
+
+
+class FakeHost:
+    name = "test-host"
+
+    def __init__(self):
+        self.noops: list[str] = []
+
+    def noop(self, message: str) -> None:
+        self.noops.append(message)
+
+    def get_temp_filename(self, path: str) -> str:
+        return f"/tmp/pyinfra-{abs(hash(path))}"
+
+
+def run_op(op, facts: dict, **kwargs) -> list[str]:
+    """Commands ``op`` yields when facts answer from ``facts``: {(FactClass, kw-tuple): value}.
+
+    The kw-tuple is ``tuple(sorted(kwargs.items()))`` of the fact's arguments.
+    """
+    module = importlib.import_module(op.__module__)
+
+    def fake_fact(cls, host=None, **fact_kwargs):
+        return facts[(cls, tuple(sorted(fact_kwargs.items())))]
+
+    with mock.patch.object(module, "fact", fake_fact), mock.patch.object(
+        module, "host", FakeHost()
+    ):
+        return [_text(c) for c in op._inner(**kwargs)]
+
+
+def _text(command) -> str:
+    if isinstance(command, FileUploadCommand):
+        return f"UPLOAD {command.dest}\n{command.src.getvalue()}"
+    if isinstance(command, StringCommand):
+        return command.get_raw_value()
+    return str(command)
+
+
+def key(cls, **kwargs):
+    return (cls, tuple(sorted(kwargs.items())))

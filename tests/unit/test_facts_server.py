@@ -1,0 +1,109 @@
+"""Server facts: recorded command output in, parsed value out (incl. malformed output)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from remote_ollama.facts.files import ABSENT, ManagedFile, PathExists
+from remote_ollama.facts.homebrew import BrewCellar
+from remote_ollama.facts.launchd import LaunchdJob
+from remote_ollama.facts.ollama import OllamaApi, OllamaBinaryVersion
+from remote_ollama.facts.power import PmsetSettings
+from remote_ollama.facts.system import (
+    Architecture,
+    MacOSVersion,
+    MemoryBytes,
+    ProcessRunning,
+    UserIdentity,
+)
+from remote_ollama.facts.tailscale import TailscaleStatus
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "macos"
+
+
+def lines(name: str) -> list[str]:
+    return (FIXTURES / name).read_text().splitlines()
+
+
+CASES = [
+    # (fact, recorded output, expected value)
+    (MacOSVersion, lines("sw_vers-15.txt"),
+     {"ProductName": "macOS", "ProductVersion": "15.1", "BuildVersion": "24B83"}),
+    (MacOSVersion, lines("sw_vers-13.txt"),
+     {"ProductName": "macOS", "ProductVersion": "13.6.1", "BuildVersion": "22G313"}),
+    (MacOSVersion, ["sw_vers: command garbled"], None),
+    (MacOSVersion, [], None),
+    (Architecture, ["arm64"], "arm64"),
+    (Architecture, [""], None),
+    (MemoryBytes, ["137438953472"], 137438953472),
+    (MemoryBytes, ["sysctl: unknown oid 'hw.memsize'"], None),
+    (UserIdentity, ["uid=501", "user=admin", "home=/Users/admin", "shell=/bin/zsh"],
+     {"uid": 501, "user": "admin", "home": "/Users/admin", "shell": "/bin/zsh"}),
+    (UserIdentity, ["uid=", "user=", "home="], {}),
+    (BrewCellar, ["brew", "formula /opt/homebrew/Cellar/ollama/0.14.2",
+                  "formula /opt/homebrew/Cellar/python@3.12/3.12.7",
+                  "cask /opt/homebrew/Caskroom/tailscale-app/1.76.1"],
+     {"formulae": {"ollama": ["0.14.2"], "python@3.12": ["3.12.7"]},
+      "casks": {"tailscale-app": ["1.76.1"]}}),
+    (BrewCellar, [], None),
+    (BrewCellar, ["brew", "formula garbage"], {"formulae": {}, "casks": {}}),
+    (LaunchdJob, lines("launchctl-print-running.txt"),
+     {"loaded": True, "state": "running", "pid": 4242,
+      "program": "/opt/homebrew/opt/ollama/bin/ollama", "last_exit": "(never exited)"}),
+    (LaunchdJob, lines("launchctl-print-absent.txt"), {"loaded": False}),
+    (LaunchdJob, ["garbage without exit code"], {"loaded": False}),
+    (PmsetSettings, lines("pmset-g-default.txt"),
+     {"standby": 0, "powernap": 1, "networkoversleep": 0, "disksleep": 10, "sleep": 1,
+      "hibernatemode": 0, "ttyskeepawake": 1, "displaysleep": 10, "tcpkeepalive": 1,
+      "autorestart": 0, "womp": 1}),
+    (PmsetSettings, ["pmset: garbled"], {}),
+    (TailscaleStatus, lines("tailscale-status-running.json"),
+     {"installed": True, "state": "Running", "ipv4": "100.101.102.103",
+      "dns_name": "ai-server.tail1234.ts.net", "hostname": "ai-server"}),
+    (TailscaleStatus, lines("tailscale-status-needslogin.json"),
+     {"installed": True, "state": "NeedsLogin", "ipv4": None, "dns_name": None,
+      "hostname": "ai-server"}),
+    (TailscaleStatus, ["@@absent"], {"installed": False}),
+    (TailscaleStatus, ["{not json"], {"installed": True, "state": None, "ipv4": None}),
+    (OllamaBinaryVersion, ["ollama version is 0.14.2"], "0.14.2"),
+    (OllamaBinaryVersion,
+     ["Warning: could not connect to a running Ollama instance",
+      "Warning: client version is 0.13.5"], "0.13.5"),
+    (OllamaBinaryVersion, ["zsh: no such file"], None),
+    (OllamaApi,
+     [json.dumps({"version": "0.14.2"}),
+      json.dumps({"models": [{"name": "llama3:latest", "digest": "abc"}]}),
+      json.dumps({"models": [{"name": "llama3:latest"}]})],
+     {"version": "0.14.2", "models": {"llama3:latest": "abc"}, "loaded": ["llama3:latest"]}),
+    (OllamaApi, [json.dumps({"version": "0.14.2"}), "<html>proxy error</html>", "{}"], None),
+    (OllamaApi, [json.dumps({"version": "0.14.2"})], None),
+    (ManagedFile, ["600", "export A=1", "", "export B=2"],
+     {"mode": "600", "content": "export A=1\n\nexport B=2\n"}),
+    (ManagedFile, [ABSENT], None),
+    (ManagedFile, ["stat: cannot stat"], None),
+    (PathExists, ["yes"], True),
+    (PathExists, ["no"], False),
+    (ProcessRunning, ["yes"], True),
+    (ProcessRunning, [], False),
+]
+
+
+@pytest.mark.parametrize(("fact", "output", "expected"), CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+def test_fact_parses_recorded_output(fact, output, expected):
+    assert fact().process(output) == expected
+
+
+def test_launchd_target_is_validated_before_it_reaches_a_shell():
+    with pytest.raises(ValueError, match="not a launchd service target"):
+        LaunchdJob().command(target="gui/501/x; rm -rf ~")
+    assert 'launchctl print "gui/$(id -u)/com.a.b"' in LaunchdJob().command(
+        target="gui/$(id -u)/com.a.b"
+    )
+
+
+def test_managed_file_command_quotes_the_path():
+    assert "'/tmp/a b'" in ManagedFile().command(path="/tmp/a b")

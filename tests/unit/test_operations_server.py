@@ -1,0 +1,184 @@
+"""Server operations: facts in, commands out; the converged state yields nothing."""
+
+from __future__ import annotations
+
+import subprocess
+
+from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.facts.homebrew import BrewCellar
+from remote_ollama.facts.launchd import LaunchdJob
+from remote_ollama.facts.ollama import OllamaApi
+from remote_ollama.facts.power import PmsetSettings
+from remote_ollama.facts.system import ProcessRunning
+from remote_ollama.operations import files, homebrew, launchd, models, ollama, power
+from tests.unit.ops import key, run_op
+
+URL = "http://100.64.0.1:11434"
+TARGET = "gui/$(id -u)/com.remote-ollama.ollama"
+
+
+def test_file_content_uploads_when_absent_then_is_a_no_op():
+    path = "/Users/a/.ai-client/env"
+    first = run_op(files.file_content, {key(ManagedFile, path=path): None},
+                   path=path, content="A=1\n", mode="600")
+    assert first[0] == "mkdir -p /Users/a/.ai-client"
+    assert first[1] == f"UPLOAD {path}\nA=1\n"
+    assert first[2] == f"chmod 600 {path}"
+    again = {key(ManagedFile, path=path): {"mode": "600", "content": "A=1\n"}}
+    assert run_op(files.file_content, again, path=path, content="A=1\n", mode="600") == []
+
+
+def test_file_content_fixes_only_the_mode_when_content_matches():
+    path = "/x/env"
+    facts = {key(ManagedFile, path=path): {"mode": "644", "content": "A=1\n"}}
+    assert run_op(files.file_content, facts, path=path, content="A=1\n", mode="600") == [
+        "chmod 600 /x/env"
+    ]
+
+
+def test_file_absent_and_directory():
+    assert run_op(files.file_absent, {key(PathExists, path="/p"): True}, path="/p") == [
+        "rm -rf /p"
+    ]
+    assert run_op(files.file_absent, {key(PathExists, path="/p"): False}, path="/p") == []
+    assert run_op(files.directory, {key(PathExists, path="/d"): False}, path="/d") == [
+        "mkdir -p -m 755 /d"
+    ]
+    assert run_op(files.directory, {key(PathExists, path="/d"): True}, path="/d") == []
+
+
+def job_facts(job):
+    return {key(LaunchdJob, target=TARGET): job}
+
+
+def test_job_loaded_bootstraps_an_absent_job_then_leaves_it():
+    args = dict(domain="gui/$(id -u)", label="com.remote-ollama.ollama", plist="/p.plist")
+    assert run_op(launchd.job_loaded, job_facts({"loaded": False}), **args) == [
+        "launchctl bootstrap gui/$(id -u) /p.plist"
+    ]
+    running = job_facts({"loaded": True, "state": "running"})
+    assert run_op(launchd.job_loaded, running, **args) == []
+
+
+def test_job_loaded_reloads_a_changed_plist_and_kickstarts_a_new_binary():
+    args = dict(domain="gui/$(id -u)", label="com.remote-ollama.ollama", plist="/p.plist")
+    running = job_facts({"loaded": True, "state": "running"})
+    reload = run_op(launchd.job_loaded, running, reload=True, **args)
+    assert reload[0].startswith(f"launchctl bootout {TARGET}; ")
+    assert reload[1] == "launchctl bootstrap gui/$(id -u) /p.plist"
+    assert run_op(launchd.job_loaded, running, restart=True, **args) == [
+        f"launchctl kickstart -k {TARGET}"
+    ]
+    stopped = job_facts({"loaded": True, "state": "not running"})
+    assert run_op(launchd.job_loaded, stopped, **args) == [f"launchctl kickstart -k {TARGET}"]
+
+
+def test_job_unloaded():
+    args = dict(domain="gui/$(id -u)", label="com.remote-ollama.ollama")
+    out = run_op(launchd.job_unloaded, job_facts({"loaded": True}), **args)
+    assert out[0].startswith(f"launchctl bootout {TARGET}")
+    assert run_op(launchd.job_unloaded, job_facts({"loaded": False}), **args) == []
+
+
+def api(models_, loaded=()):
+    return {key(OllamaApi, base_url=URL): {"version": "0.14.2", "models": dict.fromkeys(models_, ""),
+                                           "loaded": list(loaded)}}
+
+
+def test_models_present_pulls_only_missing_with_latest_normalised():
+    out = run_op(models.models_present, api(["llama3:latest"]), base_url=URL,
+                 models=["llama3", "qwen3:8b"])
+    assert len(out) == 1
+    assert "for m in qwen3:8b; do" in out[0]
+    assert run_op(models.models_present, api(["llama3:latest", "qwen3:8b"]), base_url=URL,
+                  models=["llama3", "qwen3:8b"]) == []
+
+
+def test_models_present_pulls_everything_when_the_server_is_not_up_yet():
+    out = run_op(models.models_present, {key(OllamaApi, base_url=URL): None}, base_url=URL,
+                 models=["llama3"])
+    assert "for m in llama3:latest; do" in out[0]
+
+
+def test_models_pruned_and_warm():
+    out = run_op(models.models_pruned, api(["llama3:latest", "old:1b"]), base_url=URL,
+                 keep=["llama3"])
+    assert out == [f"curl -fsS -X DELETE {URL}/api/delete -d '{{\"model\": \"old:1b\"}}'"]
+    warm = run_op(models.models_warm, api(["llama3:latest"]), base_url=URL, models=["llama3"],
+                  keep_alive="-1")
+    assert warm == [f"curl -fsS --max-time 600 {URL}/api/generate -d "
+                    "'{\"model\": \"llama3:latest\", \"keep_alive\": -1}'"]
+    loaded = api(["llama3:latest"], loaded=["llama3:latest"])
+    assert run_op(models.models_warm, loaded, base_url=URL, models=["llama3"],
+                  keep_alive="-1") == []
+
+
+def test_pull_script_reports_each_failed_model_and_tries_the_rest(tmp_path):
+    """Run the generated script with a curl stand-in that fails one model mid-stream."""
+    fake_curl = tmp_path / "curl"
+    fake_curl.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in\n'
+        '  *bad:1b*) echo \'{"status":"pulling manifest"}\'; '
+        'echo \'{"error":"pull model manifest: file does not exist"}\';;\n'
+        '  *) echo \'{"status":"pulling manifest"}\'; echo \'{"status":"success"}\'; '
+        'echo "$*" >> "$(dirname "$0")/pulled";;\n'
+        "esac\n"
+    )
+    fake_curl.chmod(0o755)
+    script = models.pull_command(URL, ["a:1b", "bad:1b", "c:1b"])
+    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                            env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert result.returncode == 1
+    assert "bad:1b: {\"error\":\"pull model manifest: file does not exist\"}" in result.stderr
+    pulled = (tmp_path / "pulled").read_text()
+    assert "a:1b" in pulled and "c:1b" in pulled
+
+
+def test_pmset_applies_only_differing_values():
+    facts = {key(PmsetSettings): {"sleep": 1, "disksleep": 0, "womp": 1, "autorestart": 0}}
+    wanted = {"sleep": 0, "disksleep": 0, "autorestart": 1, "womp": 1}
+    assert run_op(power.pmset, facts, settings=wanted) == ["pmset -a autorestart 1 sleep 0"]
+    converged = {key(PmsetSettings): {"sleep": 0, "disksleep": 0, "womp": 1, "autorestart": 1}}
+    assert run_op(power.pmset, converged, settings=wanted) == []
+
+
+def test_brew_formula_and_service():
+    cellar = {key(BrewCellar): {"formulae": {"git": ["2"]}, "casks": {}}}
+    assert run_op(homebrew.brew_formula, cellar, formula="ollama") == [
+        "/opt/homebrew/bin/brew install --formula ollama"
+    ]
+    installed = {key(BrewCellar): {"formulae": {"ollama": ["0.14.2"]}, "casks": {}}}
+    assert run_op(homebrew.brew_formula, installed, formula="ollama") == []
+    svc = {key(LaunchdJob, target="gui/$(id -u)/homebrew.mxcl.ollama"): {"loaded": True}}
+    assert run_op(homebrew.brew_service_stopped, svc, formula="ollama") == [
+        "/opt/homebrew/bin/brew services stop ollama"
+    ]
+    off = {key(LaunchdJob, target="gui/$(id -u)/homebrew.mxcl.ollama"): {"loaded": False}}
+    assert run_op(homebrew.brew_service_stopped, off, formula="ollama") == []
+
+
+def test_release_installed_and_app_quit():
+    d = "/Users/a/.local/opt/ollama/0.14.2"
+    out = run_op(ollama.release_installed, {key(PathExists, path=f"{d}/ollama"): False},
+                 version="0.14.2", url="http://m/ollama-darwin.tgz", directory=d)
+    assert "curl -fsSL http://m/ollama-darwin.tgz | tar -xzf - -C" in out[0]
+    assert out[0].endswith(f"mv {d}.partial {d}")
+    assert run_op(ollama.release_installed, {key(PathExists, path=f"{d}/ollama"): True},
+                  version="0.14.2", url="http://m/x.tgz", directory=d) == []
+    assert run_op(ollama.app_quit, {key(ProcessRunning, process="Ollama"): True}, app="Ollama")
+    assert run_op(ollama.app_quit, {key(ProcessRunning, process="Ollama"): False},
+                  app="Ollama") == []
+
+
+def test_api_healthy_waits_only_when_needed_and_enforces_minimum(tmp_path):
+    args = dict(base_url=URL, timeout=2, minimum="0.14.0", log="/l")
+    assert run_op(ollama.api_healthy, {}, needed=False, **args) == []
+    script = run_op(ollama.api_healthy, {}, needed=True, **args)[0]
+    fake_curl = tmp_path / "curl"
+    for version, code in (("0.13.5", 1), ("0.14.0", 0), ("0.15.1", 0), ("1.0.0", 0)):
+        fake_curl.write_text(f"#!/bin/sh\necho '{{\"version\":\"{version}\"}}'\n")
+        fake_curl.chmod(0o755)
+        result = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                                env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+        assert result.returncode == code, (version, result.stderr)

@@ -1,0 +1,50 @@
+"""The batched probe: sections are split back and parsed by each fact's own process()."""
+
+from __future__ import annotations
+
+from remote_ollama.facts.launchd import LaunchdJob
+from remote_ollama.facts.system import Architecture, MemoryBytes
+from remote_ollama.probe import BEGIN, END, MISSING, parse_section, section_script, split_sections
+
+
+def test_split_sections_keeps_each_body_and_exit_code():
+    output = [f"{BEGIN} a", "x", "y", f"{END} a 0", f"{BEGIN} b", f"{END} b 7", "noise"]
+    assert split_sections(output) == {"a": (0, ["x", "y"]), "b": (7, [])}
+
+
+def test_truncated_section_is_dropped_not_misattributed():
+    assert split_sections([f"{BEGIN} a", "x"]) == {}
+
+
+def test_failed_command_gives_the_fact_default_unless_the_fact_reads_failures():
+    assert parse_section(Architecture, 1, ["arm64"]) is None
+    assert parse_section(LaunchdJob, 113, ["Could not find service", "@@rc=113"]) == {
+        "loaded": False
+    }
+
+
+def test_missing_required_command_gives_the_default():
+    assert parse_section(MemoryBytes, 0, [MISSING]) is None
+
+
+def test_section_script_guards_required_commands_and_records_exit_code():
+    script = section_script("mem", MemoryBytes, {})
+    assert script.startswith(f"echo '{BEGIN} mem'")
+    assert "command -v sysctl" in script
+    assert f'echo "{END} mem $?"' in script
+
+
+def test_combined_script_runs_in_a_real_shell():
+    import subprocess
+
+    from remote_ollama.facts.files import PathExists
+
+    requests = {"arch": (Architecture, {}), "tmp": (PathExists, {"path": "/tmp"}),
+                "nope": (PathExists, {"path": "/definitely/not here"})}
+    script = "; ".join(section_script(n, c, k) for n, (c, k) in requests.items())
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
+    sections = split_sections(out.stdout.splitlines())
+    assert parse_section(Architecture, *sections["arch"]) == subprocess.run(
+        ["uname", "-m"], capture_output=True, text=True).stdout.strip()
+    assert parse_section(PathExists, *sections["tmp"]) is True
+    assert parse_section(PathExists, *sections["nope"]) is False
