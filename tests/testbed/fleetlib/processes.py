@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from .layout import HOST_MOUNT_RE, MIRROR_MARKER
+from .layout import HOST_MOUNT_RE, MIRROR_MARKER, PARTIAL_ROOTFS_RE
 from .shell import run
 
 
@@ -43,6 +43,16 @@ def pids_chrooted(host_names: set[str] | None = None) -> set[int]:
         match = HOST_MOUNT_RE.search(_root_of(pid) + "/")
         if match and (host_names is None or match.group(1) in host_names):
             found.add(pid)
+    return found
+
+
+def pids_building(state: Path | None) -> set[int]:
+    """Unfinished cache builds: chrooted into a partial root, or writing a .partial dir."""
+    found = {pid for pid in _all_pids() if PARTIAL_ROOTFS_RE.search(_root_of(pid) + "/")}
+    if state is not None:
+        needle = f"{state}/".encode()
+        found |= {pid for pid in _all_pids()
+                  if needle in cmdline(pid) and b".partial" in cmdline(pid)}  # fmt: skip
     return found
 
 

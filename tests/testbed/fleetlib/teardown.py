@@ -12,7 +12,13 @@ from pathlib import Path
 
 from .layout import HOST_MOUNT_RE, OUTSIDER_NETNS, PARTIAL_ROOTFS_RE, PREFIX, RUN_DIR, UTS_DIR
 from .mounts import mount_points, unmount_matching
-from .processes import mirror_server_pids, pids_chrooted, pids_in_netns, terminate
+from .processes import (
+    mirror_server_pids,
+    pids_building,
+    pids_chrooted,
+    pids_in_netns,
+    terminate,
+)
 from .shell import run, say
 
 
@@ -54,8 +60,12 @@ def down_everything(state: Path | None) -> list[str]:
     """Remove every testbed object on this machine; keep the caches. Return problems."""
     problems: list[str] = []
     terminate(mirror_server_pids)
+    terminate(lambda: pids_building(state))
     names = {ns[len(PREFIX) :] for ns in testbed_netns()}
     names |= {m.group(1) for p in mount_points() if (m := HOST_MOUNT_RE.search(p + "/"))}
+    # Host dirs of whatever state dir made the mounts (it may not be `state`).
+    other_dirs = {Path(p[: m.start()]) / "hosts" / m.group(1)
+                  for p in mount_points() if (m := HOST_MOUNT_RE.search(p + "/"))}  # fmt: skip
     if UTS_DIR.exists():
         names |= set(os.listdir(UTS_DIR))
     if state is not None and (state / "hosts").is_dir():
@@ -75,6 +85,8 @@ def down_everything(state: Path | None) -> list[str]:
         run(["ip", "link", "del", link], check=False)
     if not left:
         shutil.rmtree(RUN_DIR, ignore_errors=True)
+        for stale in other_dirs:
+            shutil.rmtree(stale, ignore_errors=True)
     problems += [f"netns left: {ns}" for ns in testbed_netns()]
     problems += [f"link left: {link}" for link in testbed_links()]
     for problem in problems:
