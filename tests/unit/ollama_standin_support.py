@@ -1,4 +1,5 @@
-"""Shared fixtures: the Ollama API stand-in, run as a subprocess on 127.0.0.1."""
+"""The Ollama API stand-in, run as a subprocess on 127.0.0.1: helpers and fixtures
+(re-exported by conftest.py)."""
 
 from __future__ import annotations
 

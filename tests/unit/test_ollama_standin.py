@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import OLLAMA_CLI, STANDINS, free_port, standin_env
+from ollama_standin_support import OLLAMA_CLI, STANDINS, free_port, standin_env
 
 spec = importlib.util.spec_from_file_location("ollama_standin", STANDINS / "ollama_standin.py")
 standin_module = importlib.util.module_from_spec(spec)
