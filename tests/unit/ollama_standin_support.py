@@ -51,7 +51,8 @@ class Standin:
                 return self
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("stand-in did not answer within 10 s")
+        self.stop()  # never leave a server behind
+        raise RuntimeError(f"stand-in did not answer at {self.url} within 10 s")
 
     def stop(self) -> None:
         if self.proc and self.proc.poll() is None:
