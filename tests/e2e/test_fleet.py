@@ -17,6 +17,7 @@ pytestmark = pytest.mark.e2e
 
 FLEET_CLI = Path(__file__).resolve().parents[1] / "testbed" / "fleet"
 WHEELS = "http://100.64.0.254:8080/wheels/"
+NPM = "http://100.64.0.254:8080/npm"
 
 
 def ssh(fleet, host: str, command: str) -> tuple[int, str]:
@@ -108,6 +109,42 @@ def test_wheelhouse_installs_real_aider_offline(fleet):
     result = fleet.exec("ai-client-2", script, timeout=600)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip().splitlines()[-1] == "aider 0.86.2"
+
+
+CHECK_NPM_PACKAGE = """set -e
+T=$(mktemp -d)
+curl -fsS NPM/@anthropic-ai%2fclaude-code-linux-x64 > $T/meta.json
+url=$(python3 -c 'import json, sys
+doc = json.load(open(sys.argv[1]))
+print(doc["versions"][doc["dist-tags"]["latest"]]["dist"]["tarball"])' $T/meta.json)
+curl -fsS -o $T/pkg.tgz "$url"
+python3 -c 'import base64, hashlib, json, sys
+doc = json.load(open(sys.argv[1]))
+want = doc["versions"][doc["dist-tags"]["latest"]]["dist"]["integrity"]
+digest = hashlib.sha512(open(sys.argv[2], "rb").read()).digest()
+print("integrity ok" if "sha512-" + base64.b64encode(digest).decode() == want else "bad")
+' $T/meta.json $T/pkg.tgz
+tar -xzf $T/pkg.tgz -C $T
+HOME=$T $T/package/claude --version
+rm -rf $T
+"""
+
+
+def test_npm_mirror_serves_claude_code_with_a_matching_integrity(fleet):
+    # As a client would: metadata (scoped name %2f-encoded, as npm sends it), then the
+    # tarball it names, checked against its sha512 integrity; the native binary runs.
+    result = fleet.exec("ai-client-1", CHECK_NPM_PACKAGE.replace("NPM", NPM), timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.splitlines()[-2:] == ["integrity ok", "2.1.332 (Claude Code)"]
+
+
+@pytest.mark.parametrize("version", ["0.13.5", "0.14.2", "0.15.0"])
+def test_ollama_archives_hold_the_standin_and_its_version(fleet, version):
+    url = f"http://100.64.0.254:8080/ollama/v{version}/ollama-darwin.tgz"
+    script = f"curl -fsS {url} | tar -xzO ollama.version; curl -fsS {url} | tar -tz | sort"
+    result = fleet.exec("ai-server", script)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [version, "ollama", "ollama.version", "ollama_standin.py"]
 
 
 def _leftovers() -> list[str]:
