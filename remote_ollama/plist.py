@@ -79,3 +79,26 @@ def render_plist(
     if settings.ollama_service == "daemon":
         job["UserName"] = user
     return plistlib.dumps(job, sort_keys=True).decode()
+
+
+def render_warm_plist(
+    settings: Settings, label: str, warm_script: str, url: str, paths: JobPaths, user: str
+) -> str:
+    """A job that, at every boot, waits for the API and loads ``warm_models`` (one shot)."""
+    models = " ".join(settings.warm_models)
+    wait = (
+        f"i=0; until curl -sf --max-time 2 {url}/api/version >/dev/null; do "
+        "i=$((i+1)); [ $i -gt 120 ] && exit 1; sleep 5; done; "
+        f"exec /usr/bin/python3 {warm_script} --server {url} "
+        f"--keep-alive -1 {models}"
+    )
+    job = {
+        "Label": label,
+        "ProgramArguments": ["/bin/sh", "-c", wait],
+        "RunAtLoad": True,
+        "StandardOutPath": paths.stdout.replace("ollama.out.log", "warm.log"),
+        "StandardErrorPath": paths.stderr.replace("ollama.err.log", "warm.log"),
+    }
+    if settings.ollama_service == "daemon":
+        job["UserName"] = user
+    return plistlib.dumps(job, sort_keys=True).decode()

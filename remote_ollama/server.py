@@ -6,10 +6,10 @@ Everything the deploy needs to know about the host is read by one probe (see
 
 from __future__ import annotations
 
-from pyinfra import host, logger
+from pyinfra import host, logger, state
 from pyinfra.api import deploy
 
-from remote_ollama import preflight
+from remote_ollama import contract, preflight, warm
 from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
@@ -24,13 +24,35 @@ from remote_ollama.facts.system import (
 )
 from remote_ollama.facts.tailscale import TailscaleStatus
 from remote_ollama.operations import files, homebrew, launchd, models, ollama, power
-from remote_ollama.plist import expand_home, job_paths, ollama_environment, render_plist
+from remote_ollama.plist import (
+    expand_home,
+    job_paths,
+    ollama_environment,
+    render_plist,
+    render_warm_plist,
+)
 from remote_ollama.probe import prime
 from remote_ollama.settings import Settings
 
 MIN_OLLAMA = "0.14.0"  # /v1/messages (Anthropic API) exists since this release
 BREW_OLLAMA = f"{BREW_PREFIX}/opt/ollama/bin/ollama"
 BREW_SERVICE = "homebrew.mxcl.ollama"
+TOOLS_DIR = "~/.local/share/remote-ollama"  # the shipped check and warm scripts
+
+
+def tool_paths(home: str) -> dict[str, str]:
+    tools = expand_home(TOOLS_DIR, home)
+    return {"contract": f"{tools}/contract.py", "warm": f"{tools}/warm.py"}
+
+
+def shipped_source(module) -> str:
+    with open(module.__file__, encoding="utf-8") as handle:
+        return handle.read()
+
+
+def operations_so_far() -> list:
+    """Results of the operations this host has planned so far in this run."""
+    return [data.operation_meta for data in state.ops[host].values()]
 
 
 def bind_address(settings: Settings, tailscale_ipv4: str | None) -> str:
@@ -69,9 +91,16 @@ def _first_probe(settings: Settings) -> dict:
     )
 
 
-def _job_probe(settings: Settings, paths, url: str, log_dir: str) -> dict:
+def _job_probe(settings: Settings, paths, url: str, log_dir: str, home: str) -> dict:
     label_target = f"{paths.domain}/{settings.ollama_label}"
+    warm_label = f"{settings.ollama_label}.warm"
+    tools = tool_paths(home)
     requests = {
+        "contract": (ManagedFile, {"path": tools["contract"]}),
+        "warm": (ManagedFile, {"path": tools["warm"]}),
+        "warm_plist": (ManagedFile, {"path": warm_plist_path(settings, home)}),
+        "warm_plist_present": (PathExists, {"path": warm_plist_path(settings, home)}),
+        "warm_job": (LaunchdJob, {"target": f"{paths.domain}/{warm_label}"}),
         "job": (LaunchdJob, {"target": label_target}),
         "brew_service": (LaunchdJob, {"target": f"gui/$(id -u)/{BREW_SERVICE}"}),
         "plist": (ManagedFile, {"path": paths.plist}),
@@ -94,7 +123,7 @@ def converge_server(settings: Settings):
     url = api_url(settings, address)
     paths = job_paths(settings, home, binary_path(settings, home))
     log_dir = expand_home(settings.ollama_log_dir, home)
-    job = _job_probe(settings, paths, url, log_dir)
+    job = _job_probe(settings, paths, url, log_dir, home)
 
     if settings.server_state == "absent":
         _uninstall(settings, paths, log_dir, job)
@@ -154,10 +183,50 @@ def converge_server(settings: Settings):
             name="Warm models",
             base_url=url,
             models=settings.warm_models,
-            keep_alive=settings.ollama_keep_alive,
+            keep_alive="-1",  # warm models stay loaded, so a re-run finds them in /api/ps
         )
     if settings.pmset:
         power.pmset(name="Keep the Mac awake (pmset)", settings=settings.pmset, _sudo=True)
+
+    tools = tool_paths(home)
+    files.file_content(name="Ship the contract check", path=tools["contract"],
+                       content=shipped_source(contract), mode="755")
+    files.file_content(name="Ship the warm-up tool", path=tools["warm"],
+                       content=shipped_source(warm), mode="755")
+    _warm_at_boot(settings, paths, url, home, identity["user"])
+    # The server checks itself after any change; a no-op run stays a no-op.
+    changes = [op for op in operations_so_far() if op.will_change]
+    if changes:
+        ollama.contract_checked(
+            name="Check the server against the API contract",
+            script=tools["contract"],
+            base_url=url,
+            _if=lambda: any(op.did_change() for op in changes),
+        )
+
+
+def warm_plist_path(settings: Settings, home: str) -> str:
+    label = f"{settings.ollama_label}.warm"
+    if settings.ollama_service == "daemon":
+        return f"/Library/LaunchDaemons/{label}.plist"
+    return f"{home}/Library/LaunchAgents/{label}.plist"
+
+
+def _warm_at_boot(settings: Settings, paths, url: str, home: str, user: str) -> None:
+    """A small job that loads warm_models after every boot (opt-in: warm_at_boot)."""
+    sudo = settings.ollama_service == "daemon"
+    label = f"{settings.ollama_label}.warm"
+    plist_path = warm_plist_path(settings, home)
+    if not (settings.warm_at_boot and settings.warm_models):
+        launchd.job_unloaded(name="Unload the warm-up job", domain=paths.domain, label=label,
+                             _sudo=sudo)
+        files.file_absent(name="Remove the warm-up job", path=plist_path, _sudo=sudo)
+        return
+    text = render_warm_plist(settings, label, tool_paths(home)["warm"], url, paths, user)
+    plist = files.file_content(name="Write the warm-up job", path=plist_path, content=text,
+                               mode="644", _sudo=sudo)
+    launchd.job_loaded(name="Load the warm-up job", domain=paths.domain, label=label,
+                       plist=plist_path, reload=plist.will_change, oneshot=True, _sudo=sudo)
 
 
 def _uninstall(settings: Settings, paths, log_dir: str, job: dict) -> None:

@@ -27,7 +27,14 @@ def bootout_command(domain: str, label: str) -> str:
 
 
 @operation()
-def job_loaded(domain: str, label: str, plist: str, reload: bool = False, restart: bool = False):
+def job_loaded(
+    domain: str,
+    label: str,
+    plist: str,
+    reload: bool = False,
+    restart: bool = False,
+    oneshot: bool = False,
+):
     """Load a job if it is not loaded; reload it when its plist changed; restart on demand.
 
     ``launchctl kickstart`` does not re-read a plist, so a changed plist is applied with
@@ -38,6 +45,7 @@ def job_loaded(domain: str, label: str, plist: str, reload: bool = False, restar
     + plist: absolute path of the plist file
     + reload: the plist changed in this run
     + restart: the program changed in this run
+    + oneshot: a job that runs once at load and exits (not running is normal)
 
     Example:
 
@@ -53,7 +61,7 @@ def job_loaded(domain: str, label: str, plist: str, reload: bool = False, restar
     elif reload:
         yield bootout_command(domain, label)
         yield bootstrap_command(domain, plist)
-    elif restart or job.get("state") != "running":
+    elif restart or (job.get("state") != "running" and not oneshot):
         yield f"launchctl kickstart -k {domain}/{label}"
     else:
         host.noop(f"{label} is loaded and running")

@@ -96,3 +96,20 @@ def app_quit(app: str = "Ollama"):
         yield f"osascript -e 'quit app \"{app}\"' || pkill -x {shlex.quote(app)}"
     else:
         host.noop(f"{app} is not running")
+
+
+@operation()
+def contract_checked(script: str, base_url: str):
+    """Run the shipped contract check against the server (used after a change).
+
+    + script: path of the shipped ``contract.py`` on the host
+    + base_url: the server's API
+
+    Example:
+
+    .. code:: python
+
+        contract_checked(script="/Users/me/.local/share/remote-ollama/contract.py",
+                         base_url="http://100.100.1.2:11434")
+    """
+    yield f"python3 {shlex.quote(script)} --server {shlex.quote(base_url)} --no-client"

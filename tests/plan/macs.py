@@ -11,7 +11,8 @@ from pathlib import Path
 
 from remote_ollama.facts.files import ABSENT
 from remote_ollama.plist import job_paths, ollama_environment, render_plist
-from remote_ollama.server import api_url, binary_path, bind_address
+from remote_ollama import contract, warm
+from remote_ollama.server import api_url, binary_path, bind_address, shipped_source
 from remote_ollama.settings import Settings, latest, validate_host
 from tests.plan.harness import probe_output, repo_group_data
 
@@ -61,6 +62,11 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "binary_present": (0, ["no"]),
         "logs": (0, ["no"]),
         "api": (7, []),
+        "contract": _file(None),
+        "warm": _file(None),
+        "warm_plist": _file(None),
+        "warm_plist_present": (0, ["no"]),
+        "warm_job": (0, recorded("launchctl-print-absent.txt")),
     }
     sections.update(changes)
     return sections
@@ -85,6 +91,8 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
         api=_api(settings, settings.models, version),
+        contract=_file(shipped_source(contract), "755"),
+        warm=_file(shipped_source(warm), "755"),
     )
     sections.update(changes)
     return sections

@@ -34,6 +34,9 @@ def test_fresh_mac_gets_the_full_plan_in_order():
         "Wait for the Ollama API",
         "Pull missing models",
         "Keep the Mac awake (pmset)",
+        "Ship the contract check",
+        "Ship the warm-up tool",
+        "Check the server against the API contract",
     ]
     commands = result.commands
     assert "/opt/homebrew/bin/brew install --formula ollama" in commands
@@ -57,7 +60,8 @@ def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart(
     before = converged_mac(group_settings("server"))
     result = plan_server(before, ollama_keep_alive="1h")
     assert result.changes == ["Write the Ollama launchd plist", "Load the Ollama job",
-                              "Wait for the Ollama API"]
+                              "Wait for the Ollama API",
+                              "Check the server against the API contract"]
     load = result.commands_of("Load the Ollama job")
     assert load[0].startswith("launchctl bootout gui/$(id -u)/com.remote-ollama.ollama")
     assert load[1] == f"launchctl bootstrap gui/$(id -u) {PLIST}"
@@ -68,7 +72,7 @@ def test_one_model_added_gives_only_that_pull():
     settings = group_settings("server")
     result = plan_server(converged_mac(settings),
                          models=[*settings.models, "llama3.2:3b"])
-    assert result.changes == ["Pull missing models"]
+    assert result.changes == ["Pull missing models", "Check the server against the API contract"]
     assert "for m in llama3.2:3b; do" in result.commands_of("Pull missing models")[0]
 
 
@@ -79,7 +83,8 @@ def test_running_brew_service_and_app_get_stopped_first():
         app=(0, ["yes"]),
     )
     result = plan_server(sections)
-    assert result.changes == ["Stop `brew services` Ollama job", "Quit Ollama.app"]
+    assert result.changes == ["Stop `brew services` Ollama job", "Quit Ollama.app",
+                              "Check the server against the API contract"]
     assert result.commands_of("Stop `brew services` Ollama job") == [
         "/opt/homebrew/bin/brew services stop ollama"
     ]
@@ -132,6 +137,7 @@ def test_pinned_version_installs_from_the_archive_and_a_new_pin_restarts():
         "Write the Ollama launchd plist",
         "Load the Ollama job",
         "Wait for the Ollama API",
+        "Check the server against the API contract",
     ]
     install = result.commands_of("Install Ollama 0.13.9 from its release archive")[0]
     assert "releases/download/v0.13.9/ollama-darwin.tgz" in install
@@ -181,3 +187,26 @@ def test_a_converged_run_asks_the_host_only_through_the_probe():
     result = plan_server(converged_mac(group_settings("server")))
     assert len(result.executed) == 2  # identity/platform probe, then the job probe
     assert all(c.startswith("echo '@@remote-ollama-probe-begin") for c in result.executed)
+
+
+def test_self_check_runs_the_shipped_contract_only_after_a_change():
+    result = plan_server(fresh_mac())
+    assert result.commands_of("Check the server against the API contract") == [
+        f"python3 {HOME}/.local/share/remote-ollama/contract.py --server {URL} --no-client"
+    ]
+    shipped = result.commands_of("Ship the contract check")[1]
+    assert shipped.startswith(f"UPLOAD {HOME}/.local/share/remote-ollama/contract.py")
+
+
+def test_warm_models_load_after_converging_and_optionally_at_boot():
+    settings = group_settings("server")
+    result = plan_server(converged_mac(settings), warm_models=["qwen2.5-coder:7b"],
+                         warm_at_boot=True)
+    assert result.changes == ["Warm models", "Write the warm-up job", "Load the warm-up job",
+                              "Check the server against the API contract"]
+    warm_job = result.commands_of("Write the warm-up job")[1]
+    assert "warm.py --server" in warm_job and "qwen2.5-coder:7b" in warm_job
+    assert result.commands_of("Load the warm-up job") == [
+        "launchctl bootstrap gui/$(id -u) "
+        f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.warm.plist"
+    ]
