@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from remote_ollama import contract, warm
 from remote_ollama.facts.files import ABSENT
 from remote_ollama.plist import job_paths, ollama_environment, render_plist
-from remote_ollama import contract, warm
 from remote_ollama.server import api_url, binary_path, bind_address, shipped_source
 from remote_ollama.settings import Settings, latest, validate_host
 from tests.plan.harness import probe_output, repo_group_data
