@@ -13,7 +13,8 @@ class ManagedFile(FactBase):
     """``{"mode": "644", "content": "..."}`` for a text file, or None when it is absent.
 
     Reads both in one command so a deploy can compare what it would write with what is
-    there without a checksum round trip. Works with BSD (macOS) and GNU stat.
+    there without a checksum round trip. GNU stat is tried first: GNU `stat -f` means
+    filesystem status and would print the wrong thing; BSD `stat -c` fails cleanly.
 
         current = host.get_fact(ManagedFile, path="/Users/me/.ai-client/env")
     """
@@ -22,7 +23,7 @@ class ManagedFile(FactBase):
         quoted = shlex.quote(path)
         return (
             f"if [ -f {quoted} ]; then "
-            f"(stat -f %Lp {quoted} 2>/dev/null || stat -c %a {quoted}); cat {quoted}; "
+            f"(stat -c %a {quoted} 2>/dev/null || stat -f %Lp {quoted}); cat {quoted}; "
             f"else echo '{ABSENT}'; fi"
         )
 

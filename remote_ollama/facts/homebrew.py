@@ -25,7 +25,7 @@ class BrewCellar(FactBase):
             f"if [ -x {BREW_BIN} ]; then echo brew; "
             f"for d in {BREW_PREFIX}/Cellar/*/* ; do [ -d \"$d\" ] && echo \"formula $d\"; done; "
             f"for d in {BREW_PREFIX}/Caskroom/*/* ; do [ -d \"$d\" ] && echo \"cask $d\"; done; "
-            "fi"
+            "fi; true"  # an empty Cellar leaves the last test false
         )
 
     def process(self, output) -> dict | None:

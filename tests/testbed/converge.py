@@ -107,3 +107,28 @@ def _json_tail(stdout: str) -> dict | None:
         return json.loads(stdout[start:])
     except ValueError:
         return None
+
+
+def write_ssh_config(fleet_inventory: Path, out: Path) -> Path:
+    """An ssh_config for testinfra (`--ssh-config`): each fleet host by name, strict keys."""
+    blocks = []
+    for hosts in load_inventory_file(fleet_inventory).values():
+        for name, data in hosts:
+            blocks.append(
+                f"Host {name}\n  HostName {data['ssh_hostname']}\n  User {data['ssh_user']}\n"
+                f"  IdentityFile {data['ssh_key']}\n  IdentitiesOnly yes\n"
+                f"  UserKnownHostsFile {data['ssh_known_hosts_file']}\n"
+                "  StrictHostKeyChecking yes\n"
+            )
+    out.write_text("\n".join(blocks))
+    return out
+
+
+def run_infra(suite: str, host: str, settings_inventory: Path, ssh_config: Path,
+              *extra: str) -> subprocess.CompletedProcess:
+    """Run a tests/infra suite against one fleet host, as a user would against a real one."""
+    args = [sys.executable, "-m", "pytest", f"tests/infra/{suite}", "-q", "-p", "no:cacheprovider",
+            f"--hosts=ssh://{host}", f"--ssh-config={ssh_config}",
+            f"--settings-inventory={settings_inventory}", f"--settings-host={host}", *extra]
+    return subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=600,
+                          stdin=subprocess.DEVNULL)

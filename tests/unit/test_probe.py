@@ -48,3 +48,21 @@ def test_combined_script_runs_in_a_real_shell():
         ["uname", "-m"], capture_output=True, text=True).stdout.strip()
     assert parse_section(PathExists, *sections["tmp"]) is True
     assert parse_section(PathExists, *sections["nope"]) is False
+
+
+def test_empty_homebrew_cellar_still_reads_as_installed(tmp_path, monkeypatch):
+    """An empty Cellar must not make the section fail (a glob with no match)."""
+    import subprocess
+
+    from remote_ollama.facts import homebrew
+
+    prefix = tmp_path / "homebrew"
+    for folder in ("bin", "Cellar", "Caskroom"):
+        (prefix / folder).mkdir(parents=True)
+    (prefix / "bin" / "brew").write_text("#!/bin/sh\n")
+    (prefix / "bin" / "brew").chmod(0o755)
+    command = homebrew.BrewCellar().command().replace(homebrew.BREW_PREFIX, str(prefix))
+    script = f"echo '{BEGIN} brew'; ( {command} ) 2>/dev/null; echo \"{END} brew $?\""
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True).stdout
+    code, lines = split_sections(out.splitlines())["brew"]
+    assert parse_section(homebrew.BrewCellar, code, lines) == {"formulae": {}, "casks": {}}
