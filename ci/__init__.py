@@ -1,0 +1,1 @@
+"""CI helpers run by .github/workflows/macos.yml (standard library only)."""
