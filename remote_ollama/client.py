@@ -1,0 +1,356 @@
+"""The client deploy: make a macOS or Debian/Ubuntu machine ready for Aider and claude-ollama.
+
+Two probes read everything (the second needs the home directory and the shell from the
+first); every decision below is made from them before any command runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyinfra import host
+from pyinfra.api import deploy
+
+from remote_ollama import client_preflight as checks
+from remote_ollama import render
+from remote_ollama.compat import Verdict
+from remote_ollama.facts.client import (
+    AiderInstall,
+    CommandPath,
+    DirectoryEntries,
+    ServerReachability,
+    SymlinkTarget,
+    TextFile,
+)
+from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
+from remote_ollama.facts.system import Architecture, LinuxRelease, MacOSVersion, UserIdentity
+from remote_ollama.facts.tailscale import TailscaleStatus
+from remote_ollama.operations import (
+    aider,
+    claude_code,
+    files,
+    homebrew,
+    json_settings,
+    owned_files,
+    profile,
+)
+from remote_ollama.preflight import DeployError, require_homebrew
+from remote_ollama.probe import prime
+from remote_ollama.settings import HOSTNAME_RE, IPV4_RE, Settings
+
+ENV_START, ENV_END = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<"
+CLAUDE_START = "# >>> remote-ollama claude-ollama >>>"
+CLAUDE_END = "# <<< remote-ollama claude-ollama <<<"
+PROFILES = (".zshrc", ".zprofile", ".bashrc", ".bash_profile", ".profile")
+AIDER_FILES = (".aider.conf.yml", ".aider.model.settings.yml")
+AUTOUPDATER_OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
+INSTALLERS = ("uv", "pipx")
+
+
+def server_url(settings: Settings, inventory) -> str:
+    """``http://<ollama_server_host or the server group's first host>:<ollama_port>``."""
+    name = settings.ollama_server_host
+    if not name:
+        servers = inventory.get_group("server", []) if "server" in inventory.groups else []
+        if not servers:
+            raise DeployError(
+                "no server known: set ollama_server_host (e.g. --data ollama_server_host="
+                "ai-server) or put the server in the inventory's `server` group."
+            )
+        name = (
+            servers[0].name.split("/", 1)[1]
+            if servers[0].name.startswith("@")
+            else (servers[0].name)
+        )
+        if not (IPV4_RE.match(name) or HOSTNAME_RE.match(name)):
+            raise DeployError(
+                f"the server's inventory name {name!r} is not a hostname or IPv4 address; "
+                "set ollama_server_host to the address clients should use."
+            )
+    return f"http://{name}:{settings.ollama_port}"
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Every path the client deploy touches, absolute, for one user's home."""
+
+    home: str
+
+    def __getitem__(self, relative: str) -> str:
+        return f"{self.home.rstrip('/')}/{relative}"
+
+    @property
+    def env(self) -> str:
+        return self[render.ENV_FILE]
+
+    @property
+    def client_dir(self) -> str:
+        return self[".ai-client"]
+
+    @property
+    def lock(self) -> str:
+        return self[".ai-client/.version-lock"]
+
+    @property
+    def claude_root(self) -> str:
+        return self[".local/share/remote-ollama/claude-code"]
+
+    @property
+    def claude_link(self) -> str:
+        return self[".local/bin/claude"]
+
+    @property
+    def claude_settings(self) -> str:
+        return self[".claude/settings.json"]
+
+
+def _identity_probe(settings: Settings, url: str) -> dict:
+    requests = {
+        "identity": (UserIdentity, {}),
+        "macos": (MacOSVersion, {}),
+        "linux": (LinuxRelease, {}),
+        "arch": (Architecture, {}),
+        "brew": (BrewCellar, {}),
+        "tailscale": (TailscaleStatus, {}),
+    }
+    wants_version = settings.claude_code_enabled and not settings.ollama_version
+    if settings.client_state == "present" and (settings.reachability_check or wants_version):
+        requests["server"] = (ServerReachability, {"base_url": url})
+    return prime(host, requests)
+
+
+def _home_probe(settings: Settings, paths: Paths) -> dict:
+    requests = {f"profile{p}": (TextFile, {"path": paths[p]}) for p in PROFILES}
+    for name in AIDER_FILES:
+        requests[f"file{name}"] = (TextFile, {"path": paths[name]})
+        requests[f"backup{name}"] = (PathExists, {"path": paths[name] + owned_files.BACKUP_SUFFIX})
+    for installer in INSTALLERS:
+        requests[f"aider_{installer}"] = (AiderInstall, {"installer": installer})
+        requests[installer] = (CommandPath, {"program": installer})
+    version = settings.claude_code_version or "none"
+    requests.update(
+        {
+            "env": (ManagedFile, {"path": paths.env}),
+            "lock": (ManagedFile, {"path": paths.lock}),
+            "env_present": (PathExists, {"path": paths.env}),
+            "lock_present": (PathExists, {"path": paths.lock}),
+            "claude_present": (PathExists, {"path": paths.claude_root}),
+            "client_dir": (DirectoryEntries, {"path": paths.client_dir}),
+            "python": (CommandPath, {"program": f"python{settings.aider_python}"}),
+            "claude_versions": (DirectoryEntries, {"path": paths.claude_root}),
+            "claude_binary": (PathExists, {"path": f"{paths.claude_root}/{version}/claude"}),
+            "claude_link": (SymlinkTarget, {"path": paths.claude_link}),
+            "claude_settings": (TextFile, {"path": paths.claude_settings}),
+        }
+    )
+    return prime(host, requests)
+
+
+def profile_targets(shell: str, seen: dict) -> tuple[list[str], str]:
+    """(files that get the env block, the rc file that gets claude-ollama) for a shell.
+
+    zsh: ~/.zshrc (interactive) and ~/.zprofile (login: `zsh -lc`). bash: ~/.bashrc, and
+    the login file bash reads (~/.bash_profile if it exists, else ~/.profile), because
+    Debian's ~/.bashrc returns early in non-interactive shells.
+    """
+    if shell == "zsh":
+        return [".zshrc", ".zprofile"], ".zshrc"
+    login = ".bash_profile" if seen["profile.bash_profile"] is not None else ".profile"
+    return [".bashrc", login], ".bashrc"
+
+
+@deploy("remote-ollama client")
+def converge_client(settings: Settings, url: str):
+    """Converge this client, or uninstall it when ``client_state`` is ``absent``."""
+    first = _identity_probe(settings, url)
+    identity = first["identity"]
+    if not identity or not identity.get("home"):
+        raise DeployError(f"{host.name}: could not read the user's id and home directory.")
+    paths = Paths(identity["home"])
+    if settings.client_state == "absent":
+        _uninstall(paths, _home_probe(settings, paths))
+        return
+
+    platform = checks.require_platform(host.name, first["macos"], first["linux"], first["arch"])
+    shell = checks.login_shell(host.name, settings, identity)
+    verdict, ollama = None, None
+    if settings.claude_code_enabled:
+        checks.require_claude_pin(host.name, settings)
+        ollama = settings.ollama_version or (first.get("server") or {}).get("version")
+        verdict = checks.check_compatibility(host.name, settings, ollama)
+    if platform.system == "darwin":
+        require_homebrew(host.name, first["brew"])
+    seen = _home_probe(settings, paths)
+    python = _aider_python(settings, platform, seen)
+    checks.report_tailscale(host.name, platform, first["tailscale"])
+
+    tool = _installer(settings, platform, paths, seen)
+    for other in INSTALLERS:
+        if other != settings.aider_installer:
+            aider.aider_absent(
+                name=f"Remove Aider installed with {other}", installer=other, tool=seen[other]
+            )
+    aider.aider_installed(
+        name=f"Install Aider {settings.aider_version}",
+        installer=settings.aider_installer,
+        tool=tool,
+        version=settings.aider_version,
+        python=python,
+        python_minor=settings.aider_python,
+        index_url=settings.package_index_url,
+        find_links=settings.package_find_links,
+    )
+    files.file_content(
+        name="Write ~/.ai-client/env",
+        path=paths.env,
+        content=render.env_file(settings, url),
+        mode="600",
+    )
+    owned_files.owned_file(
+        name="Write ~/.aider.conf.yml",
+        path=paths[".aider.conf.yml"],
+        content=render.aider_conf(settings),
+        header=render.HEADER,
+    )
+    owned_files.owned_file(
+        name="Write ~/.aider.model.settings.yml",
+        path=paths[".aider.model.settings.yml"],
+        content=render.aider_model_settings(settings),
+        header=render.HEADER,
+    )
+    env_files, claude_rc = profile_targets(shell, seen)
+    claude_body = None
+    if settings.claude_code_enabled:
+        claude_body = render.claude_ollama_block(settings, url, _binary(settings, paths))
+    _profiles(paths, env_files, claude_rc, claude_body)
+    if settings.claude_code_enabled:
+        _claude_code(settings, platform, paths, ollama, verdict)
+    else:
+        _claude_code_absent(paths, seen)
+        files.file_absent(name="Remove the version lock", path=paths.lock)
+    if settings.reachability_check:
+        checks.report_reachability(host.name, url, first.get("server"))
+
+
+def _aider_python(settings: Settings, platform: checks.Platform, seen: dict) -> str:
+    """The interpreter for Aider: found on the host, from Homebrew (macOS), or fetched by uv."""
+    minor = settings.aider_python
+    if seen["python"]:
+        return seen["python"]
+    if platform.system == "darwin":
+        homebrew.brew_formula(name=f"Install Python {minor} (Homebrew)", formula=f"python@{minor}")
+        return f"{BREW_PREFIX}/bin/python{minor}"
+    offline = settings.package_find_links and not settings.package_index_url
+    if settings.aider_installer == "pipx" or offline:
+        raise DeployError(
+            f"{host.name}: python{minor} is not installed, and "
+            + (
+                "pipx cannot fetch it"
+                if settings.aider_installer == "pipx"
+                else "uv cannot fetch it offline (package_find_links without an index)"
+            )
+            + f". Install python{minor} (apt-get install python{minor}) or set aider_python to "
+            "a version the host has (3.10-3.12)."
+        )
+    return minor  # uv finds or downloads a matching managed Python
+
+
+def _installer(settings: Settings, platform: checks.Platform, paths: Paths, seen: dict) -> str:
+    """Install uv or pipx (Homebrew on macOS, a user venv on Linux); return its path."""
+    program = settings.aider_installer
+    if seen[program]:
+        return seen[program]
+    if platform.system == "darwin":
+        homebrew.brew_formula(name=f"Install {program} (Homebrew)", formula=program)
+        return f"{BREW_PREFIX}/bin/{program}"
+    link = paths[f".local/bin/{program}"]
+    aider.tool_venv(
+        name=f"Install {program} (user venv)",
+        program=program,
+        venv=paths[f".local/share/remote-ollama/{program}"],
+        link=link,
+        index_url=settings.package_index_url,
+        find_links=settings.package_find_links,
+    )
+    return link
+
+
+def _binary(settings: Settings, paths: Paths) -> str:
+    return f"{paths.claude_root}/{settings.claude_code_version}/claude"
+
+
+def _profiles(paths: Paths, env_files: list[str], claude_rc: str, claude_body: str | None):
+    """One operation per profile file: the env block where the shell reads it, the
+    claude-ollama block in the rc file when enabled, and neither anywhere else."""
+    for name in PROFILES:
+        env_body = render.profile_env_block() if name in env_files else None
+        blocks = [(ENV_START, ENV_END, env_body)]
+        blocks.append((CLAUDE_START, CLAUDE_END, claude_body if name == claude_rc else None))
+        profile.marker_blocks(name=f"Shell profile ~/{name}", path=paths[name], blocks=blocks)
+
+
+def _claude_code(settings, platform, paths: Paths, ollama: str | None, verdict: Verdict):
+    version = settings.claude_code_version
+    claude_code.binary_installed(
+        name=f"Install Claude Code {version}",
+        version=version,
+        url=claude_code.tarball_url(
+            settings.claude_code_registry, platform.system, platform.arch, version
+        ),
+        root=paths.claude_root,
+    )
+    claude_code.command_link(
+        name="Link ~/.local/bin/claude",
+        link=paths.claude_link,
+        target=_binary(settings, paths),
+        owned_prefix=paths.claude_root + "/",
+    )
+    json_settings.json_merged(
+        name="Disable Claude Code's auto-updater",
+        path=paths.claude_settings,
+        values=AUTOUPDATER_OFF,
+    )
+    files.file_content(
+        name="Write the version lock",
+        path=paths.lock,
+        content=render.version_lock(version, ollama, verdict),
+        mode="644",
+    )
+
+
+def _claude_code_absent(paths: Paths, seen: dict) -> None:
+    """Our binary, link and auto-updater setting go; a cloud `claude` stays."""
+    claude_code.command_link_absent(
+        name="Remove our ~/.local/bin/claude link",
+        link=paths.claude_link,
+        owned_prefix=paths.claude_root + "/",
+    )
+    if seen["claude_versions"] is not None:  # ours was installed: take our setting back out
+        json_settings.json_unmerged(
+            name="Re-enable Claude Code's auto-updater",
+            path=paths.claude_settings,
+            values=AUTOUPDATER_OFF,
+        )
+    files.file_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
+
+
+def _uninstall(paths: Paths, seen: dict) -> None:
+    """Remove what the client deploy wrote; keep Homebrew, Tailscale, uv and pipx."""
+    for installer in INSTALLERS:
+        aider.aider_absent(
+            name=f"Remove Aider installed with {installer}",
+            installer=installer,
+            tool=seen[installer],
+        )
+    files.file_absent(name="Remove ~/.ai-client/env", path=paths.env)
+    files.file_absent(name="Remove the version lock", path=paths.lock)
+    owned_files.directory_absent_if_empty(
+        name="Remove ~/.ai-client", path=paths.client_dir, ignoring=["env", ".version-lock"]
+    )
+    for name in AIDER_FILES:
+        owned_files.owned_file_absent(
+            name=f"Remove ~/{name}", path=paths[name], header=render.HEADER
+        )
+    _profiles(paths, [], "", None)
+    _claude_code_absent(paths, seen)

@@ -1,0 +1,172 @@
+"""Client facts: user files read exactly, tools on the PATH, Aider's install, the server."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+
+from pyinfra.api import FactBase
+
+ABSENT = "@@remote-ollama-absent@@"
+EOF = "@@remote-ollama-eof@@"
+
+
+class TextFile(FactBase):
+    """``{"mode": "644", "content": "..."}`` of a user's file, byte-exact; None when absent.
+
+    Unlike ``ManagedFile`` it survives a file with no final newline (common in dotfiles):
+    an ``echo`` after ``cat`` ends the last line and the EOF marker tells whether the
+    file had its own newline.
+
+        host.get_fact(TextFile, path="/Users/me/.zshrc")
+    """
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -f {quoted} ]; then "
+            f"(stat -f %Lp {quoted} 2>/dev/null || stat -c %a {quoted}); cat {quoted}; "
+            f"echo; echo '{EOF}'; else echo '{ABSENT}'; fi"
+        )
+
+    def process(self, output) -> dict | None:
+        output = list(output)
+        if not output or output[0] == ABSENT or EOF not in output:
+            return None
+        mode = output[0].strip()
+        if not mode.isdigit():
+            return None
+        body = output[1 : len(output) - 1 - output[::-1].index(EOF)]
+        return {"mode": mode, "content": "\n".join(body)}
+
+
+class SymlinkTarget(FactBase):
+    """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or
+    ``{"kind": "absent"}``. Used to touch ``~/.local/bin/claude`` only when it is ours.
+
+        host.get_fact(SymlinkTarget, path="/Users/me/.local/bin/claude")
+    """
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -L {quoted} ]; then echo link; readlink {quoted}; "
+            f"elif [ -e {quoted} ]; then echo other; else echo absent; fi"
+        )
+
+    def process(self, output) -> dict:
+        kind = output[0].strip() if output else ""
+        if kind == "link" and len(output) > 1 and output[1].strip():
+            return {"kind": "link", "target": output[1].strip()}
+        if kind == "other":
+            return {"kind": "other"}
+        return {"kind": "absent"}
+
+
+class CommandPath(FactBase):
+    """Absolute path of a program on the PATH plus ``~/.local/bin``; None when missing.
+
+    host.get_fact(CommandPath, program="uv")  # "/opt/homebrew/bin/uv"
+    """
+
+    accepts_failure = True
+
+    def command(self, program: str) -> str:
+        return f'PATH="$PATH:$HOME/.local/bin" command -v {shlex.quote(program)} || true'
+
+    def process(self, output) -> str | None:
+        path = output[-1].strip() if output else ""
+        return path if path.startswith("/") else None
+
+
+class DirectoryEntries(FactBase):
+    """Names in a directory (hidden ones too), sorted; None when it does not exist.
+
+    host.get_fact(DirectoryEntries, path="/Users/me/.local/share/remote-ollama/claude-code")
+    """
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return f"if [ -d {quoted} ]; then echo dir; ls -A {quoted}; else echo absent; fi"
+
+    def process(self, output) -> list[str] | None:
+        if not output or output[0].strip() != "dir":
+            return None
+        return sorted(line.strip() for line in output[1:] if line.strip())
+
+
+# Where each installer keeps Aider's environment. uv: UV_TOOL_DIR or the XDG data dir;
+# pipx: PIPX_HOME, ~/.local/share/pipx (>=1.3 on Linux), ~/.local/pipx (older, and the
+# fallback when it exists), ~/Library/Application Support/pipx (>=1.3 on macOS).
+TOOL_DIRS = {
+    "uv": ['"${UV_TOOL_DIR:-${XDG_DATA_HOME:-$HOME/.local/share}/uv/tools}"'],
+    "pipx": [
+        '"${PIPX_HOME:-$HOME/.local/share/pipx}/venvs"',
+        '"$HOME/.local/pipx/venvs"',
+        '"$HOME/Library/Application Support/pipx/venvs"',
+    ],
+}
+DIST_INFO_RE = re.compile(
+    r"/lib/python(\d+\.\d+)/site-packages/aider_chat-([0-9][^/]*?)\.dist-info/?$"
+)
+
+
+class AiderInstall(FactBase):
+    """Aider as installed by ``uv`` or ``pipx``, read from the filesystem (no Python start):
+    ``{"version": "0.86.2", "python": "3.12"}``, or None when not installed that way.
+
+        host.get_fact(AiderInstall, installer="uv")
+    """
+
+    def command(self, installer: str) -> str:
+        globs = " ".join(
+            f"{d}/aider-chat/lib/python*/site-packages/aider_chat-*.dist-info"
+            for d in TOOL_DIRS[installer]
+        )
+        return f'for d in {globs}; do [ -d "$d" ] && echo "$d"; done; true'
+
+    def process(self, output) -> dict | None:
+        for line in output:
+            match = DIST_INFO_RE.search(line.strip())
+            if match:
+                return {"version": match.group(2), "python": match.group(1)}
+        return None
+
+
+class ServerReachability(FactBase):
+    """What the client sees of the server: ``{"version": "0.14.2" | None, "models": 200}``.
+
+    ``/api/version`` answers the compatibility check; ``/v1/models`` is the seed's
+    reachability check. ``models`` is the HTTP status (0 = no answer). Short timeouts:
+    an unreachable server costs a few seconds, once per run.
+
+        host.get_fact(ServerReachability, base_url="http://ai-server:11434")
+    """
+
+    accepts_failure = True
+
+    def command(self, base_url: str) -> str:
+        curl = "curl -sS --connect-timeout 3 --max-time 5"
+        version = shlex.quote(base_url + "/api/version")
+        models = shlex.quote(base_url + "/v1/models")
+        return (
+            f'if v=$({curl} -f {version}); then echo "version $v"; '
+            f"echo \"models $({curl} -o /dev/null -w '%{{http_code}}' {models})\"; "
+            "else echo unreachable; fi"
+        )
+
+    def process(self, output) -> dict:
+        found: dict = {"version": None, "models": 0}
+        for line in output:
+            key, _, value = line.partition(" ")
+            if key == "version":
+                try:
+                    doc = json.loads(value)
+                except ValueError:
+                    doc = None
+                if isinstance(doc, dict) and isinstance(doc.get("version"), str):
+                    found["version"] = doc["version"]
+            elif key == "models" and value.strip().isdigit():
+                found["models"] = int(value.strip())
+        return found

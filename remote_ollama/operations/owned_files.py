@@ -1,0 +1,96 @@
+"""Files in the user's home that we write whole (Aider's config), recognised by a header.
+
+A file of the same name that the user wrote (no header) is moved aside to
+``<path>.before-remote-ollama`` once, and moved back on uninstall.
+"""
+
+from __future__ import annotations
+
+import shlex
+from io import StringIO
+
+from pyinfra import host
+from pyinfra.api import FileUploadCommand, operation
+
+from remote_ollama.facts.client import DirectoryEntries, TextFile
+from remote_ollama.facts.files import PathExists
+from remote_ollama.probe import fact
+
+BACKUP_SUFFIX = ".before-remote-ollama"
+
+
+@operation()
+def owned_file(path: str, content: str, header: str, mode: str = "644"):
+    """Make ``path`` hold ``content`` (which starts with ``header``); keep a user's own file.
+
+    + path: absolute path in the user's home
+    + content: the full text, starting with the ``header`` line
+    + header: the first line that marks the file as ours
+    + mode: the file's mode
+
+    Example:
+
+    .. code:: python
+
+        owned_file(path="/Users/me/.aider.conf.yml", header="# Managed by remote-ollama",
+                   content="# Managed by remote-ollama\\ncheck-update: false\\n")
+    """
+    current = fact(TextFile, path=path)
+    quoted = shlex.quote(path)
+    if current is not None and current["content"] == content:
+        if current["mode"] != mode:
+            yield f"chmod {mode} {quoted}"
+        else:
+            host.noop(f"{path} is up to date")
+        return
+    if current is not None and not current["content"].startswith(header):
+        backup = shlex.quote(path + BACKUP_SUFFIX)
+        yield f"[ -e {backup} ] || mv {quoted} {backup}"
+    yield FileUploadCommand(
+        StringIO(content), path, remote_temp_filename=host.get_temp_filename(path)
+    )
+    yield f"chmod {mode} {quoted}"
+
+
+@operation()
+def owned_file_absent(path: str, header: str):
+    """Remove ``path`` only if it starts with ``header``; restore the user's file we moved.
+
+    + path: absolute path in the user's home
+    + header: the first line that marks the file as ours
+
+    Example:
+
+    .. code:: python
+
+        owned_file_absent(path="/Users/me/.aider.conf.yml", header="# Managed by remote-ollama")
+    """
+    current = fact(TextFile, path=path)
+    ours = current is not None and current["content"].startswith(header)
+    backup = fact(PathExists, path=path + BACKUP_SUFFIX)
+    if ours:
+        yield f"rm -f {shlex.quote(path)}"
+    if backup and (ours or current is None):
+        yield f"mv {shlex.quote(path + BACKUP_SUFFIX)} {shlex.quote(path)}"
+    if not ours and not (backup and current is None):
+        host.noop(f"{path} is not ours (or absent)")
+
+
+@operation()
+def directory_absent_if_empty(path: str, ignoring: list[str] | None = None):
+    """Remove a directory of ours when nothing but ``ignoring`` (removed just before) is left.
+
+    + path: absolute directory path
+    + ignoring: entry names the same run removes first
+
+    Example:
+
+    .. code:: python
+
+        directory_absent_if_empty(path="/Users/me/.ai-client", ignoring=["env", ".version-lock"])
+    """
+    entries = fact(DirectoryEntries, path=path)
+    if entries is not None and set(entries) <= set(ignoring or []):
+        yield f"rmdir {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} is absent or holds other files")

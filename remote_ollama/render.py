@@ -1,0 +1,115 @@
+"""Render every file the client deploy writes, from the settings only (golden-tested).
+
+Shell files come from Jinja2 templates in the repo's ``templates/`` with an ``sh`` filter
+(shell quoting); YAML files are dumped with ``yaml.safe_dump``, never built as strings.
+"""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import yaml
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from remote_ollama.analytics.backend import claude_ollama_env
+from remote_ollama.compat import Verdict
+from remote_ollama.settings import Settings
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+ENV_FILE = ".ai-client/env"  # relative to home, as remote_ollama.contract reads it
+HEADER = "# Managed by remote-ollama; changes are overwritten on the next converge."
+
+
+def _jinja() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["sh"] = lambda value: shlex.quote(str(value))
+    return env
+
+
+def _template(template: str, **values) -> str:
+    return _jinja().get_template(template).render(**values)
+
+
+def aider_model(settings: Settings) -> str | None:
+    return f"ollama_chat/{settings.default_model}" if settings.default_model else None
+
+
+def env_file(settings: Settings, server_url: str) -> str:
+    """``~/.ai-client/env``: exactly the contract (see remote_ollama/contract.py)."""
+    return _template("client-env.j2", server_url=server_url, aider_model=aider_model(settings))
+
+
+def profile_env_block() -> str:
+    """Body of the env block: ~/.local/bin on PATH, then source the env file."""
+    return _template("profile-env-block.sh.j2", env_file=ENV_FILE)
+
+
+def claude_models(settings: Settings) -> tuple[str, str]:
+    """(main model, small model) for claude-ollama."""
+    model = settings.claude_code_model or settings.chat_model
+    return model, settings.claude_code_small_model or model
+
+
+def claude_ollama_block(settings: Settings, server_url: str, binary: str) -> str:
+    """Body of the claude-ollama block; its env is the analytics backend's, so both agree."""
+    model, small = claude_models(settings)
+    env = claude_ollama_env(server_url, model, small, settings.ollama_context_length)
+    return _template(
+        "claude-ollama-block.sh.j2",
+        env=env,
+        binary=binary,
+        version=settings.claude_code_version,
+        skip_permissions=settings.claude_code_skip_permissions,
+    )
+
+
+def _yaml(data) -> str:
+    return HEADER + "\n" + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
+
+
+def aider_conf(settings: Settings) -> str:
+    """``~/.aider.conf.yml``: default model, and nothing that calls home or nags."""
+    conf: dict = {}
+    if settings.default_model:
+        conf["model"] = aider_model(settings)
+    conf.update(
+        {
+            "check-update": False,  # no PyPI version check at start
+            "analytics-disable": True,  # no analytics, and no prompt asking for them
+            "show-release-notes": False,  # no release-notes prompt after an upgrade
+            "show-model-warnings": False,  # Ollama models lack litellm metadata: no nag
+        }
+    )
+    return _yaml(conf)
+
+
+def aider_model_settings(settings: Settings) -> str:
+    """``~/.aider.model.settings.yml``: a fixed num_ctx per model, so Ollama never reloads."""
+    return _yaml(
+        [
+            {
+                "name": f"ollama_chat/{model}",
+                "extra_params": {"num_ctx": settings.ollama_context_length},
+            }
+            for model in settings.models
+        ]
+    )
+
+
+def version_lock(claude_code_version: str, ollama_version: str | None, found: Verdict) -> str:
+    """``~/.ai-client/.version-lock``; TESTED_DATE comes from the matrix, so re-runs agree."""
+    return _template(
+        "version-lock.j2",
+        claude_code_version=claude_code_version,
+        ollama_version=ollama_version or "unknown",
+        tested_date=found.tested or "none",
+        status=found.status,
+    )

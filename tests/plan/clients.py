@@ -1,0 +1,205 @@
+"""Stubbed clients for plan tests: macOS+zsh and Debian+bash, fresh and converged.
+
+Each builder returns probe sections (see ``remote_ollama.probe``) in the formats the
+client facts parse, from recorded outputs (tests/fixtures/macos, tests/fixtures/clients).
+``converged_*`` computes what the client deploy leaves behind from the same renderers,
+so "converged gives zero changes" proves the deploy reads back what it writes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from remote_ollama import render
+from remote_ollama.client import (
+    AUTOUPDATER_OFF,
+    CLAUDE_END,
+    CLAUDE_START,
+    ENV_END,
+    ENV_START,
+    PROFILES,
+)
+from remote_ollama.compat import verdict
+from remote_ollama.facts.client import EOF
+from remote_ollama.facts.files import ABSENT
+from remote_ollama.operations.profile import edit_block
+from remote_ollama.settings import Settings
+from tests.plan.harness import probe_output
+from tests.plan.macs import group_settings, recorded
+
+CLIENT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clients"
+SERVER_URL = "http://ai-server:11434"
+SERVER_VERSION = "0.14.2"
+MAC_HOME, DEBIAN_HOME = "/Users/alice", "/home/dev"
+
+
+def fixture(name: str) -> str:
+    return (CLIENT_FIXTURES / name).read_text()
+
+
+def text_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
+    """A TextFile section: mode, the content, the echo's newline and the EOF marker."""
+    if content is None:
+        return (0, [ABSENT])
+    return (0, [mode, *(content + "\n" + EOF).split("\n")])
+
+
+def managed_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
+    return (0, [ABSENT]) if content is None else (0, [mode, *content.splitlines()])
+
+
+def exists(yes: bool) -> tuple[int, list[str]]:
+    return (0, ["yes" if yes else "no"])
+
+
+def entries(names: list[str] | None) -> tuple[int, list[str]]:
+    return (0, ["absent"]) if names is None else (0, ["dir", *names])
+
+
+def aider_at(home: str, installer: str, version: str, python: str) -> tuple[int, list[str]]:
+    tools = {"uv": f"{home}/.local/share/uv/tools", "pipx": f"{home}/.local/share/pipx/venvs"}
+    return (
+        0,
+        [
+            f"{tools[installer]}/aider-chat/lib/python{python}/site-packages/"
+            f"aider_chat-{version}.dist-info"
+        ],
+    )
+
+
+def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None]) -> dict:
+    sections = {
+        "identity": (0, ["uid=501", "user=me", f"home={home}", f"shell={shell}"]),
+        **platform,
+        "tailscale": (0, recorded("tailscale-status-running.json")),
+        "server": (0, [f'version {{"version":"{SERVER_VERSION}"}}', "models 200"]),
+        "env": managed_file(None),
+        "lock": managed_file(None),
+        "env_present": exists(False),
+        "lock_present": exists(False),
+        "claude_present": exists(False),
+        "client_dir": entries(None),
+        "aider_uv": (0, []),
+        "aider_pipx": (0, []),
+        "uv": (0, []),
+        "pipx": (0, []),
+        "claude_versions": entries(None),
+        "claude_binary": exists(False),
+        "claude_link": (0, ["absent"]),
+        "claude_settings": text_file(None),
+    }
+    for name in PROFILES:
+        sections[f"profile{name}"] = text_file(profiles.get(name))
+    for name in (".aider.conf.yml", ".aider.model.settings.yml"):
+        sections[f"file{name}"] = text_file(None)
+        sections[f"backup{name}"] = exists(False)
+    return sections
+
+
+def fresh_mac_client(**changes) -> dict:
+    """macOS 15 on Apple Silicon, zsh, Homebrew and a logged-in Tailscale; a user .zshrc."""
+    sections = _fresh(
+        MAC_HOME,
+        "/bin/zsh",
+        {
+            "macos": (0, recorded("sw_vers-15.txt")),
+            "linux": (1, []),
+            "arch": (0, ["arm64"]),
+            "brew": (0, ["brew", "formula /opt/homebrew/Cellar/git/2.47.0"]),
+            "python": (0, []),
+        },
+        {".zshrc": 'export EDITOR=vim\nalias ll="ls -l"'},
+    )  # no final newline, as users write
+    sections.update(changes)
+    return sections
+
+
+def fresh_debian_client(**changes) -> dict:
+    """Debian 12 (x86-64), bash with the skeleton dotfiles, python3.11 and no Homebrew."""
+    sections = _fresh(
+        DEBIAN_HOME,
+        "/bin/bash",
+        {
+            "macos": (0, ["@@remote-ollama-probe-missing-command@@"]),
+            "linux": (0, fixture("os-release-debian-12.txt").splitlines()),
+            "arch": (0, ["x86_64"]),
+            "brew": (0, []),
+            "python": (0, ["/usr/bin/python3.11"]),
+        },
+        {
+            ".bashrc": fixture("bashrc-debian-skel.txt"),
+            ".profile": fixture("profile-debian-skel.txt"),
+        },
+    )
+    sections.update(changes)
+    return sections
+
+
+def client_settings(**overrides) -> Settings:
+    return group_settings("clients", ollama_server_host="ai-server", **overrides)
+
+
+def converged(fresh: dict, settings: Settings, **changes) -> dict:
+    """``fresh`` after the client deploy ran with ``settings``."""
+    home = fresh["identity"][1][2].removeprefix("home=")
+    shell = fresh["identity"][1][3].rsplit("/", 1)[-1]
+    sections = dict(fresh)
+    installer, other = settings.aider_installer, {"uv": "pipx", "pipx": "uv"}
+    tool_dir = "/opt/homebrew/bin" if home.startswith("/Users") else f"{home}/.local/bin"
+    python = f"/opt/homebrew/bin/python{settings.aider_python}"
+    sections[installer] = (0, [f"{tool_dir}/{installer}"])
+    sections[f"aider_{installer}"] = aider_at(
+        home, installer, settings.aider_version, settings.aider_python
+    )
+    sections[f"aider_{other[installer]}"] = (0, [])
+    if home.startswith("/Users"):
+        sections["python"] = (0, [python])
+    sections["env"] = managed_file(render.env_file(settings, SERVER_URL), "600")
+    sections["env_present"] = exists(True)
+    sections["file.aider.conf.yml"] = text_file(render.aider_conf(settings))
+    sections["file.aider.model.settings.yml"] = text_file(render.aider_model_settings(settings))
+
+    binary = f"{home}/.local/share/remote-ollama/claude-code/{settings.claude_code_version}/claude"
+    claude_body = None
+    if settings.claude_code_enabled:
+        claude_body = render.claude_ollama_block(settings, SERVER_URL, binary)
+        ollama = settings.ollama_version or SERVER_VERSION
+        lock = render.version_lock(
+            settings.claude_code_version, ollama, verdict(settings.claude_code_version, ollama)
+        )
+        sections["lock"] = managed_file(lock)
+        sections["lock_present"] = exists(True)
+        sections["claude_present"] = exists(True)
+        sections["claude_versions"] = entries([settings.claude_code_version])
+        sections["claude_binary"] = exists(True)
+        sections["claude_link"] = (0, ["link", binary])
+        sections["claude_settings"] = text_file(json.dumps(AUTOUPDATER_OFF, indent=2) + "\n", "600")
+    sections["client_dir"] = entries(["env", *([".version-lock"] if claude_body else [])])
+
+    if shell == "zsh":
+        env_files, rc = [".zshrc", ".zprofile"], ".zshrc"
+    else:
+        login = ".bash_profile" if _content(fresh, ".bash_profile") is not None else ".profile"
+        env_files, rc = [".bashrc", login], ".bashrc"
+    for name in PROFILES:
+        content = _content(fresh, name)
+        if name in env_files:
+            content = edit_block(content or "", ENV_START, ENV_END, render.profile_env_block())
+        if name == rc and claude_body:
+            content = edit_block(content or "", CLAUDE_START, CLAUDE_END, claude_body)
+        sections[f"profile{name}"] = text_file(content)
+    sections.update(changes)
+    return sections
+
+
+def _content(sections: dict, name: str) -> str | None:
+    from remote_ollama.facts.client import TextFile
+
+    found = TextFile().process(sections[f"profile{name}"][1])
+    return found["content"] if found else None
+
+
+def stub(sections: dict, **data) -> dict:
+    """Host data for the harness: the probe answers with ``sections``."""
+    return {"fake_responses": {"@@remote-ollama-probe-begin": probe_output(sections)}, **data}
