@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -79,6 +80,16 @@ def _host_or_ip(value: str) -> str:
 
 
 HostName = Annotated[str, AfterValidator(_host_or_ip)]
+
+
+def _python_minor(value: Any) -> Any:
+    """`--data aider_python=3.11` arrives as a float (and 3.10 as 3.1): read it as text."""
+    if isinstance(value, float):
+        return {"3.1": "3.10"}.get(str(value), str(value))
+    return value
+
+
+PythonMinor = Annotated[Literal["3.10", "3.11", "3.12"], BeforeValidator(_python_minor)]
 
 
 def _extra_env(value: dict[str, str]) -> dict[str, str]:
@@ -312,7 +323,7 @@ class Settings(BaseModel):
         "uv", description="Install Aider isolated with uv (default) or pipx.",
         json_schema_extra={"group": "clients"},
     )
-    aider_python: Literal["3.10", "3.11", "3.12"] = Field(
+    aider_python: PythonMinor = Field(
         "3.12", description="Python for Aider (aider-chat 0.86 refuses 3.13).",
         json_schema_extra={"group": "clients"},
     )
