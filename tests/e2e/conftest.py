@@ -49,6 +49,7 @@ def _require_testbed() -> None:
 def fleet():
     _require_testbed()
     testbed = Fleet()
+    testbed.down()  # start from fresh hosts: the deploys' first converge is under test
     try:
         testbed.up(CLIENTS)
     except BaseException:
@@ -63,3 +64,43 @@ def fleet():
 @pytest.fixture(scope="session")
 def fleet_inventory(fleet) -> Path:
     return fleet.inventory
+
+
+# --- the real deploys on the fleet -----------------------------------------------------
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from tests.testbed.converge import (  # noqa: E402
+    pyinfra,
+    write_settings_inventory,
+    write_ssh_config,
+)
+
+DEPLOYS = ("deploys/server.py", "deploys/client.py")
+
+
+@pytest.fixture(scope="session")
+def settings_inventory(fleet, tmp_path_factory) -> Path:
+    """The fleet's inventory plus the testbed's settings (local mirror, small models)."""
+    out = tmp_path_factory.mktemp("inventory") / "testbed.py"
+    return write_settings_inventory(fleet.inventory, out)
+
+
+@pytest.fixture(scope="session")
+def ssh_config(fleet, tmp_path_factory) -> Path:
+    return write_ssh_config(fleet.inventory, tmp_path_factory.mktemp("ssh") / "config")
+
+
+@pytest.fixture(scope="session")
+def first_converge(settings_inventory):
+    """The whole fleet converged in one pyinfra run over SSH (server and clients)."""
+    run = pyinfra(settings_inventory, *DEPLOYS)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return run
+
+
+@pytest.fixture
+def converged(first_converge, settings_inventory):
+    """Before a test: the fleet is converged (re-converging whatever an earlier test left)."""
+    run = pyinfra(settings_inventory, *DEPLOYS)
+    assert run.returncode == 0, run.stderr[-4000:]
+    return settings_inventory
