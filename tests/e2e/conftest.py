@@ -45,8 +45,22 @@ def _require_testbed() -> None:
     pytest.skip(reason)
 
 
+# One user of the fleet at a time (tests, demo, benchmark): kernel objects are global.
+SESSION_LOCK = Path("/run/ro-testbed.session.lock")
+
+
 @pytest.fixture(scope="session")
-def fleet():
+def fleet_session_lock():
+    import fcntl
+
+    SESSION_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with SESSION_LOCK.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def fleet(fleet_session_lock):
     _require_testbed()
     testbed = Fleet()
     testbed.down()  # start from fresh hosts: the deploys' first converge is under test
