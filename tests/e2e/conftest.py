@@ -53,6 +53,7 @@ SESSION_LOCK = Path("/run/ro-testbed.session.lock")
 def fleet_session_lock():
     import fcntl
 
+    _require_testbed()
     SESSION_LOCK.parent.mkdir(parents=True, exist_ok=True)
     with SESSION_LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
