@@ -17,7 +17,7 @@ class TextFile(FactBase):
 
     Unlike ``ManagedFile`` it survives a file with no final newline (common in dotfiles):
     an ``echo`` after ``cat`` ends the last line and the EOF marker tells whether the
-    file had its own newline.
+    file had its own newline. GNU stat goes first (GNU ``stat -f`` is filesystem status).
 
         host.get_fact(TextFile, path="/Users/me/.zshrc")
     """
@@ -26,7 +26,7 @@ class TextFile(FactBase):
         quoted = shlex.quote(path)
         return (
             f"if [ -f {quoted} ]; then "
-            f"(stat -f %Lp {quoted} 2>/dev/null || stat -c %a {quoted}); cat {quoted}; "
+            f"(stat -c %a {quoted} 2>/dev/null || stat -f %Lp {quoted}); cat {quoted}; "
             f"echo; echo '{EOF}'; else echo '{ABSENT}'; fi"
         )
 
