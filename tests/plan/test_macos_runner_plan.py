@@ -13,7 +13,8 @@ import pytest
 from pyinfra.api.exceptions import PyinfraError
 
 from remote_ollama.operations import power
-from tests.plan.harness import REPO, plan
+from tests.plan import clients
+from tests.plan.harness import REPO, plan, repo_group_data
 from tests.plan.macs import HOME, converged_mac, fresh_mac, group_settings, stub
 
 PROFILE = runpy.run_path(str(REPO / "inventory" / "macos-ci.py"))["server"][0][1]
@@ -96,8 +97,6 @@ def test_the_runner_would_fail_without_the_profiles_tailscale_setting():
 
 
 def test_the_repos_default_models_do_not_fit_in_7_gb():
-    from tests.plan.harness import repo_group_data
-
     models = repo_group_data()["all"]["models"]
     with pytest.raises(PyinfraError, match=r"qwen3-coder:30b needs about 17 GiB.*7 GiB"):
         plan_runner(fresh_mac(**RUNNER), models=models, default_model=models[0])
@@ -113,3 +112,53 @@ def test_uninstall_on_the_runner_removes_only_the_job_plist_and_logs():
     assert result.changes == ["Unload the Ollama job", "Remove the Ollama plist",
                               "Remove the Ollama logs"]
     assert not [c for c in result.commands if "brew" in c or ".ollama/models" in c]
+
+
+# --- the client deploy on the same runner ----------------------------------------------
+
+LOCAL_URL = "http://127.0.0.1:11434"
+
+
+def plan_runner_client(sections, **data):
+    host = stub(sections, **PROFILE)
+    return plan("client", server={"runner": host}, clients={"runner": host}, data=data)["runner"]
+
+
+def fresh_runner_client(shell: str = "/bin/bash"):
+    """The runner's user logs in with bash (runner-images sets it); the profile asks for zsh."""
+    identity = (0, ["uid=501", "user=runner", f"home={clients.MAC_HOME}", f"shell={shell}"])
+    return clients.fresh_mac_client(identity=identity, **RUNNER)
+
+
+def test_fresh_runner_plans_the_client_with_zsh_and_pinned_tools():
+    result = plan_runner_client(fresh_runner_client())
+    assert "Shell profile ~/.zshrc" in result.changes
+    assert not [c for c in result.changes if "bash" in c]  # client_shell wins over bash
+    env = result.commands_of("Write ~/.ai-client/env")[1]
+    assert f"export OLLAMA_API_BASE={LOCAL_URL}\n" in env
+    assert "export AIDER_MODEL=ollama_chat/smollm2:135m" in env
+    assert [c for c in result.commands if "aider-chat==0.86.2" in c]
+    assert "Install Claude Code 2.1.332" in result.changes
+    assert "Write the version lock" in result.changes
+
+
+def test_converged_runner_client_gets_zero_changes(monkeypatch):
+    # converged() renders for clients.SERVER_URL and derives the profile files from the
+    # login shell, so this stub points it at the runner's server and logs in with zsh.
+    monkeypatch.setattr(clients, "SERVER_URL", LOCAL_URL)
+    settings = group_settings("clients", **PROFILE)
+    result = plan_runner_client(clients.converged(fresh_runner_client("/bin/zsh"), settings))
+    assert result.changes == []
+
+
+def test_client_uninstall_on_the_runner_keeps_homebrew_and_uv(monkeypatch):
+    monkeypatch.setattr(clients, "SERVER_URL", LOCAL_URL)
+    settings = group_settings("clients", **PROFILE)
+    converged = clients.converged(fresh_runner_client("/bin/zsh"), settings)
+    result = plan_runner_client(converged, client_state="absent")
+    assert "Remove ~/.ai-client/env" in result.changes
+    assert result.commands_of("Remove Aider installed with uv") == [
+        "/opt/homebrew/bin/uv tool uninstall aider-chat"
+    ]
+    removals = [c for c in result.commands if c.startswith(("rm", "/opt/homebrew/bin/brew"))]
+    assert not [c for c in removals if "/opt/homebrew" in c or ".ollama" in c]
