@@ -108,10 +108,11 @@ def _stop(process: subprocess.Popen, out) -> int | None:
 def run_loop(
     plan: LoopPlan,
     environ: Mapping[str, str] | None = None,
-    stream: TextIO = sys.stdout,
+    stream: TextIO | None = None,
     iteration_runner: Callable[..., IterationOutcome] = run_iteration,
 ) -> tuple[Path, int]:
     """Run up to ``plan.iterations`` iterations; returns the run directory and exit code."""
+    stream = stream or sys.stdout
     env = {**(os.environ if environ is None else environ), **plan.env_overrides}
     run_dir = new_run_dir(plan.out_dir)
     command = claude_command(plan.claude_bin, plan.prompt, plan.extra_args)

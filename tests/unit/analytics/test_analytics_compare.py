@@ -1,0 +1,78 @@
+"""compare: tools-and-cache (A, cloud) against the recorded stand-in run (B, ollama)."""
+
+import sys
+
+import pytest
+from analytics_support import DAMAGED, RECORDED, TOOLS_AND_CACHE, report_of
+
+from remote_ollama.analytics.compare import compare_rows, render_compare
+from remote_ollama.analytics.plot import PlotUnavailable, write_png
+
+
+@pytest.fixture(scope="module")
+def rows():
+    return {row.label: row for row in compare_rows(report_of(TOOLS_AND_CACHE), report_of(RECORDED))}
+
+
+def test_values_and_differences(rows):
+    def values(label):
+        row = rows[label]
+        return row.a, row.b, row.difference
+
+    assert values("iterations measured") == (2, 2, 0)
+    # A: Read 2 top-level calls / 2 iterations = 1; B: none
+    assert values("Read calls / iteration") == (1, 0, -1)
+    # A: Edit 3 / 2 = 1.5
+    assert values("Edit calls / iteration") == (1.5, 0, -1.5)
+    # A: 3 subagent calls / 2 = 1.5
+    assert values("subagent tool calls / iteration") == (1.5, 0, -1.5)
+    # A: 1700 / 2 = 850; B: 8936 / 2 = 4468; 4468 - 850 = 3618
+    assert values("input tokens / iteration") == (850, 4468, 3618)
+    assert values("cache read tokens / iteration") == (10500, 0, -10500)
+    # A: 1100 / 2 = 550; B: 10 / 2 = 5
+    assert values("output tokens / iteration") == (550, 5, -545)
+    # A: 21000 / 25000 = 0.84; B has no cache tokens: no rate, no difference
+    assert values("cache hit rate") == (0.84, None, None)
+    assert values("shallow ops / iteration") == (3.5, 0, -3.5)
+    assert values("deep ops / iteration") == (2, 0, -2)
+    assert values("peak context (tokens)") == (5500, 4468, -1032)
+    # A: 67.2 / 2 = 33.6; B: (0.502 + 0.423) / 2 = 0.4625
+    a, b, diff = values("wall time / iteration (s)")
+    assert (a, b) == pytest.approx((33.6, 0.4625))
+    assert diff == pytest.approx(-33.1375)
+    # relative change: 3618 / 850 = 4.256...
+    assert rows["input tokens / iteration"].change == pytest.approx(3618 / 850)
+    assert rows["Read calls / iteration"].change == -1
+
+
+def test_rendered_table():
+    text = render_compare(report_of(TOOLS_AND_CACHE), report_of(RECORDED))
+    lines = text.splitlines()
+    assert lines[0] == "A = tools-and-cache (mode build, backend cloud)"
+    assert lines[1] == "B = run-standin-plan (mode plan, backend ollama, model qwen3-coder:30b)"
+    by_label = {line.split("  ")[0]: line.split() for line in lines[4:]}
+    assert by_label["input tokens / iteration"][-4:] == ["850", "4,468", "+3,618", "+426%"]
+    assert by_label["cache hit rate"][-4:] == ["84.0%", "—", "—", "—"]
+    assert by_label["wall time / iteration (s)"][-4:] == ["33.6", "0.5", "-33.1", "-99%"]
+    assert "Problems:" not in text
+
+
+def test_problems_of_both_runs_are_shown():
+    text = render_compare(report_of(DAMAGED), report_of(RECORDED), markdown=True)
+    assert "| malformed lines | 4 | 0 | -4 | -100% |" in text
+    assert "- A: iteration 3: iteration-3.json missing, not measured" in text
+
+
+def test_png_chart(tmp_path):
+    pytest.importorskip("matplotlib")
+    target = tmp_path / "ab.png"
+    write_png(report_of(TOOLS_AND_CACHE), report_of(RECORDED), target)
+    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert target.stat().st_size > 10_000
+
+
+def test_png_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
+    with pytest.raises(PlotUnavailable, match=r"remote-ollama\[plot\]"):
+        write_png(report_of(TOOLS_AND_CACHE), report_of(RECORDED), tmp_path / "x.png")
+    assert not (tmp_path / "x.png").exists()
