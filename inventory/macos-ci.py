@@ -15,6 +15,7 @@ _ci = {
     "ollama_bind": "loopback",
     "tailscale_required": False,
     # The smallest chat model in Ollama's library (~271 MB); the contract needs chat.
+    # If its JSON-mode check proves flaky, qwen2.5:0.5b (~400 MB) is the next size up.
     "models": ["smollm2:135m"],
     "default_model": "smollm2:135m",
     # smollm2 was trained with 8k tokens; a small window keeps the KV cache small.
