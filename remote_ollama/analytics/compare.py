@@ -78,7 +78,7 @@ def render_compare(a: RunReport, b: RunReport, markdown: bool = False) -> str:
     headers = ("metric", f"A: {a.name}", f"B: {b.name}", "B - A", "change")
     rows = [
         [row.label, _value(row.a, row.kind), _value(row.b, row.kind), _difference(row),
-         DASH if row.change is None else f"{row.change * 100:+.0f}%"]
+         _change(row.change)]
         for row in compare_rows(a, b)
     ]
     lines = [f"A = {_describe(a)}", f"B = {_describe(b)}", "", format_table(headers, rows, markdown)]
@@ -86,6 +86,12 @@ def render_compare(a: RunReport, b: RunReport, markdown: bool = False) -> str:
     if problems:
         lines += ["", "Problems:", *(f"- {p}" for p in problems)]
     return "\n".join(lines) + "\n"
+
+
+def _change(change: float | None) -> str:
+    if change is None:
+        return DASH
+    return "0%" if round(change * 100) == 0 else f"{change * 100:+.0f}%"
 
 
 def _tool_average(column: str) -> Callable[[RunReport], float | None]:

@@ -22,6 +22,8 @@ from pathlib import Path
 
 META_FILE = "run.json"
 SUMMARY_FILE = "summary.md"
+# run.json's "stopped" until the loop ends; left there if the runner was killed.
+RUNNING = "running"
 ITERATION_PATTERN = re.compile(r"^iteration-(\d+)\.json$")
 
 
@@ -126,6 +128,10 @@ def _read_meta(run_dir: Path, run: LoadedRun) -> dict[int, dict]:
         run.problems.append(f"{META_FILE} is not a JSON object")
         return {}
     run.meta = meta
+    if meta.get("stopped") == RUNNING:
+        run.problems.append(
+            f"{META_FILE} says the run never finished: it is still going or was killed"
+        )
     listed: dict[int, dict] = {}
     for entry in meta.get("iterations") or []:
         if isinstance(entry, dict) and isinstance(entry.get("number"), int):

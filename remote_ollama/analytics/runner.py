@@ -21,6 +21,7 @@ from typing import TextIO
 from remote_ollama.analytics.live import live_header, live_row
 from remote_ollama.analytics.run_metrics import build_report
 from remote_ollama.analytics.rundir import (
+    RUNNING,
     SUMMARY_FILE,
     iteration_file,
     load_run,
@@ -170,7 +171,7 @@ def _initial_meta(plan: LoopPlan, command: list[str]) -> dict:
         "env_overrides": sorted(plan.env_overrides),
         "started_at": _now(),
         "finished_at": None,
-        "stopped": "running",
+        "stopped": RUNNING,
         "iterations": [],
     }
 

@@ -53,5 +53,7 @@ def fmt_signed(value: float | None, unit: str = "") -> str:
     """A difference with its sign, e.g. ``+1.5`` or ``-20.0 pp``."""
     if value is None:
         return DASH
+    if value == 0:
+        return "0" + unit
     text = f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.1f}"
     return text + unit

@@ -54,6 +54,7 @@ def test_rendered_table():
     assert by_label["input tokens / iteration"][-4:] == ["850", "4,468", "+3,618", "+426%"]
     assert by_label["cache hit rate"][-4:] == ["84.0%", "—", "—", "—"]
     assert by_label["wall time / iteration (s)"][-4:] == ["33.6", "0.5", "-33.1", "-99%"]
+    assert by_label["iterations measured"][-4:] == ["2", "2", "0", "0%"]
     assert "Problems:" not in text
 
 

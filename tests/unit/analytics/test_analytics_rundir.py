@@ -81,3 +81,13 @@ def test_write_meta_roundtrip(tmp_path):
     write_meta(tmp_path, {"mode": "plan", "iterations": []})
     assert json.loads((tmp_path / "run.json").read_text()) == {"mode": "plan", "iterations": []}
     assert not (tmp_path / "run.json.tmp").exists()
+
+
+def test_run_that_never_finished_is_flagged(tmp_path):
+    run_dir = copy_run(tmp_path)
+    meta = json.loads((run_dir / "run.json").read_text())
+    meta["stopped"] = "running"  # what a killed runner leaves behind
+    (run_dir / "run.json").write_text(json.dumps(meta))
+    assert report_of(run_dir).problems == [
+        "run.json says the run never finished: it is still going or was killed"
+    ]
