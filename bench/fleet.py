@@ -1,0 +1,322 @@
+"""The fleet re-convergence benchmark (issue 7): how much a no-op re-converge costs.
+
+    ./run bench [--clients 1,4,16] [--runs 5] [--out DIR]      # root, Linux (the testbed)
+
+For each K: a fresh testbed fleet (one server, K clients), then
+  - the first converge (server and client deploys together, ``pyinfra -y``), wall time;
+  - N no-op re-converges, each checked to change nothing (``--json`` results);
+  - N floor runs, ``pyinfra -y <same inventory> exec -- true`` (alternated with the no-ops);
+  - one more no-op run through bench/count_commands.py, which logs every remote command
+    the SSH connector sends: the per-host count and what each command is for;
+then the fleet goes down. Writes DIR/results.md, DIR/fleet.png and DIR/results.json
+(default DIR: bench/). Holds /run/ro-testbed.session.lock the whole time, as the e2e
+suite does, so the two never share the fleet.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import fcntl
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "tests" / "testbed"))
+
+import report  # noqa: E402
+
+SESSION_LOCK = Path("/run/ro-testbed.session.lock")
+SERVER_DEPLOY, CLIENT_DEPLOY = "deploys/server.py", "deploys/client.py"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+@contextmanager
+def session_lock():
+    """The testbed's session lock (shared with tests/e2e and the demo), held throughout."""
+    SESSION_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with SESSION_LOCK.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            log(f"waiting for {SESSION_LOCK} (another fleet user, e.g. the e2e tests)")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def deploys() -> list[str]:
+    """Server and client deploys together; the server alone until deploys/client.py lands."""
+    return [SERVER_DEPLOY] + ([CLIENT_DEPLOY] if (REPO / CLIENT_DEPLOY).exists() else [])
+
+
+def pyinfra_argv(inventory: Path, *args: str) -> list[str]:
+    return [str(Path(sys.executable).with_name("pyinfra")), "-y", "--json", str(inventory),
+            *args]  # fmt: skip
+
+
+def timed(argv: list[str], timeout: int = 1800) -> tuple[float, subprocess.CompletedProcess]:
+    started = time.perf_counter()
+    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return time.perf_counter() - started, proc
+
+
+def results_of(proc: subprocess.CompletedProcess, what: str) -> dict:
+    from ci.assert_no_changes import NotPyinfraJson, load
+
+    if proc.returncode != 0:
+        raise RuntimeError(f"{what} exited {proc.returncode}:\n{proc.stderr[-4000:]}")
+    try:
+        return load(proc.stdout[proc.stdout.find("{"):])
+    except NotPyinfraJson as exc:
+        raise RuntimeError(f"{what}: {exc}\n{proc.stdout[-2000:]}") from exc
+
+
+def assert_noop(proc: subprocess.CompletedProcess, what: str) -> None:
+    from ci.assert_no_changes import problems
+
+    found = problems(results_of(proc, what))
+    if found:
+        raise RuntimeError(f"{what} was not a no-op:\n  " + "\n  ".join(found))
+
+
+def settle_runs(inventory: Path, deploy_files: list[str], k: int, limit: int = 3) -> list:
+    """Re-converge until a run changes nothing; return what each earlier re-run changed.
+
+    A fresh fleet's second run should already be a no-op. When it is not, the benchmark
+    still measures the steady state, and results.md lists what the extra runs changed.
+    """
+    changed = []
+    for number in range(1, limit + 1):
+        seconds, proc = timed(pyinfra_argv(inventory, *deploy_files))
+        from ci.assert_no_changes import problems
+
+        found = problems(results_of(proc, f"re-converge {number} (K={k})"))
+        if not found:
+            return changed
+        log(f"K={k}: re-converge {number} after the first still changed: {found}")
+        changed.append({"run": number + 1, "seconds": seconds, "changed": found})
+    raise RuntimeError(f"K={k}: still changing after {limit} re-converges: {changed[-1]}")
+
+
+def counted_run(inventory: Path, deploy_files: list[str], workdir: Path, k: int):
+    """A no-op run with every remote command logged; returns (seconds, launch time, log)."""
+    log_path = workdir / f"commands-k{k}.jsonl"
+    log_path.unlink(missing_ok=True)
+    argv = [sys.executable, str(BENCH / "count_commands.py"), str(log_path), "--",
+            *pyinfra_argv(inventory, *deploy_files)[1:]]  # fmt: skip
+    launched = time.time()
+    seconds, proc = timed(argv)
+    assert_noop(proc, f"counted no-op run (K={k})")
+    entries = [json.loads(line) for line in log_path.read_text().splitlines() if line]
+    return seconds, launched, entries
+
+
+def phases(launched: float, seconds: float, entries: list[dict]) -> dict[str, float]:
+    """Where the counted no-op run's wall time went (from the connector log's timestamps)."""
+    connects = [e for e in entries if e["kind"] == "connect"]
+    commands = [e for e in entries if e["kind"] != "connect"]
+    out = {}
+    if connects:
+        first = min(e["start"] for e in connects)
+        connected = max(e["start"] + e["seconds"] for e in connects)
+        out["start-up (Python, pyinfra, inventory) until the first connect"] = first - launched
+        out["connecting to every host (parallel)"] = connected - first
+    else:
+        connected = launched
+    if commands:
+        last = max(e["start"] + e["seconds"] for e in commands)
+        out["from connected to the last remote command (deploy files, probes, planning)"] = (
+            last - connected)
+        out["of which remote commands, summed over hosts"] = sum(e["seconds"] for e in commands)
+        out["of which remote commands, longest on one host"] = max(
+            sum(e["seconds"] for e in commands if e["host"] == host)
+            for host in {e["host"] for e in commands})
+        out["after the last remote command (execute no-op ops, disconnect, JSON)"] = (
+            launched + seconds - last)
+    return out
+
+
+def bench_k(k: int, runs: int, workdir: Path) -> tuple[report.Row, dict]:
+    from converge import write_settings_inventory
+    from testbed import Fleet
+
+    fleet = Fleet()
+    problems = fleet.down()  # a fresh fleet: its first converge is measured
+    if problems:
+        raise RuntimeError(f"fleet down left: {problems}")
+    log(f"K={k}: fleet up")
+    fleet.up(clients=k, inventory=workdir / f"fleet-k{k}.py")
+    inventory = write_settings_inventory(workdir / f"fleet-k{k}.py", workdir / f"settings-k{k}.py")
+    deploy_files = deploys()
+
+    first, proc = timed(pyinfra_argv(inventory, *deploy_files))
+    results_of(proc, f"first converge (K={k})")
+    log(f"K={k}: first converge {first:.2f} s ({' '.join(deploy_files)})")
+    settle = settle_runs(inventory, deploy_files, k)
+
+    noop, floor = [], []
+    for number in range(1, runs + 1):
+        seconds, proc = timed(pyinfra_argv(inventory, *deploy_files))
+        assert_noop(proc, f"no-op run {number} (K={k})")
+        noop.append(seconds)
+        seconds, proc = timed(pyinfra_argv(inventory, "exec", "--", "true"))
+        results_of(proc, f"floor run {number} (K={k})")
+        floor.append(seconds)
+        log(f"K={k}: run {number}/{runs}: no-op {noop[-1]:.2f} s, floor {floor[-1]:.2f} s")
+
+    counted_seconds, launched, entries = counted_run(inventory, deploy_files, workdir, k)
+    row = report.Row(k, first, noop, floor, report.command_counts(entries))
+    log(f"K={k}: counted no-op run {counted_seconds:.2f} s; commands per host: "
+        f"{report.summarize_counts(row.commands)}")  # fmt: skip
+    extra = {
+        "deploys": deploy_files,
+        "settle": settle,
+        "counted_run_seconds": counted_seconds,
+        "phases": phases(launched, counted_seconds, entries),
+        "commands_by_host": report.commands_by_host(entries),
+        "log": entries,
+    }
+    return row, extra
+
+
+def machine() -> dict[str, str]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+        kib = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                   if line.startswith("MemTotal:"))  # fmt: skip
+        memory = f"{kib / 2**20:.1f} GiB"
+    except (OSError, StopIteration):
+        memory = "unknown"
+    return {
+        "CPU": cpu,
+        "cores": str(os.cpu_count()),
+        "memory": memory,
+        "kernel": f"{platform.system()} {platform.release()}",
+        "Python": platform.python_version(),
+        "pyinfra": metadata.version("pyinfra"),
+        "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str], runs: int,
+           plot_name: str) -> str:  # fmt: skip
+    found = report.targets(rows)
+    largest = max(rows, key=lambda r: r.clients)
+    deploy_files = extras[largest.clients]["deploys"]
+    parts = [
+        "# Fleet re-convergence benchmark",
+        "",
+        "Written by `./run bench` (bench/fleet.py); see bench/README.md for the method and "
+        "the analysis. Each K is a fresh testbed fleet (one server, K clients, real SSH "
+        "into network namespaces on this machine).",
+        "",
+        "## Machine",
+        "",
+        report.machine_lines(info),
+        "",
+        "## Results",
+        "",
+        f"Deploys: `pyinfra -y --json INVENTORY {' '.join(deploy_files)}`; floor: "
+        f"`pyinfra -y --json INVENTORY exec -- true`; medians of {runs} runs each, "
+        "alternated; every no-op run checked to change nothing.",
+        "",
+        report.table(rows),
+        "",
+        f"![time against K]({plot_name})",
+        "",
+        "Runs (seconds):",
+        "",
+        report.runs_lines(rows),
+        "",
+        "## Targets",
+        "",
+        report.targets_table(found),
+        "",
+        "## Remote commands per host in a no-op run",
+        "",
+        f"Counted at K={largest.clients} by bench/count_commands.py (the SSH connector's "
+        "`connect` and `run_shell_command`, logged), classified by content:",
+        "",
+        report.command_section(extras[largest.clients]["commands_by_host"]),
+        "",
+        "## Where a counted no-op run's time goes",
+        "",
+    ]
+    for k in sorted(extras):
+        parts.append(f"K={k} (counted run {extras[k]['counted_run_seconds']:.2f} s):")
+        parts.append("")
+        parts += [f"- {name}: {value:.2f} s" for name, value in extras[k]["phases"].items()]
+        parts.append("")
+    return "\n".join(parts).rstrip() + "\n"
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", default="1,4,16",
+                        help="comma-separated fleet sizes K (0-16 clients each)")
+    parser.add_argument("--runs", type=int, default=5, help="no-op and floor runs per K")
+    parser.add_argument("--out", type=Path, default=BENCH,
+                        help="where results.md, fleet.png and results.json go (default bench/)")
+    args = parser.parse_args(argv)
+    args.clients = [int(k) for k in args.clients.split(",") if k.strip()]
+    if not args.clients or any(not 0 <= k <= 16 for k in args.clients) or args.runs < 1:
+        parser.error("--clients takes sizes 0-16, --runs at least 1")
+    return args
+
+
+def main(argv: list[str]) -> int:
+    args = parse_args(argv)
+    from testbed import Fleet, missing_prerequisites
+
+    problems = missing_prerequisites()
+    if problems:
+        print("bench: the testbed cannot run here: " + "; ".join(problems), file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    rows, extras = [], {}
+    with session_lock(), tempfile.TemporaryDirectory(prefix="ro-bench-") as tmp:
+        try:
+            for k in args.clients:
+                row, extra = bench_k(k, args.runs, Path(tmp))
+                rows.append(row)
+                extras[k] = extra
+        finally:
+            log("fleet down")
+            left = Fleet().down()
+            if left:
+                log(f"fleet down left: {left}")
+    info = machine()
+    report.plot(rows, args.out / "fleet.png")
+    (args.out / "results.md").write_text(render(rows, extras, info, args.runs, "fleet.png"))
+    raw = {"machine": info, "runs": args.runs,
+           "rows": [{"clients": r.clients, "first": r.first, "noop": r.noop, "floor": r.floor,
+                     "commands": r.commands, **{k: v for k, v in extras[r.clients].items()}}
+                    for r in rows]}  # fmt: skip
+    (args.out / "results.json").write_text(json.dumps(raw, indent=1) + "\n")
+    print(report.table(rows))
+    print(report.targets_table(report.targets(rows)))
+    log(f"wrote {args.out / 'results.md'}, {args.out / 'fleet.png'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
