@@ -1,0 +1,314 @@
+"""deploys/client.py planned against stubbed clients: macOS+zsh and Debian+bash."""
+
+from __future__ import annotations
+
+import pytest
+from pyinfra.api.exceptions import PyinfraError
+
+from tests.plan.clients import (
+    DEBIAN_HOME,
+    MAC_HOME,
+    client_settings,
+    converged,
+    exists,
+    fixture,
+    fresh_debian_client,
+    fresh_mac_client,
+    stub,
+    text_file,
+)
+from tests.plan.harness import plan
+from tests.plan.macs import fresh_mac, recorded
+
+SERVER = {"ollama_server_host": "ai-server"}
+CLAUDE = {"claude_code_enabled": True}
+PROBE = "echo '@@remote-ollama-probe-begin"
+
+
+def plan_client(sections, **data):
+    return plan("client", clients={"c": stub(sections)}, data={**SERVER, **data})["c"]
+
+
+def test_fresh_mac_gets_the_full_plan():
+    result = plan_client(fresh_mac_client(), **CLAUDE)
+    assert result.changes == [
+        "Install Python 3.12 (Homebrew)",
+        "Install uv (Homebrew)",
+        "Install Aider 0.86.2",
+        "Write ~/.ai-client/env",
+        "Write ~/.aider.conf.yml",
+        "Write ~/.aider.model.settings.yml",
+        "Shell profile ~/.zshrc",
+        "Shell profile ~/.zprofile",
+        "Install Claude Code 2.1.332",
+        "Link ~/.local/bin/claude",
+        "Disable Claude Code's auto-updater",
+        "Write the version lock",
+    ]
+    assert result.commands_of("Install uv (Homebrew)") == [
+        "/opt/homebrew/bin/brew install --formula uv"]
+    assert result.commands_of("Install Aider 0.86.2") == [
+        "/opt/homebrew/bin/uv tool install --python /opt/homebrew/bin/python3.12 "
+        "aider-chat==0.86.2"]
+    env = result.commands_of("Write ~/.ai-client/env")
+    assert env[1].startswith(f"UPLOAD {MAC_HOME}/.ai-client/env\n")
+    assert "export OLLAMA_API_BASE=http://ai-server:11434\n" in env[1]
+    assert env[2] == f"chmod 600 {MAC_HOME}/.ai-client/env"
+    zshrc = result.commands_of("Shell profile ~/.zshrc")[0]
+    assert zshrc.startswith(f'UPLOAD {MAC_HOME}/.zshrc\nexport EDITOR=vim\nalias ll="ls -l"\n\n')
+    assert "# >>> remote-ollama env >>>" in zshrc
+    assert "claude-ollama() {" in zshrc
+    assert "claude-ollama" not in result.commands_of("Shell profile ~/.zprofile")[0]
+    install = result.commands_of("Install Claude Code 2.1.332")[0]
+    assert ("https://registry.npmjs.org/@anthropic-ai/claude-code-darwin-arm64/-/"
+            "claude-code-darwin-arm64-2.1.332.tgz") in install
+    lock = result.commands_of("Write the version lock")[1]
+    assert "OLLAMA_VERSION=0.14.2\nTESTED_DATE=2026-11-25\nSTATUS=works\n" in lock
+
+
+def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
+    wheels = "http://100.64.0.254:8080/wheels/"
+    result = plan_client(fresh_debian_client(), aider_python="3.11", package_find_links=wheels)
+    assert result.changes == [
+        "Install uv (user venv)",
+        "Install Aider 0.86.2",
+        "Write ~/.ai-client/env",
+        "Write ~/.aider.conf.yml",
+        "Write ~/.aider.model.settings.yml",
+        "Shell profile ~/.bashrc",
+        "Shell profile ~/.profile",
+    ]
+    assert "--no-index --find-links http://100.64.0.254:8080/wheels/ --trusted-host " \
+           "100.64.0.254 uv" in result.commands_of("Install uv (user venv)")[0]
+    assert result.commands_of("Install Aider 0.86.2") == [
+        f"{DEBIAN_HOME}/.local/bin/uv tool install --python /usr/bin/python3.11 --no-index "
+        f"--find-links {wheels} aider-chat==0.86.2"]
+    bashrc = result.commands_of("Shell profile ~/.bashrc")[0]
+    assert bashrc.startswith(f"UPLOAD {DEBIAN_HOME}/.bashrc\n" + fixture("bashrc-debian-skel.txt"))
+    profile = result.commands_of("Shell profile ~/.profile")[0]
+    assert profile.endswith("# <<< remote-ollama env <<<\n")
+
+
+def test_bash_login_file_is_bash_profile_when_it_exists():
+    sections = fresh_debian_client(**{"profile.bash_profile": text_file(". ~/.bashrc\n")})
+    result = plan_client(sections, aider_python="3.11")
+    assert "Shell profile ~/.bash_profile" in result.changes
+    assert "Shell profile ~/.profile" not in result.changes
+
+
+@pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
+@pytest.mark.parametrize("claude", [False, True])
+def test_converged_client_gets_zero_changes_from_two_probes(fresh, claude):
+    settings = client_settings(claude_code_enabled=claude)
+    result = plan_client(converged(fresh(), settings), claude_code_enabled=claude)
+    assert result.changes == []
+    assert len(result.executed) == 2  # identity/platform/server, then the home directory
+    assert all(c.startswith(PROBE) for c in result.executed)
+
+
+@pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
+def test_aider_pin_lowered_gives_only_the_downgrade(fresh):
+    before = converged(fresh(), client_settings())
+    result = plan_client(before, aider_version="0.86.1")
+    assert result.changes == ["Install Aider 0.86.1"]
+    (command,) = result.commands_of("Install Aider 0.86.1")
+    assert " tool install --force --python " in command
+    assert command.endswith(" aider-chat==0.86.1")
+
+
+def test_claude_code_pin_lowered_gives_only_its_downgrade():
+    # The probe asks about the 2.1.300 folder, which does not exist yet.
+    before = converged(fresh_mac_client(), client_settings(**CLAUDE),
+                       claude_binary=exists(False))
+    result = plan_client(before, claude_code_version="2.1.300", **CLAUDE)
+    assert result.changes == [
+        "Shell profile ~/.zshrc",  # claude-ollama points at the 2.1.300 folder
+        "Install Claude Code 2.1.300",
+        "Link ~/.local/bin/claude",
+        "Write the version lock",
+    ]
+    install = result.commands_of("Install Claude Code 2.1.300")
+    assert "claude-code-darwin-arm64-2.1.300.tgz" in install[0]
+    assert install[1] == f"rm -rf {MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332"
+    lock = result.commands_of("Write the version lock")[1]
+    assert "CLAUDE_CODE_VERSION=2.1.300\nOLLAMA_VERSION=0.14.2\nTESTED_DATE=none\n" \
+           "STATUS=untested\n" in lock
+
+
+@pytest.mark.parametrize(("fresh", "home", "rc"), [
+    (fresh_mac_client, MAC_HOME, ".zshrc"), (fresh_debian_client, DEBIAN_HOME, ".bashrc")])
+def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, rc):
+    before = converged(fresh(), client_settings(**CLAUDE))
+    result = plan_client(before)
+    assert result.changes == [
+        f"Shell profile ~/{rc}",
+        "Remove our ~/.local/bin/claude link",
+        "Re-enable Claude Code's auto-updater",
+        "Remove Claude Code (ours)",
+        "Remove the version lock",
+    ]
+    profile = result.commands_of(f"Shell profile ~/{rc}")[0]
+    assert "claude-ollama" not in profile and "# >>> remote-ollama env >>>" in profile
+    assert result.commands_of("Remove Claude Code (ours)") == [
+        f"rm -rf {home}/.local/share/remote-ollama/claude-code"]
+    assert result.commands_of("Re-enable Claude Code's auto-updater") == [
+        f"rm -f {home}/.claude/settings.json"]
+
+
+@pytest.mark.parametrize("data", [
+    {"ollama_version": "0.13.5"},  # a pinned server version
+    {},  # the version the server reports (below)
+])
+def test_broken_pair_fails_before_any_change(data):
+    sections = fresh_mac_client(server=(0, ['version {"version":"0.13.5"}', "models 200"]))
+    with pytest.raises(PyinfraError, match=r"Claude Code 2\.1\.332 with Ollama 0\.13\.5 is known "
+                                           r"to be broken .*allow_incompatible_versions"):
+        plan("client", clients={"c": stub(sections)}, data={**SERVER, **CLAUDE, **data})
+
+
+def test_broken_pair_sends_nothing_but_the_first_probe(monkeypatch):
+    from pyinfra.connectors.fake import FakeConnector
+
+    sent: list[str] = []
+    original = FakeConnector.run_shell_command
+
+    def record(self, command, **kwargs):
+        sent.append(str(command))
+        return original(self, command, **kwargs)
+
+    monkeypatch.setattr(FakeConnector, "run_shell_command", record)
+    with pytest.raises(PyinfraError, match="known to be broken"):
+        plan_client(converged(fresh_mac_client(), client_settings(**CLAUDE)),
+                    ollama_version="0.13.5", **CLAUDE)
+    assert len(sent) == 1 and "@@remote-ollama-probe-begin identity" in sent[0]
+
+
+def test_broken_pair_converges_when_allowed():
+    result = plan_client(fresh_mac_client(), ollama_version="0.13.5",
+                         allow_incompatible_versions=True, **CLAUDE)
+    assert "STATUS=broken" in result.commands_of("Write the version lock")[1]
+
+
+def test_untested_pair_and_unknown_server_version_converge_with_a_warning_status():
+    unreachable = fresh_mac_client(server=(0, ["unreachable"]))
+    result = plan_client(unreachable, **CLAUDE)
+    lock = result.commands_of("Write the version lock")[1]
+    assert "OLLAMA_VERSION=unknown\nTESTED_DATE=none\nSTATUS=unknown\n" in lock
+
+
+@pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
+def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
+    result = plan_client(converged(fresh(), client_settings(**CLAUDE)), client_state="absent")
+    profiles = ([".zshrc", ".zprofile"] if fresh is fresh_mac_client
+                else [".bashrc", ".profile"])
+    assert result.changes == [
+        "Remove Aider installed with uv",
+        "Remove ~/.ai-client/env",
+        "Remove the version lock",
+        "Remove ~/.ai-client",
+        "Remove ~/.aider.conf.yml",
+        "Remove ~/.aider.model.settings.yml",
+        *[f"Shell profile ~/{name}" for name in profiles],
+        "Remove our ~/.local/bin/claude link",
+        "Re-enable Claude Code's auto-updater",
+        "Remove Claude Code (ours)",
+    ]
+    assert not any(c.startswith("/opt/homebrew/bin/brew") or "tailscale" in c
+                   or "remote-ollama/uv" in c or "uv/bin" in c for c in result.commands)
+    assert " tool uninstall aider-chat" in result.commands_of("Remove Aider installed with uv")[0]
+
+
+@pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
+def test_uninstall_on_a_clean_machine_changes_nothing(fresh):
+    assert plan_client(fresh(), client_state="absent").changes == []
+
+
+def test_uninstall_restores_the_users_aider_config():
+    settings = client_settings()
+    sections = converged(fresh_debian_client(), settings,
+                         **{"backup.aider.conf.yml": exists(True)})
+    result = plan_client(sections, client_state="absent")
+    assert result.commands_of("Remove ~/.aider.conf.yml") == [
+        f"rm -f {DEBIAN_HOME}/.aider.conf.yml",
+        f"mv {DEBIAN_HOME}/.aider.conf.yml.before-remote-ollama {DEBIAN_HOME}/.aider.conf.yml"]
+
+
+def test_switching_to_pipx_removes_the_uv_install_first():
+    before = converged(fresh_debian_client(), client_settings(aider_python="3.11"))
+    result = plan_client(before, aider_python="3.11", aider_installer="pipx")
+    assert result.changes == ["Install pipx (user venv)", "Remove Aider installed with uv",
+                              "Install Aider 0.86.2"]
+    assert result.commands_of("Install Aider 0.86.2") == [
+        f"{DEBIAN_HOME}/.local/bin/pipx install --python /usr/bin/python3.11 aider-chat==0.86.2"]
+
+
+def test_a_users_cloud_claude_is_left_alone():
+    cloud = (0, ["link", f"{MAC_HOME}/.local/share/claude/versions/2.2.0"])
+    before = converged(fresh_mac_client(), client_settings(**CLAUDE), claude_link=cloud)
+    assert plan_client(before, **CLAUDE).changes == []
+    assert plan_client(before, client_state="absent").commands_of(
+        "Remove our ~/.local/bin/claude link") == []
+
+
+def test_user_settings_json_keeps_its_keys():
+    users = text_file('{"model": "opus"}')
+    result = plan_client(fresh_debian_client(claude_settings=users), aider_python="3.11",
+                         **CLAUDE)
+    written = result.commands_of("Disable Claude Code's auto-updater")[1]
+    assert '"model": "opus"' in written and '"DISABLE_AUTOUPDATER": "1"' in written
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ({"macos": (0, recorded("sw_vers-13.txt"))}, r"macOS 13\.6\.1 is too old"),
+    ({"arch": (0, ["x86_64"])}, r"must be Apple Silicon"),
+    ({"brew": (0, [])}, r"Homebrew is not installed"),
+    ({"identity": (0, ["uid=501", "user=me", f"home={MAC_HOME}", "shell=/usr/bin/fish"])},
+     r"login shell of me is '/usr/bin/fish'.*client_shell"),
+])
+def test_unsupported_macs_fail_with_a_clear_error(change, message):
+    with pytest.raises(PyinfraError, match=message):
+        plan_client(fresh_mac_client(**change))
+
+
+def test_other_linux_fails_and_a_missing_python_offline_fails():
+    fedora = fresh_debian_client(linux=(0, ["ID=fedora", 'PRETTY_NAME="Fedora Linux 41"']))
+    with pytest.raises(PyinfraError, match="Fedora Linux 41 is not supported"):
+        plan_client(fedora)
+    no_python312 = fresh_debian_client(python=(0, []))  # Debian 12 has only 3.11
+    with pytest.raises(PyinfraError, match=r"python3\.12 is not installed.*offline"):
+        plan_client(no_python312, package_find_links="http://m/wheels/")
+    with pytest.raises(PyinfraError, match=r"python3\.12 is not installed.*pipx cannot"):
+        plan_client(no_python312, aider_installer="pipx")
+    online = plan_client(no_python312)  # uv fetches a managed Python 3.12
+    assert "--python 3.12 aider-chat==0.86.2" in online.commands_of("Install Aider 0.86.2")[0]
+
+
+def test_client_shell_setting_overrides_the_login_shell():
+    result = plan_client(fresh_debian_client(), client_shell="zsh", aider_python="3.11")
+    assert "Shell profile ~/.zshrc" in result.changes
+    assert "Shell profile ~/.bashrc" not in result.changes
+
+
+def test_server_url_from_the_server_group_and_server_hosts_are_skipped():
+    result = plan("client", server={"ai-server": {"fake_responses": {}}},
+                  clients={"c": stub(fresh_mac_client())})
+    assert result["ai-server"].ops == [] and result["ai-server"].executed == []
+    env = result["c"].commands_of("Write ~/.ai-client/env")[1]
+    assert "export OLLAMA_API_BASE=http://ai-server:11434\n" in env
+
+
+def test_no_server_known_is_a_clear_error():
+    with pytest.raises(PyinfraError, match="set ollama_server_host"):
+        plan("client", clients={"c": stub(fresh_mac_client())})
+
+
+def test_the_server_deploy_plans_nothing_for_clients():
+    result = plan("server", server={"ai-server": stub_server()},
+                  clients={"c": stub(fresh_mac_client())})
+    assert result["c"].ops == [] and result["c"].executed == []
+
+
+def stub_server():
+    from tests.plan.macs import stub as server_stub
+
+    return server_stub(fresh_mac())

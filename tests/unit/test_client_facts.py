@@ -1,0 +1,146 @@
+"""Client facts: recorded output in, parsed value out (incl. malformed output), and each
+fact's real command run by sh against real files, so its shell and its parser agree."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from remote_ollama.facts.client import (
+    ABSENT,
+    EOF,
+    AiderInstall,
+    CommandPath,
+    DirectoryEntries,
+    ServerReachability,
+    SymlinkTarget,
+    TextFile,
+)
+
+UV_DIST = "/home/dev/.local/share/uv/tools/aider-chat/lib/python3.11/site-packages/"
+PIPX_DIST = "/Users/a/.local/pipx/venvs/aider-chat/lib/python3.12/site-packages/"
+
+CASES = [
+    # (fact, output, expected value)
+    (TextFile, ["644", "a", "b", "", EOF], {"mode": "644", "content": "a\nb\n"}),
+    (TextFile, ["600", "a", EOF], {"mode": "600", "content": "a"}),  # no final newline
+    (TextFile, ["644", "", EOF], {"mode": "644", "content": ""}),
+    (TextFile, ["644", "x", EOF, "", EOF], {"mode": "644", "content": f"x\n{EOF}\n"}),
+    (TextFile, [ABSENT], None),
+    (TextFile, ["644", "cut off"], None),  # no EOF marker: the read did not finish
+    (TextFile, ["  File: x", "a", EOF], None),  # not a mode
+    (SymlinkTarget, ["link", "/opt/x/claude"], {"kind": "link", "target": "/opt/x/claude"}),
+    (SymlinkTarget, ["other"], {"kind": "other"}),
+    (SymlinkTarget, ["absent"], {"kind": "absent"}),
+    (SymlinkTarget, ["link"], {"kind": "absent"}),
+    (SymlinkTarget, [], {"kind": "absent"}),
+    (CommandPath, ["/opt/homebrew/bin/uv"], "/opt/homebrew/bin/uv"),
+    (CommandPath, [], None),
+    (CommandPath, ["uv: aliased to x"], None),
+    (DirectoryEntries, ["dir", "2.1.332", ".partial", ""], [".partial", "2.1.332"]),
+    (DirectoryEntries, ["dir"], []),
+    (DirectoryEntries, ["absent"], None),
+    (DirectoryEntries, [], None),
+    (AiderInstall, [UV_DIST + "aider_chat-0.86.2.dist-info"],
+     {"version": "0.86.2", "python": "3.11"}),
+    (AiderInstall, [PIPX_DIST + "aider_chat-0.86.1.dist-info"],
+     {"version": "0.86.1", "python": "3.12"}),
+    (AiderInstall, [UV_DIST + "aider_chat-*.dist-info"], None),  # unexpanded glob
+    (AiderInstall, [], None),
+    (ServerReachability, ['version {"version":"0.14.2"}', "models 200"],
+     {"version": "0.14.2", "models": 200}),
+    (ServerReachability, ['version {"version":"0.15.0"}', "models 404"],
+     {"version": "0.15.0", "models": 404}),
+    (ServerReachability, ["unreachable"], {"version": None, "models": 0}),
+    (ServerReachability, ["version <html>", "models 000"], {"version": None, "models": 0}),
+    (ServerReachability, ["version [1]", "models x"], {"version": None, "models": 0}),
+]
+
+
+@pytest.mark.parametrize(("fact", "output", "expected"), CASES)
+def test_fact_parses_recorded_output(fact, output, expected):
+    assert fact().process(output) == expected
+
+
+def run(fact, env=None, **kwargs):
+    """The fact's command through sh, its stdout lines parsed as pyinfra would."""
+    command = fact().command(**kwargs)
+    result = subprocess.run(["sh", "-c", command], capture_output=True, text=True,
+                            env={**os.environ, **(env or {})})  # fmt: skip
+    lines = result.stdout.split("\n")
+    return fact().process(lines[:-1] if lines and lines[-1] == "" else lines)
+
+
+@pytest.mark.parametrize("content", ["a\nb\n", "no final newline", "", "\n\n", "tab\there\n"])
+def test_text_file_reads_any_file_exactly(tmp_path, content):
+    path = tmp_path / ".zshrc"
+    path.write_text(content)
+    path.chmod(0o640)
+    assert run(TextFile, path=str(path)) == {"mode": "640", "content": content}
+    assert run(TextFile, path=str(tmp_path / "missing")) is None
+
+
+def test_symlink_target_and_directory_entries(tmp_path):
+    (tmp_path / "v1").mkdir()
+    (tmp_path / "file").write_text("x")
+    os.symlink(tmp_path / "v1", tmp_path / "link")
+    assert run(SymlinkTarget, path=str(tmp_path / "link")) == {
+        "kind": "link", "target": str(tmp_path / "v1")}
+    assert run(SymlinkTarget, path=str(tmp_path / "file")) == {"kind": "other"}
+    assert run(SymlinkTarget, path=str(tmp_path / "none")) == {"kind": "absent"}
+    assert run(DirectoryEntries, path=str(tmp_path)) == ["file", "link", "v1"]
+    assert run(DirectoryEntries, path=str(tmp_path / "none")) is None
+
+
+def test_command_path_also_looks_in_local_bin(tmp_path):
+    bin_dir = tmp_path / ".local" / "bin"
+    bin_dir.mkdir(parents=True)
+    tool = bin_dir / "ro-test-tool"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o755)
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    assert run(CommandPath, env=env, program="ro-test-tool") == str(tool)
+    assert run(CommandPath, env=env, program="ro-no-such-tool") is None
+
+
+@pytest.mark.parametrize("installer", ["uv", "pipx"])
+def test_aider_install_is_read_from_the_tool_folders(tmp_path, installer):
+    env = {"HOME": str(tmp_path), "XDG_DATA_HOME": "", "UV_TOOL_DIR": "", "PIPX_HOME": ""}
+    assert run(AiderInstall, env=env, installer=installer) is None
+    base = {"uv": ".local/share/uv/tools", "pipx": ".local/share/pipx/venvs"}[installer]
+    site = tmp_path / base / "aider-chat/lib/python3.12/site-packages"
+    (site / "aider_chat-0.86.2.dist-info").mkdir(parents=True)
+    assert run(AiderInstall, env=env, installer=installer) == {"version": "0.86.2",
+                                                               "python": "3.12"}
+
+
+def test_aider_install_follows_uv_tool_dir(tmp_path):
+    site = tmp_path / "tools/aider-chat/lib/python3.10/site-packages"
+    (site / "aider_chat-0.85.0.dist-info").mkdir(parents=True)
+    env = {"HOME": "/nonexistent", "UV_TOOL_DIR": str(tmp_path / "tools")}
+    assert run(AiderInstall, env=env, installer="uv") == {"version": "0.85.0", "python": "3.10"}
+
+
+def test_server_reachability_with_no_server_says_unreachable():
+    # Port 9 (discard) on loopback: nothing listens there in the test environment.
+    assert run(ServerReachability, base_url="http://127.0.0.1:9") == {"version": None,
+                                                                      "models": 0}
+
+
+def test_every_client_fact_command_is_a_single_line_of_valid_sh(tmp_path):
+    for fact, kwargs in [(TextFile, {"path": "/x y"}), (SymlinkTarget, {"path": "/x"}),
+                         (CommandPath, {"program": "uv"}), (DirectoryEntries, {"path": "/x"}),
+                         (AiderInstall, {"installer": "pipx"}),
+                         (ServerReachability, {"base_url": "http://a:1"})]:
+        command = fact().command(**kwargs)
+        assert "\n" not in command
+        assert subprocess.run(["sh", "-n", "-c", command]).returncode == 0
+
+
+def test_fact_paths_survive_spaces(tmp_path):
+    path = Path(tmp_path / "with space")
+    path.write_text("ok\n")
+    assert run(TextFile, path=str(path))["content"] == "ok\n"

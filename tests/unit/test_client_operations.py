@@ -1,0 +1,283 @@
+"""Client operations: facts in, commands out; applying the result again yields nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from pyinfra.api import OperationError
+
+from remote_ollama.facts.client import (
+    AiderInstall,
+    CommandPath,
+    DirectoryEntries,
+    SymlinkTarget,
+    TextFile,
+)
+from remote_ollama.facts.files import PathExists
+from remote_ollama.operations import aider, claude_code, json_settings, owned_files, profile
+from tests.unit.ops import key, run_op
+
+S, E = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<"
+CS, CE = "# >>> remote-ollama claude-ollama >>>", "# <<< remote-ollama claude-ollama <<<"
+RC = "/home/dev/.bashrc"
+
+
+def uploaded(commands: list[str], path: str) -> str:
+    upload = next(c for c in commands if c.startswith(f"UPLOAD {path}\n"))
+    return upload.split("\n", 1)[1]
+
+
+def text(content, mode="644"):
+    return None if content is None else {"mode": mode, "content": content}
+
+
+# --- profile blocks ------------------------------------------------------------------
+
+def blocks_on(content, blocks, mode="644"):
+    return run_op(profile.marker_blocks, {key(TextFile, path=RC): text(content, mode)},
+                  path=RC, blocks=blocks)
+
+
+PROFILE_CASES = [
+    # (before, blocks, after) -- after None means "no command"
+    ("alias x=y\n", [(S, E, "body\n")], f"alias x=y\n\n{S}\nbody\n{E}\n"),
+    ("no newline", [(S, E, "b")], f"no newline\n\n{S}\nb\n{E}\n"),
+    (None, [(S, E, "b")], f"{S}\nb\n{E}\n"),
+    (f"a\n{S}\nold\n{E}\nz\n", [(S, E, "new")], f"a\n{S}\nnew\n{E}\nz\n"),
+    (f"a\n\n{S}\nb\n{E}\n", [(S, E, None)], "a\n"),
+    (f"a\n{S}\nb\n{E}\nz\n\n{S}\nb\n{E}\n", [(S, E, "b")], f"a\n{S}\nb\n{E}\nz\n"),
+    ("a\n", [(S, E, "e"), (CS, CE, "c")], f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n"),
+    (f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n", [(S, E, "e"), (CS, CE, None)],
+     f"a\n\n{S}\ne\n{E}\n"),
+    (f"  {S}\nb\n  {E}\n", [(S, E, "b")], f"{S}\nb\n{E}\n"),  # indented: found, straightened
+    (f"a\n\n{S}\nb\n{E}\n", [(S, E, "b")], None),
+]
+
+
+@pytest.mark.parametrize(("before", "blocks", "after"), PROFILE_CASES)
+def test_marker_blocks_then_second_application_is_a_no_op(before, blocks, after):
+    commands = blocks_on(before, blocks)
+    if after is None:
+        assert commands == []
+        return
+    assert uploaded(commands, RC) == after
+    assert commands[-1] == f"chmod 644 {RC}"
+    assert blocks_on(after, blocks) == []
+
+
+def test_marker_blocks_keep_the_files_mode_and_delete_a_file_left_empty():
+    assert blocks_on("x\n", [(S, E, "b")], mode="600")[-1] == f"chmod 600 {RC}"
+    assert blocks_on(f"{S}\nb\n{E}\n", [(S, E, None), (CS, CE, None)]) == [f"rm -f {RC}"]
+    assert blocks_on(None, [(S, E, None)]) == []
+    assert blocks_on("user stuff\n", [(S, E, None)]) == []
+
+
+@pytest.mark.parametrize("broken", [f"{S}\nb\n", f"b\n{E}\n", f"{E}\n{S}\n", f"{S}\n{S}\n{E}\n"])
+def test_marker_blocks_refuse_unmatched_markers(broken):
+    with pytest.raises(OperationError, match="unmatched"):
+        blocks_on(broken, [(S, E, "b")])
+
+
+def test_add_then_remove_round_trips_a_users_file():
+    original = "# mine\nexport A=1\n"
+    added = uploaded(blocks_on(original, [(S, E, "b"), (CS, CE, "c")]), RC)
+    assert uploaded(blocks_on(added, [(S, E, None), (CS, CE, None)]), RC) == original
+
+
+# --- JSON settings ---------------------------------------------------------------------
+
+SETTINGS = "/home/dev/.claude/settings.json"
+OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
+
+
+def json_op(op, content, values=OFF):
+    return run_op(op, {key(TextFile, path=SETTINGS): text(content, "600")},
+                  path=SETTINGS, values=values)
+
+
+def test_json_merged_keeps_the_users_keys_and_is_then_a_no_op():
+    mine = json.dumps({"model": "opus", "env": {"FOO": "bar"}, "permissions": {"allow": []}})
+    commands = json_op(json_settings.json_merged, mine)
+    written = uploaded(commands, SETTINGS)
+    assert json.loads(written) == {"model": "opus", "permissions": {"allow": []},
+                                   "env": {"FOO": "bar", "DISABLE_AUTOUPDATER": "1"}}
+    assert commands[-1] == f"chmod 600 {SETTINGS}"
+    assert json_op(json_settings.json_merged, written) == []
+
+
+def test_json_merged_creates_a_missing_file_and_refuses_broken_json():
+    commands = json_op(json_settings.json_merged, None)
+    assert commands[0] == "mkdir -p /home/dev/.claude"
+    assert json.loads(uploaded(commands, SETTINGS)) == OFF
+    with pytest.raises(OperationError, match="not valid JSON"):
+        json_op(json_settings.json_merged, "{oops")
+    with pytest.raises(OperationError, match="not a JSON object"):
+        json_op(json_settings.json_merged, "[]")
+
+
+def test_json_unmerged_takes_out_only_our_value():
+    both = json.dumps({"env": {"FOO": "bar", "DISABLE_AUTOUPDATER": "1"}})
+    assert json.loads(uploaded(json_op(json_settings.json_unmerged, both), SETTINGS)) == {
+        "env": {"FOO": "bar"}}
+    assert json_op(json_settings.json_unmerged, json.dumps(OFF)) == [f"rm -f {SETTINGS}"]
+    users_own = json.dumps({"env": {"DISABLE_AUTOUPDATER": "0"}})
+    assert json_op(json_settings.json_unmerged, users_own) == []
+    assert json_op(json_settings.json_unmerged, None) == []
+
+
+# --- owned files -----------------------------------------------------------------------
+
+CONF, HEADER = "/home/dev/.aider.conf.yml", "# Managed by remote-ollama"
+OURS = f"{HEADER}\ncheck-update: false\n"
+BACKUP = CONF + owned_files.BACKUP_SUFFIX
+
+
+def owned(op, current, backup=False, **kwargs):
+    facts = {key(TextFile, path=CONF): text(current), key(PathExists, path=BACKUP): backup}
+    return run_op(op, facts, path=CONF, header=HEADER, **kwargs)
+
+
+def test_owned_file_writes_ours_and_moves_a_users_file_aside_once():
+    assert owned(owned_files.owned_file, None, content=OURS) == [
+        f"UPLOAD {CONF}\n{OURS}", f"chmod 644 {CONF}"]
+    assert owned(owned_files.owned_file, OURS, content=OURS) == []
+    users = owned(owned_files.owned_file, "model: gpt-4\n", content=OURS)
+    assert users[0] == f"[ -e {BACKUP} ] || mv {CONF} {BACKUP}"
+    assert users[1] == f"UPLOAD {CONF}\n{OURS}"
+
+
+def test_owned_file_absent_removes_only_ours_and_restores_the_users():
+    assert owned(owned_files.owned_file_absent, OURS) == [f"rm -f {CONF}"]
+    assert owned(owned_files.owned_file_absent, OURS, backup=True) == [
+        f"rm -f {CONF}", f"mv {BACKUP} {CONF}"]
+    assert owned(owned_files.owned_file_absent, "model: gpt-4\n") == []
+    assert owned(owned_files.owned_file_absent, None) == []
+
+
+def test_directory_absent_if_empty():
+    def op(found):
+        return run_op(owned_files.directory_absent_if_empty,
+                      {key(DirectoryEntries, path="/h/.ai-client"): found},
+                      path="/h/.ai-client", ignoring=["env", ".version-lock"])
+    assert op(["env"]) == ["rmdir /h/.ai-client"]
+    assert op(["env", "notes.txt"]) == []
+    assert op(None) == []
+
+
+# --- uv, pipx, Aider -------------------------------------------------------------------
+
+UV = "/home/dev/.local/bin/uv"
+PY = "/usr/bin/python3.11"
+
+
+def install(current, installer="uv", **kwargs):
+    args = dict(installer=installer, tool=UV if installer == "uv" else "/x/pipx",
+                version="0.86.2", python=PY, python_minor="3.11")
+    return run_op(aider.aider_installed, {key(AiderInstall, installer=installer): current},
+                  **{**args, **kwargs})
+
+
+def test_aider_installed_fresh_then_converged():
+    assert install(None) == [f"{UV} tool install --python {PY} aider-chat==0.86.2"]
+    assert install({"version": "0.86.2", "python": "3.11"}) == []
+
+
+@pytest.mark.parametrize("current", [{"version": "0.86.3", "python": "3.11"},
+                                     {"version": "0.85.0", "python": "3.11"},
+                                     {"version": "0.86.2", "python": "3.12"}])
+def test_aider_installed_forces_a_different_version_or_python(current):
+    assert install(current) == [f"{UV} tool install --force --python {PY} aider-chat==0.86.2"]
+
+
+def test_aider_install_options_for_a_wheelhouse_and_an_index():
+    wheels = "http://100.64.0.254:8080/wheels/"
+    assert install(None, find_links=wheels) == [
+        f"{UV} tool install --python {PY} --no-index --find-links {wheels} aider-chat==0.86.2"]
+    assert install(None, index_url="https://pypi.corp/simple", find_links=wheels)[0].endswith(
+        f"--index-url https://pypi.corp/simple --find-links {wheels} aider-chat==0.86.2")
+    pipx = install(None, installer="pipx", find_links=wheels)
+    assert pipx == [
+        f"/x/pipx install --python {PY} '--pip-args=--no-index --find-links {wheels} "
+        "--trusted-host 100.64.0.254' aider-chat==0.86.2"]
+
+
+def test_aider_absent():
+    facts = {key(AiderInstall, installer="uv"): {"version": "0.86.2", "python": "3.11"}}
+    assert run_op(aider.aider_absent, facts, installer="uv", tool=UV) == [
+        f"{UV} tool uninstall aider-chat"]
+    facts = {key(AiderInstall, installer="pipx"): None}
+    assert run_op(aider.aider_absent, facts, installer="pipx", tool="/x/pipx") == []
+
+
+def test_tool_venv_installs_uv_for_the_user_unless_on_the_path():
+    args = dict(program="uv", venv="/h/.local/share/remote-ollama/uv", link="/h/.local/bin/uv")
+    assert run_op(aider.tool_venv, {key(CommandPath, program="uv"): UV}, **args) == []
+    wheels = "http://100.64.0.254:8080/wheels/"
+    commands = run_op(aider.tool_venv, {key(CommandPath, program="uv"): None},
+                      find_links=wheels, **args)
+    assert commands == [
+        "python3 -m venv /h/.local/share/remote-ollama/uv && "
+        "/h/.local/share/remote-ollama/uv/bin/pip install -q --disable-pip-version-check "
+        f"--no-index --find-links {wheels} --trusted-host 100.64.0.254 uv && "
+        "mkdir -p /h/.local/bin && ln -sfn /h/.local/share/remote-ollama/uv/bin/uv /h/.local/bin/uv"
+    ]
+
+
+# --- Claude Code -----------------------------------------------------------------------
+
+ROOT = "/h/.local/share/remote-ollama/claude-code"
+URL = claude_code.tarball_url("https://registry.npmjs.org/", "linux", "x64", "2.1.332")
+LINK = "/h/.local/bin/claude"
+
+
+def test_tarball_url_follows_the_npm_layout():
+    assert URL == ("https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/"
+                   "claude-code-linux-x64-2.1.332.tgz")
+
+
+def binary(present, entries, version="2.1.332"):
+    facts = {key(PathExists, path=f"{ROOT}/{version}/claude"): present,
+             key(DirectoryEntries, path=ROOT): entries}
+    return run_op(claude_code.binary_installed, facts, version=version, url=URL, root=ROOT)
+
+
+def test_binary_installed_downloads_once_then_is_a_no_op():
+    fresh = binary(False, None)
+    assert len(fresh) == 1
+    assert f"curl -fsSL {URL} | tar -xzf - -C {ROOT}/2.1.332.partial --strip-components=1 " \
+           "package/claude" in fresh[0]
+    assert fresh[0].endswith(f"mv {ROOT}/2.1.332.partial {ROOT}/2.1.332")
+    assert binary(True, ["2.1.332"]) == []
+
+
+def test_binary_installed_downgrade_installs_the_pin_and_drops_the_other_version():
+    commands = binary(False, ["2.1.332"], version="2.1.300")
+    assert "claude-code-linux-x64-2.1.332.tgz" in commands[0]  # URL given by the caller
+    assert commands[1:] == [f"rm -rf {ROOT}/2.1.332"]
+
+
+def link(current, op=claude_code.command_link, **kwargs):
+    return run_op(op, {key(SymlinkTarget, path=LINK): current}, link=LINK,
+                  owned_prefix=ROOT + "/", **kwargs)
+
+
+def test_command_link_never_replaces_someone_elses_claude():
+    target = f"{ROOT}/2.1.332/claude"
+    assert link({"kind": "absent"}, target=target) == [
+        "mkdir -p /h/.local/bin", f"ln -s {target} {LINK}"]
+    assert link({"kind": "link", "target": target}, target=target) == []
+    assert link({"kind": "link", "target": f"{ROOT}/2.1.300/claude"}, target=target) == [
+        f"ln -sfn {target} {LINK}"]
+    cloud = {"kind": "link", "target": "/h/.local/share/claude/versions/2.2.0"}
+    assert link(cloud, target=target) == []
+    assert link({"kind": "other"}, target=target) == []
+
+
+def test_command_link_absent_removes_only_our_link():
+    absent = claude_code.command_link_absent
+    assert link({"kind": "link", "target": f"{ROOT}/2.1.332/claude"}, op=absent) == [
+        f"rm -f {LINK}"]
+    assert link({"kind": "link", "target": "/h/.local/share/claude/x"}, op=absent) == []
+    assert link({"kind": "other"}, op=absent) == []
+    assert link({"kind": "absent"}, op=absent) == []
