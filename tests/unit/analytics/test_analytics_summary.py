@@ -5,7 +5,16 @@ Read, Bash, Edit, Write, Grep, Glob, Task, TodoWrite, other, total.
 """
 
 import pytest
-from analytics_support import DAMAGED, EMPTY, RECORDED, TOOLS_AND_CACHE, bullets, report_of, table
+from analytics_support import (
+    DAMAGED,
+    EMPTY,
+    FIXTURES,
+    RECORDED,
+    TOOLS_AND_CACHE,
+    bullets,
+    report_of,
+    table,
+)
 
 from remote_ollama.analytics.summary import render_summary
 
@@ -191,3 +200,18 @@ def test_text_rendering_has_the_same_numbers():
     text = render_summary(report_of(TOOLS_AND_CACHE), markdown=False)
     assert "Tokens\n------" in text
     assert "Total      1,700           4,000      21,000   1,100           84.0%         5,500" in text
+
+
+def test_recorded_real_ctrl_c():
+    markdown = render_summary(report_of(FIXTURES / "recorded" / "run-ctrl-c"))
+    # only the init event was printed: no tokens, no tools; wall time 7.642 -> 7.6
+    assert table(markdown, "Tokens")["1*"] == ["0", "0", "0", "0", "—", "0"]
+    assert table(markdown, "Depth and time")["1"] == ["0", "0", "—", "7.6", "interrupted"]
+    assert "- Stopped: interrupted by Ctrl-C during iteration 1" in markdown
+    assert "- Iterations: 1 measured of 1 recorded, 3 requested" in markdown
+    assert bullets(markdown, "Problems") == [
+        "iteration 1: stopped by Ctrl-C",
+        "iteration 1: no result event; no token counts",
+        "iteration 1: claude exited with code 143 (stderr: [claude-code:unrecognized_model]"
+        ' {"model":"qwen3-coder:30b","query_source":"sdk"})',
+    ]
