@@ -8,6 +8,7 @@ The pieces, from raw bytes to reports:
 - ``rundir``: the on-disk layout of a run (``run.json``, ``iteration-N.json``).
 - ``summary`` / ``findings`` / ``tables``: the text and Markdown reports.
 - ``compare`` / ``plot``: two runs side by side, as a table or a bar chart.
-- ``runner`` / ``backend`` / ``prompts``: running ``claude -p`` for real.
+- ``runner`` / ``backend`` / ``prompt_text``: running ``claude -p`` for real (prompts/ holds
+  the packaged plan and build prompt files).
 - ``cli``: the ``remote-ollama analytics`` subcommands.
 """

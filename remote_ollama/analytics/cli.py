@@ -19,7 +19,7 @@ from remote_ollama.analytics.backend import (
     resolve_ollama_backend,
 )
 from remote_ollama.analytics.compare import render_compare
-from remote_ollama.analytics.prompts import MODES, load_prompt
+from remote_ollama.analytics.prompt_text import MODES, load_prompt
 from remote_ollama.analytics.run_metrics import RunReport, build_report
 from remote_ollama.analytics.rundir import SUMMARY_FILE, load_run
 from remote_ollama.analytics.summary import render_summary

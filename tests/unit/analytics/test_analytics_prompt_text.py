@@ -2,7 +2,7 @@
 
 import pytest
 
-from remote_ollama.analytics.prompts import (
+from remote_ollama.analytics.prompt_text import (
     DEFAULT_GOAL,
     build_prompt,
     default_prompt_text,
