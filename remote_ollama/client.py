@@ -89,6 +89,10 @@ class Paths:
         return self[".ai-client"]
 
     @property
+    def claude_script(self) -> str:
+        return self[render.CLAUDE_SCRIPT]
+
+    @property
     def lock(self) -> str:
         return self[".ai-client/.version-lock"]
 
@@ -135,6 +139,8 @@ def _home_probe(settings: Settings, paths: Paths) -> dict:
             "lock": (ManagedFile, {"path": paths.lock}),
             "env_present": (PathExists, {"path": paths.env}),
             "lock_present": (PathExists, {"path": paths.lock}),
+            "claude_script": (ManagedFile, {"path": paths.claude_script}),
+            "claude_script_present": (PathExists, {"path": paths.claude_script}),
             "claude_present": (PathExists, {"path": paths.claude_root}),
             "client_dir": (DirectoryEntries, {"path": paths.client_dir}),
             "python": (CommandPath, {"program": f"python{settings.aider_python}"}),
@@ -147,17 +153,17 @@ def _home_probe(settings: Settings, paths: Paths) -> dict:
     return prime(host, requests)
 
 
-def profile_targets(shell: str, seen: dict) -> tuple[list[str], str]:
-    """(files that get the env block, the rc file that gets claude-ollama) for a shell.
+def profile_targets(shell: str, seen: dict) -> list[str]:
+    """The files that get our blocks for a shell.
 
     zsh: ~/.zshrc (interactive) and ~/.zprofile (login: `zsh -lc`). bash: ~/.bashrc, and
     the login file bash reads (~/.bash_profile if it exists, else ~/.profile), because
     Debian's ~/.bashrc returns early in non-interactive shells.
     """
     if shell == "zsh":
-        return [".zshrc", ".zprofile"], ".zshrc"
+        return [".zshrc", ".zprofile"]
     login = ".bash_profile" if seen["profile.bash_profile"] is not None else ".profile"
-    return [".bashrc", login], ".bashrc"
+    return [".bashrc", login]
 
 
 @deploy("remote-ollama client")
@@ -219,13 +225,10 @@ def converge_client(settings: Settings, url: str):
         content=render.aider_model_settings(settings),
         header=render.HEADER,
     )
-    env_files, claude_rc = profile_targets(shell, seen)
-    claude_body = None
+    targets = profile_targets(shell, seen)
+    _profiles(paths, targets, settings.claude_code_enabled)
     if settings.claude_code_enabled:
-        claude_body = render.claude_ollama_block(settings, url, _binary(settings, paths))
-    _profiles(paths, env_files, claude_rc, claude_body)
-    if settings.claude_code_enabled:
-        _claude_code(settings, platform, paths, ollama, verdict)
+        _claude_code(settings, url, platform, paths, ollama, verdict)
     else:
         _claude_code_absent(paths, seen)
         files.file_absent(name="Remove the version lock", path=paths.lock)
@@ -280,17 +283,19 @@ def _binary(settings: Settings, paths: Paths) -> str:
     return f"{paths.claude_root}/{settings.claude_code_version}/claude"
 
 
-def _profiles(paths: Paths, env_files: list[str], claude_rc: str, claude_body: str | None):
-    """One operation per profile file: the env block where the shell reads it, the
-    claude-ollama block in the rc file when enabled, and neither anywhere else."""
+def _profiles(paths: Paths, targets: list[str], claude: bool):
+    """One operation per profile file: the env block (and claude-ollama's when enabled)
+    where the shell reads them, and neither anywhere else."""
     for name in PROFILES:
-        env_body = render.profile_env_block() if name in env_files else None
-        blocks = [(ENV_START, ENV_END, env_body)]
-        blocks.append((CLAUDE_START, CLAUDE_END, claude_body if name == claude_rc else None))
+        ours = name in targets
+        blocks = [
+            (ENV_START, ENV_END, render.profile_env_block() if ours else None),
+            (CLAUDE_START, CLAUDE_END, render.claude_ollama_block() if ours and claude else None),
+        ]
         profile.marker_blocks(name=f"Shell profile ~/{name}", path=paths[name], blocks=blocks)
 
 
-def _claude_code(settings, platform, paths: Paths, ollama: str | None, verdict: Verdict):
+def _claude_code(settings, url, platform, paths: Paths, ollama: str | None, verdict: Verdict):
     version = settings.claude_code_version
     claude_code.binary_installed(
         name=f"Install Claude Code {version}",
@@ -310,6 +315,12 @@ def _claude_code(settings, platform, paths: Paths, ollama: str | None, verdict: 
         name="Disable Claude Code's auto-updater",
         path=paths.claude_settings,
         values=AUTOUPDATER_OFF,
+    )
+    files.file_content(
+        name="Write the claude-ollama function",
+        path=paths.claude_script,
+        content=render.claude_ollama_script(settings, url, _binary(settings, paths)),
+        mode="644",
     )
     files.file_content(
         name="Write the version lock",
@@ -333,6 +344,7 @@ def _claude_code_absent(paths: Paths, seen: dict) -> None:
             values=AUTOUPDATER_OFF,
         )
     files.file_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
+    files.file_absent(name="Remove the claude-ollama function", path=paths.claude_script)
 
 
 def _uninstall(paths: Paths, seen: dict) -> None:
@@ -345,12 +357,14 @@ def _uninstall(paths: Paths, seen: dict) -> None:
         )
     files.file_absent(name="Remove ~/.ai-client/env", path=paths.env)
     files.file_absent(name="Remove the version lock", path=paths.lock)
-    owned_files.directory_absent_if_empty(
-        name="Remove ~/.ai-client", path=paths.client_dir, ignoring=["env", ".version-lock"]
-    )
     for name in AIDER_FILES:
         owned_files.owned_file_absent(
             name=f"Remove ~/{name}", path=paths[name], header=render.HEADER
         )
-    _profiles(paths, [], "", None)
+    _profiles(paths, [], False)
     _claude_code_absent(paths, seen)
+    owned_files.directory_absent_if_empty(
+        name="Remove ~/.ai-client",
+        path=paths.client_dir,
+        ignoring=["env", ".version-lock", "claude-ollama.sh"],
+    )

@@ -18,6 +18,7 @@ from remote_ollama.settings import Settings
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 ENV_FILE = ".ai-client/env"  # relative to home, as remote_ollama.contract reads it
+CLAUDE_SCRIPT = ".ai-client/claude-ollama.sh"  # the claude-ollama function
 HEADER = "# Managed by remote-ollama; changes are overwritten on the next converge."
 
 
@@ -58,12 +59,23 @@ def claude_models(settings: Settings) -> tuple[str, str]:
     return model, settings.claude_code_small_model or model
 
 
-def claude_ollama_block(settings: Settings, server_url: str, binary: str) -> str:
-    """Body of the claude-ollama block; its env is the analytics backend's, so both agree."""
+def claude_ollama_block() -> str:
+    """Body of the claude-ollama block: bash and zsh source the function's file.
+
+    The function itself lives in its own file because ``claude-ollama`` is not a valid
+    POSIX function name: ``~/.profile`` (which gets the blocks when bash has no
+    ``~/.bash_profile``) is also read by dash, e.g. by Debian's X session.
+    """
+    return _template("claude-ollama-block.sh.j2", script=CLAUDE_SCRIPT)
+
+
+def claude_ollama_script(settings: Settings, server_url: str, binary: str) -> str:
+    """``~/.ai-client/claude-ollama.sh``: the function, with the analytics backend's env
+    (``claude_ollama_env``) so the alias and the loop runner always agree."""
     model, small = claude_models(settings)
     env = claude_ollama_env(server_url, model, small, settings.ollama_context_length)
     return _template(
-        "claude-ollama-block.sh.j2",
+        "claude-ollama.sh.j2",
         env=env,
         binary=binary,
         version=settings.claude_code_version,

@@ -79,6 +79,8 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
         "env_present": exists(False),
         "lock_present": exists(False),
         "claude_present": exists(False),
+        "claude_script": managed_file(None),
+        "claude_script_present": exists(False),
         "client_dir": entries(None),
         "aider_uv": (0, []),
         "aider_pipx": (0, []),
@@ -163,7 +165,10 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
     binary = f"{home}/.local/share/remote-ollama/claude-code/{settings.claude_code_version}/claude"
     claude_body = None
     if settings.claude_code_enabled:
-        claude_body = render.claude_ollama_block(settings, SERVER_URL, binary)
+        claude_body = render.claude_ollama_block()
+        script = render.claude_ollama_script(settings, SERVER_URL, binary)
+        sections["claude_script"] = managed_file(script)
+        sections["claude_script_present"] = exists(True)
         ollama = settings.ollama_version or SERVER_VERSION
         lock = render.version_lock(
             settings.claude_code_version, ollama, verdict(settings.claude_code_version, ollama)
@@ -175,19 +180,20 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
         sections["claude_binary"] = exists(True)
         sections["claude_link"] = (0, ["link", binary])
         sections["claude_settings"] = text_file(json.dumps(AUTOUPDATER_OFF, indent=2) + "\n", "600")
-    sections["client_dir"] = entries(["env", *([".version-lock"] if claude_body else [])])
+    ours = [".version-lock", "claude-ollama.sh"] if claude_body else []
+    sections["client_dir"] = entries(["env", *ours])
 
     if shell == "zsh":
-        env_files, rc = [".zshrc", ".zprofile"], ".zshrc"
+        targets = [".zshrc", ".zprofile"]
     else:
         login = ".bash_profile" if _content(fresh, ".bash_profile") is not None else ".profile"
-        env_files, rc = [".bashrc", login], ".bashrc"
+        targets = [".bashrc", login]
     for name in PROFILES:
         content = _content(fresh, name)
-        if name in env_files:
+        if name in targets:
             content = edit_block(content or "", ENV_START, ENV_END, render.profile_env_block())
-        if name == rc and claude_body:
-            content = edit_block(content or "", CLAUDE_START, CLAUDE_END, claude_body)
+            if claude_body:
+                content = edit_block(content, CLAUDE_START, CLAUDE_END, claude_body)
         sections[f"profile{name}"] = text_file(content)
     sections.update(changes)
     return sections

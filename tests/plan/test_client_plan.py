@@ -43,6 +43,7 @@ def test_fresh_mac_gets_the_full_plan():
         "Install Claude Code 2.1.332",
         "Link ~/.local/bin/claude",
         "Disable Claude Code's auto-updater",
+        "Write the claude-ollama function",
         "Write the version lock",
     ]
     assert result.commands_of("Install uv (Homebrew)") == [
@@ -57,8 +58,12 @@ def test_fresh_mac_gets_the_full_plan():
     zshrc = result.commands_of("Shell profile ~/.zshrc")[0]
     assert zshrc.startswith(f'UPLOAD {MAC_HOME}/.zshrc\nexport EDITOR=vim\nalias ll="ls -l"\n\n')
     assert "# >>> remote-ollama env >>>" in zshrc
-    assert "claude-ollama() {" in zshrc
-    assert "claude-ollama" not in result.commands_of("Shell profile ~/.zprofile")[0]
+    assert '. "$HOME/.ai-client/claude-ollama.sh"' in zshrc
+    assert "# >>> remote-ollama claude-ollama >>>" in result.commands_of(
+        "Shell profile ~/.zprofile")[0]  # zsh -lc reads only ~/.zprofile
+    function = result.commands_of("Write the claude-ollama function")[1]
+    assert "claude-ollama() {" in function
+    assert f"{MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332/claude \"$@\"" in function
     install = result.commands_of("Install Claude Code 2.1.332")[0]
     assert ("https://registry.npmjs.org/@anthropic-ai/claude-code-darwin-arm64/-/"
             "claude-code-darwin-arm64-2.1.332.tgz") in install
@@ -122,9 +127,9 @@ def test_claude_code_pin_lowered_gives_only_its_downgrade():
                        claude_binary=exists(False))
     result = plan_client(before, claude_code_version="2.1.300", **CLAUDE)
     assert result.changes == [
-        "Shell profile ~/.zshrc",  # claude-ollama points at the 2.1.300 folder
         "Install Claude Code 2.1.300",
         "Link ~/.local/bin/claude",
+        "Write the claude-ollama function",  # it runs the 2.1.300 binary now
         "Write the version lock",
     ]
     install = result.commands_of("Install Claude Code 2.1.300")
@@ -135,20 +140,23 @@ def test_claude_code_pin_lowered_gives_only_its_downgrade():
            "STATUS=untested\n" in lock
 
 
-@pytest.mark.parametrize(("fresh", "home", "rc"), [
-    (fresh_mac_client, MAC_HOME, ".zshrc"), (fresh_debian_client, DEBIAN_HOME, ".bashrc")])
-def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, rc):
+@pytest.mark.parametrize(("fresh", "home", "profiles"), [
+    (fresh_mac_client, MAC_HOME, [".zshrc", ".zprofile"]),
+    (fresh_debian_client, DEBIAN_HOME, [".bashrc", ".profile"])])
+def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, profiles):
     before = converged(fresh(), client_settings(**CLAUDE))
     result = plan_client(before)
     assert result.changes == [
-        f"Shell profile ~/{rc}",
+        *[f"Shell profile ~/{name}" for name in profiles],
         "Remove our ~/.local/bin/claude link",
         "Re-enable Claude Code's auto-updater",
         "Remove Claude Code (ours)",
+        "Remove the claude-ollama function",
         "Remove the version lock",
     ]
-    profile = result.commands_of(f"Shell profile ~/{rc}")[0]
-    assert "claude-ollama" not in profile and "# >>> remote-ollama env >>>" in profile
+    for name in profiles:
+        profile = result.commands_of(f"Shell profile ~/{name}")[0]
+        assert "claude-ollama" not in profile and "# >>> remote-ollama env >>>" in profile
     assert result.commands_of("Remove Claude Code (ours)") == [
         f"rm -rf {home}/.local/share/remote-ollama/claude-code"]
     assert result.commands_of("Re-enable Claude Code's auto-updater") == [
@@ -205,13 +213,14 @@ def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
         "Remove Aider installed with uv",
         "Remove ~/.ai-client/env",
         "Remove the version lock",
-        "Remove ~/.ai-client",
         "Remove ~/.aider.conf.yml",
         "Remove ~/.aider.model.settings.yml",
         *[f"Shell profile ~/{name}" for name in profiles],
         "Remove our ~/.local/bin/claude link",
         "Re-enable Claude Code's auto-updater",
         "Remove Claude Code (ours)",
+        "Remove the claude-ollama function",
+        "Remove ~/.ai-client",
     ]
     assert not any(c.startswith("/opt/homebrew/bin/brew") or "tailscale" in c
                    or "remote-ollama/uv" in c or "uv/bin" in c for c in result.commands)

@@ -31,8 +31,9 @@ RENDERED = {
     "env-no-default-model": lambda: render.env_file(settings(default_model=None), URL),
     # One env block for zsh and bash: it is POSIX sh, also read by dash from ~/.profile.
     "profile-env-block.sh": render.profile_env_block,
-    "claude-ollama-block.sh": lambda: render.claude_ollama_block(settings(), URL, BINARY),
-    "claude-ollama-block-skip-permissions.sh": lambda: render.claude_ollama_block(
+    "claude-ollama-block.sh": render.claude_ollama_block,
+    "claude-ollama.sh": lambda: render.claude_ollama_script(settings(), URL, BINARY),
+    "claude-ollama-skip-permissions.sh": lambda: render.claude_ollama_script(
         settings(claude_code_skip_permissions=True, claude_code_model="qwen3-coder:30b",
                  claude_code_small_model="qwen2.5-coder:7b", ollama_context_length=32768),
         URL, BINARY),
@@ -82,20 +83,25 @@ def test_blocks_run_in_every_shell_that_reads_them(shell, tmp_path):
     (tmp_path / ".ai-client").mkdir()
     (tmp_path / ".ai-client" / "env").write_text(RENDERED["env"]())
     script = RENDERED["profile-env-block.sh"]() + 'echo "$OLLAMA_API_BASE $PATH"\n'
-    if shell != "dash":  # claude-ollama is only written to ~/.zshrc and ~/.bashrc
-        script += RENDERED["claude-ollama-block.sh"]() + "type claude-ollama >/dev/null\n"
+    (tmp_path / ".ai-client" / "claude-ollama.sh").write_text(RENDERED["claude-ollama.sh"]())
+    script += RENDERED["claude-ollama-block.sh"]()
+    # bash and zsh get the function; dash (reading ~/.profile) skips it without an error.
+    script += "if command -v claude-ollama >/dev/null; then echo has-function; fi\n"
     out = subprocess.run([shell, "-c", script], capture_output=True, text=True,
                          env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})  # fmt: skip
     assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == f"{URL} {tmp_path}/.local/bin:/usr/bin:/bin"
+    assert out.stderr == ""
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == f"{URL} {tmp_path}/.local/bin:/usr/bin:/bin"
+    assert lines[1:] == ([] if shell == "dash" else ["has-function"])
 
 
 def test_claude_ollama_runs_the_pinned_binary_with_the_backend_env(tmp_path):
     fake = tmp_path / "claude"
     fake.write_text('#!/bin/sh\nenv | grep -E "^(ANTHROPIC|CLAUDE)_" | sort\necho "args: $*"\n')
     fake.chmod(0o755)
-    block = render.claude_ollama_block(settings(claude_code_skip_permissions=True), URL,
-                                       str(fake))
+    block = render.claude_ollama_script(settings(claude_code_skip_permissions=True), URL,
+                                        str(fake))
     out = subprocess.run(["bash", "-c", block + "claude-ollama -p hi"], capture_output=True,
                          text=True, env={"PATH": "/usr/bin:/bin",
                                          "ANTHROPIC_API_KEY": "sk-cloud-key"})  # fmt: skip

@@ -1,15 +1,4 @@
-# The claude-ollama alias, defined as a function so non-interactive shells have it too:
-# Claude Code 2.1.332 against the Ollama server; plain `claude` stays the cloud one.
-claude-ollama() {
-  ANTHROPIC_BASE_URL=http://ai-server:11434 \
-  ANTHROPIC_AUTH_TOKEN=ollama \
-  ANTHROPIC_API_KEY='' \
-  ANTHROPIC_MODEL=qwen2.5-coder:7b \
-  ANTHROPIC_DEFAULT_OPUS_MODEL=qwen2.5-coder:7b \
-  ANTHROPIC_DEFAULT_SONNET_MODEL=qwen2.5-coder:7b \
-  ANTHROPIC_DEFAULT_HAIKU_MODEL=qwen2.5-coder:7b \
-  CLAUDE_CODE_SUBAGENT_MODEL=qwen2.5-coder:7b \
-  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 \
-  CLAUDE_CODE_MAX_CONTEXT_TOKENS=65536 \
-  /Users/alice/.local/share/remote-ollama/claude-code/2.1.332/claude "$@"
-}
+# The claude-ollama alias (a function, see ~/.ai-client/claude-ollama.sh), for bash and zsh.
+if [ -n "${BASH_VERSION-}${ZSH_VERSION-}" ] && [ -f "$HOME/.ai-client/claude-ollama.sh" ]; then
+  . "$HOME/.ai-client/claude-ollama.sh"
+fi

@@ -1,5 +1,7 @@
+# Managed by remote-ollama; changes are overwritten on the next converge.
 # The claude-ollama alias, defined as a function so non-interactive shells have it too:
 # Claude Code 2.1.332 against the Ollama server; plain `claude` stays the cloud one.
+# Sourced by bash and zsh only (the name is not valid in POSIX sh).
 claude-ollama() {
   ANTHROPIC_BASE_URL=http://ai-server:11434 \
   ANTHROPIC_AUTH_TOKEN=ollama \
