@@ -321,3 +321,20 @@ def stub_server():
     from tests.plan.macs import stub as server_stub
 
     return server_stub(fresh_mac())
+
+
+def test_unreachable_server_and_logged_out_tailscale_only_warn(caplog):
+    sections = fresh_mac_client(server=(0, ["unreachable"]),
+                                tailscale=(0, recorded("tailscale-status-needslogin.json")))
+    with caplog.at_level("WARNING"):
+        result = plan_client(sections)
+    assert "Write ~/.ai-client/env" in result.changes
+    assert "http://ai-server:11434/v1/models gave no answer" in caplog.text
+    assert "Tailscale is NeedsLogin" in caplog.text
+
+
+def test_no_reachability_check_and_a_pinned_ollama_skip_the_server_section():
+    result = plan_client(fresh_mac_client(), reachability_check=False, ollama_version="0.14.2",
+                         **CLAUDE)
+    assert "@@remote-ollama-probe-begin server" not in result.executed[0]
+    assert "STATUS=works" in result.commands_of("Write the version lock")[1]
