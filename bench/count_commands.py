@@ -9,11 +9,13 @@ in this process, after patching the SSH connector so that each ``connect``,
 shell text pyinfra sends (before its own sudo/env wrapping), so a probe shows its section markers.
 Nested calls (a sudo ``put_file`` runs ``cp`` through ``run_shell_command``) are logged
 at the outer call only, so one line is one thing a deploy asked the host to do.
+With BENCH_CPROFILE=FILE set, the whole pyinfra run is also profiled into FILE (cProfile).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from functools import wraps
@@ -75,11 +77,22 @@ def main(argv: list[str]) -> int:
     from pyinfra_cli.main import main as pyinfra_main
 
     sys.argv = ["pyinfra", *argv[2:]]
+    profile_path = os.environ.get("BENCH_CPROFILE")  # also write cProfile stats here
+    profiler = None
+    if profile_path:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     try:
         pyinfra_main()
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else 1)
+    finally:
+        if profiler:
+            profiler.disable()
+            profiler.dump_stats(profile_path)
     return 0
 
 

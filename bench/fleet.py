@@ -38,6 +38,7 @@ sys.path.insert(0, str(REPO / "tests" / "testbed"))
 import report  # noqa: E402
 
 SESSION_LOCK = Path("/run/ro-testbed.session.lock")
+CODE = REPO  # the tree whose deploys run (a snapshot of HEAD with --snapshot)
 SERVER_DEPLOY, CLIENT_DEPLOY = "deploys/server.py", "deploys/client.py"
 
 
@@ -60,7 +61,7 @@ def session_lock():
 
 def deploys() -> list[str]:
     """Server and client deploys together; the server alone until deploys/client.py lands."""
-    return [SERVER_DEPLOY] + ([CLIENT_DEPLOY] if (REPO / CLIENT_DEPLOY).exists() else [])
+    return [SERVER_DEPLOY] + ([CLIENT_DEPLOY] if (CODE / CLIENT_DEPLOY).exists() else [])
 
 
 def pyinfra_argv(inventory: Path, *args: str) -> list[str]:
@@ -69,9 +70,12 @@ def pyinfra_argv(inventory: Path, *args: str) -> list[str]:
 
 
 def timed(argv: list[str], timeout: int = 1800) -> tuple[float, subprocess.CompletedProcess]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    if CODE != REPO:  # the snapshot's remote_ollama before the venv's editable install
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE), env.get("PYTHONPATH")]))
     started = time.perf_counter()
-    proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=timeout,
-                          stdin=subprocess.DEVNULL, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    proc = subprocess.run(argv, cwd=CODE, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL, env=env)
     return time.perf_counter() - started, proc
 
 
@@ -159,7 +163,8 @@ def bench_k(k: int, runs: int, workdir: Path) -> tuple[report.Row, dict]:
     problems = fleet.down()  # a fresh fleet: its first converge is measured
     if problems:
         raise RuntimeError(f"fleet down left: {problems}")
-    log(f"K={k}: fleet up")
+    load_before = " / ".join(f"{v:.2f}" for v in os.getloadavg())
+    log(f"K={k}: fleet up (load average {load_before})")
     fleet.up(clients=k, inventory=workdir / f"fleet-k{k}.py")
     inventory = write_settings_inventory(workdir / f"fleet-k{k}.py", workdir / f"settings-k{k}.py")
     deploy_files = deploys()
@@ -185,6 +190,7 @@ def bench_k(k: int, runs: int, workdir: Path) -> tuple[report.Row, dict]:
         f"{report.summarize_counts(row.commands)}")  # fmt: skip
     extra = {
         "deploys": deploy_files,
+        "load_average": load_before,
         "settle": settle,
         "counted_run_seconds": counted_seconds,
         "phases": phases(launched, counted_seconds, entries),
@@ -192,6 +198,23 @@ def bench_k(k: int, runs: int, workdir: Path) -> tuple[report.Row, dict]:
         "log": entries,
     }
     return row, extra
+
+
+def code_measured(tmp: Path, snapshot: bool) -> str:
+    """Point CODE at the tree to measure; describe it (commit, snapshot or working tree)."""
+    global CODE
+    git = ["git", "-C", str(REPO)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True).stdout.strip() or "unknown"  # fmt: skip
+    if snapshot:
+        CODE = tmp / "src"
+        CODE.mkdir()
+        archive = subprocess.run([*git, "archive", "HEAD"], capture_output=True, check=True)
+        subprocess.run(["tar", "-x", "-C", str(CODE)], input=archive.stdout, check=True)
+        return f"commit {head} (a snapshot of HEAD)"
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "deploys", "remote_ollama",
+                            "templates", "group_data"], capture_output=True, text=True).stdout
+    return f"working tree at commit {head}" + (" with uncommitted changes" if dirty.strip() else "")
 
 
 def machine() -> dict[str, str]:
@@ -247,10 +270,14 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
         "",
         report.runs_lines(rows),
         "",
+        "Load average (1/5/15 min) when each K started, as the machine is shared: "
+        + "; ".join(f"K={k}: {extras[k]['load_average']}" for k in sorted(extras)) + ".",
+        "",
         "## Targets",
         "",
         report.targets_table(found),
         "",
+        *settle_lines(extras),
         "## Remote commands per host in a no-op run",
         "",
         f"Counted at K={largest.clients} by bench/count_commands.py (the SSH connector's "
@@ -269,11 +296,26 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
     return "\n".join(parts).rstrip() + "\n"
 
 
+def settle_lines(extras: dict[int, dict]) -> list[str]:
+    """What the runs after a first converge changed before the fleet settled, if any."""
+    lines = []
+    for k in sorted(extras):
+        for run in extras[k]["settle"]:
+            lines.append(f"- K={k}, run {run['run']}: " + "; ".join(run["changed"]))
+    if not lines:
+        return ["The second run on every fresh fleet already changed nothing.", ""]
+    return ["Not every second run was a no-op; the fleet settled one run later. The no-op "
+            "runs above were measured after that. Changes seen:", "", *lines, ""]
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="1,4,16",
                         help="comma-separated fleet sizes K (0-16 clients each)")
     parser.add_argument("--runs", type=int, default=5, help="no-op and floor runs per K")
+    parser.add_argument("--snapshot", action="store_true",
+                        help="run the deploys from a copy of HEAD (git archive), so edits "
+                             "others make in the working tree meanwhile are not measured")
     parser.add_argument("--out", type=Path, default=BENCH,
                         help="where results.md, fleet.png and results.json go (default bench/)")
     args = parser.parse_args(argv)
@@ -294,6 +336,8 @@ def main(argv: list[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     rows, extras = [], {}
     with session_lock(), tempfile.TemporaryDirectory(prefix="ro-bench-") as tmp:
+        code = code_measured(Path(tmp), args.snapshot)
+        log(f"measuring {code}")
         try:
             for k in args.clients:
                 row, extra = bench_k(k, args.runs, Path(tmp))
@@ -304,7 +348,7 @@ def main(argv: list[str]) -> int:
             left = Fleet().down()
             if left:
                 log(f"fleet down left: {left}")
-    info = machine()
+    info = {**machine(), "code": code}
     report.plot(rows, args.out / "fleet.png")
     (args.out / "results.md").write_text(render(rows, extras, info, args.runs, "fleet.png"))
     raw = {"machine": info, "runs": args.runs,
