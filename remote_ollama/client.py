@@ -20,7 +20,6 @@ from remote_ollama.facts.client import (
     DirectoryEntries,
     ServerReachability,
     SymlinkTarget,
-    TextFile,
 )
 from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
@@ -125,9 +124,9 @@ def _identity_probe(settings: Settings, url: str) -> dict:
 
 
 def _home_probe(settings: Settings, paths: Paths) -> dict:
-    requests = {f"profile{p}": (TextFile, {"path": paths[p]}) for p in PROFILES}
+    requests = {f"profile{p}": (ManagedFile, {"path": paths[p]}) for p in PROFILES}
     for name in AIDER_FILES:
-        requests[f"file{name}"] = (TextFile, {"path": paths[name]})
+        requests[f"file{name}"] = (ManagedFile, {"path": paths[name]})
         requests[f"backup{name}"] = (PathExists, {"path": paths[name] + owned_files.BACKUP_SUFFIX})
     for installer in INSTALLERS:
         requests[f"aider_{installer}"] = (AiderInstall, {"installer": installer})
@@ -147,7 +146,7 @@ def _home_probe(settings: Settings, paths: Paths) -> dict:
             "claude_versions": (DirectoryEntries, {"path": paths.claude_root}),
             "claude_binary": (PathExists, {"path": f"{paths.claude_root}/{version}/claude"}),
             "claude_link": (SymlinkTarget, {"path": paths.claude_link}),
-            "claude_settings": (TextFile, {"path": paths.claude_settings}),
+            "claude_settings": (ManagedFile, {"path": paths.claude_settings}),
         }
     )
     return prime(host, requests)

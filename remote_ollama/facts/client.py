@@ -8,38 +8,6 @@ import shlex
 
 from pyinfra.api import FactBase
 
-ABSENT = "@@remote-ollama-absent@@"
-EOF = "@@remote-ollama-eof@@"
-
-
-class TextFile(FactBase):
-    """``{"mode": "644", "content": "..."}`` of a user's file, byte-exact; None when absent.
-
-    Unlike ``ManagedFile`` it survives a file with no final newline (common in dotfiles):
-    an ``echo`` after ``cat`` ends the last line and the EOF marker tells whether the
-    file had its own newline. GNU stat goes first (GNU ``stat -f`` is filesystem status).
-
-        host.get_fact(TextFile, path="/Users/me/.zshrc")
-    """
-
-    def command(self, path: str) -> str:
-        quoted = shlex.quote(path)
-        return (
-            f"if [ -f {quoted} ]; then "
-            f"(stat -c %a {quoted} 2>/dev/null || stat -f %Lp {quoted}); cat {quoted}; "
-            f"echo; echo '{EOF}'; else echo '{ABSENT}'; fi"
-        )
-
-    def process(self, output) -> dict | None:
-        output = list(output)
-        if not output or output[0] == ABSENT or EOF not in output:
-            return None
-        mode = output[0].strip()
-        if not mode.isdigit():
-            return None
-        body = output[1 : len(output) - 1 - output[::-1].index(EOF)]
-        return {"mode": mode, "content": "\n".join(body)}
-
 
 class SymlinkTarget(FactBase):
     """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or

@@ -7,6 +7,7 @@ import shlex
 from pyinfra.api import FactBase
 
 ABSENT = "@@remote-ollama-absent@@"
+EOF_MARK = "@@remote-ollama-eof@@"  # also closes a last line that has no newline
 
 
 class ManagedFile(FactBase):
@@ -24,16 +25,19 @@ class ManagedFile(FactBase):
         return (
             f"if [ -f {quoted} ]; then "
             f"(stat -c %a {quoted} 2>/dev/null || stat -f %Lp {quoted}); cat {quoted}; "
+            f"echo '{EOF_MARK}'; "
             f"else echo '{ABSENT}'; fi"
         )
 
     def process(self, output) -> dict | None:
         if not output or output[0] == ABSENT:
             return None
-        mode, lines = output[0].strip(), output[1:]
-        if not mode.isdigit():
+        mode, lines = output[0].strip(), list(output[1:])
+        if not mode.isdigit() or not lines or not lines[-1].endswith(EOF_MARK):
             return None
-        return {"mode": mode, "content": "\n".join(lines) + ("\n" if lines else "")}
+        unterminated = lines.pop()[: -len(EOF_MARK)]
+        content = "".join(f"{line}\n" for line in lines) + unterminated
+        return {"mode": mode, "content": content}
 
 
 class PathExists(FactBase):

@@ -10,7 +10,7 @@ from io import StringIO
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, OperationError, operation
 
-from remote_ollama.facts.client import TextFile
+from remote_ollama.facts.files import ManagedFile
 from remote_ollama.probe import fact
 
 
@@ -79,7 +79,7 @@ def json_merged(path: str, values: dict, mode: str = "600"):
         json_merged(path="/Users/me/.claude/settings.json",
                     values={"env": {"DISABLE_AUTOUPDATER": "1"}})
     """
-    current = fact(TextFile, path=path)
+    current = fact(ManagedFile, path=path)
     doc = _parse(path, current)
     wanted = merged(doc or {}, values)
     if doc == wanted:
@@ -102,7 +102,7 @@ def json_unmerged(path: str, values: dict):
         json_unmerged(path="/Users/me/.claude/settings.json",
                       values={"env": {"DISABLE_AUTOUPDATER": "1"}})
     """
-    current = fact(TextFile, path=path)
+    current = fact(ManagedFile, path=path)
     doc = _parse(path, current)
     if doc is None or unmerged(doc, values) == doc:
         host.noop(f"{path} holds none of {values}")

@@ -12,8 +12,8 @@ from io import StringIO
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, operation
 
-from remote_ollama.facts.client import DirectoryEntries, TextFile
-from remote_ollama.facts.files import PathExists
+from remote_ollama.facts.client import DirectoryEntries
+from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.probe import fact
 
 BACKUP_SUFFIX = ".before-remote-ollama"
@@ -35,7 +35,7 @@ def owned_file(path: str, content: str, header: str, mode: str = "644"):
         owned_file(path="/Users/me/.aider.conf.yml", header="# Managed by remote-ollama",
                    content="# Managed by remote-ollama\\ncheck-update: false\\n")
     """
-    current = fact(TextFile, path=path)
+    current = fact(ManagedFile, path=path)
     quoted = shlex.quote(path)
     if current is not None and current["content"] == content:
         if current["mode"] != mode:
@@ -65,7 +65,7 @@ def owned_file_absent(path: str, header: str):
 
         owned_file_absent(path="/Users/me/.aider.conf.yml", header="# Managed by remote-ollama")
     """
-    current = fact(TextFile, path=path)
+    current = fact(ManagedFile, path=path)
     ours = current is not None and current["content"].startswith(header)
     backup = fact(PathExists, path=path + BACKUP_SUFFIX)
     if ours:

@@ -1,6 +1,6 @@
 """Marker-delimited blocks in shell profiles: added once, replaced in place, removed cleanly.
 
-The whole file is read by the probe (``TextFile``) and rewritten only when the edited
+The whole file is read by the probe (``ManagedFile``) and rewritten only when the edited
 text differs; markers are matched as whole lines, never as regexes (pyinfra 3.10's
 ``files.block`` trips over regex characters in markers).
 """
@@ -13,7 +13,7 @@ from io import StringIO
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, OperationError, operation
 
-from remote_ollama.facts.client import TextFile
+from remote_ollama.facts.files import ManagedFile
 from remote_ollama.probe import fact
 
 
@@ -95,7 +95,7 @@ def marker_blocks(path: str, blocks: list[tuple[str, str, str | None]], mode: st
              ". $HOME/.ai-client/env\\n"),
         ])
     """
-    current = fact(TextFile, path=path)
+    current = fact(ManagedFile, path=path)
     if current is None and all(body is None for _, _, body in blocks):
         host.noop(f"{path} does not exist")
         return

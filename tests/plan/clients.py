@@ -21,8 +21,7 @@ from remote_ollama.client import (
     PROFILES,
 )
 from remote_ollama.compat import verdict
-from remote_ollama.facts.client import EOF
-from remote_ollama.facts.files import ABSENT
+from remote_ollama.facts.files import ABSENT, EOF_MARK
 from remote_ollama.operations.profile import edit_block
 from remote_ollama.settings import Settings
 from tests.plan.harness import probe_output
@@ -39,14 +38,14 @@ def fixture(name: str) -> str:
 
 
 def text_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
-    """A TextFile section: mode, the content, the echo's newline and the EOF marker."""
+    """A ManagedFile section: mode, the content, the EOF marker right after the last byte."""
     if content is None:
         return (0, [ABSENT])
-    return (0, [mode, *(content + "\n" + EOF).split("\n")])
+    return (0, [mode, *(content + EOF_MARK).split("\n")])
 
 
 def managed_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
-    return (0, [ABSENT]) if content is None else (0, [mode, *content.splitlines()])
+    return text_file(content, mode)
 
 
 def exists(yes: bool) -> tuple[int, list[str]]:
@@ -200,9 +199,9 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
 
 
 def _content(sections: dict, name: str) -> str | None:
-    from remote_ollama.facts.client import TextFile
+    from remote_ollama.facts.files import ManagedFile
 
-    found = TextFile().process(sections[f"profile{name}"][1])
+    found = ManagedFile().process(sections[f"profile{name}"][1])
     return found["content"] if found else None
 
 

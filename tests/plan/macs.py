@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from remote_ollama import contract, warm
-from remote_ollama.facts.files import ABSENT
+from remote_ollama.facts.files import ABSENT, EOF_MARK
 from remote_ollama.plist import job_paths, ollama_environment, render_plist
 from remote_ollama.server import api_url, binary_path, bind_address, shipped_source
 from remote_ollama.settings import Settings, latest, validate_host
@@ -34,7 +34,7 @@ def group_settings(role: str, **overrides) -> Settings:
 def _file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
     if content is None:
         return (0, [ABSENT])
-    return (0, [mode, *content.splitlines()])
+    return (0, [mode, *content.splitlines(), EOF_MARK])
 
 
 def _api(settings: Settings, models: list[str], version: str = "0.14.2") -> tuple:

@@ -10,28 +10,27 @@ from pathlib import Path
 import pytest
 
 from remote_ollama.facts.client import (
-    ABSENT,
-    EOF,
     AiderInstall,
     CommandPath,
     DirectoryEntries,
     ServerReachability,
     SymlinkTarget,
-    TextFile,
 )
+from remote_ollama.facts.files import ABSENT, ManagedFile
+from remote_ollama.facts.files import EOF_MARK as EOF
 
 UV_DIST = "/home/dev/.local/share/uv/tools/aider-chat/lib/python3.11/site-packages/"
 PIPX_DIST = "/Users/a/.local/pipx/venvs/aider-chat/lib/python3.12/site-packages/"
 
 CASES = [
     # (fact, output, expected value)
-    (TextFile, ["644", "a", "b", "", EOF], {"mode": "644", "content": "a\nb\n"}),
-    (TextFile, ["600", "a", EOF], {"mode": "600", "content": "a"}),  # no final newline
-    (TextFile, ["644", "", EOF], {"mode": "644", "content": ""}),
-    (TextFile, ["644", "x", EOF, "", EOF], {"mode": "644", "content": f"x\n{EOF}\n"}),
-    (TextFile, [ABSENT], None),
-    (TextFile, ["644", "cut off"], None),  # no EOF marker: the read did not finish
-    (TextFile, ["  File: x", "a", EOF], None),  # not a mode
+    (ManagedFile, ["644", "a", "b", EOF], {"mode": "644", "content": "a\nb\n"}),
+    (ManagedFile, ["600", "a" + EOF], {"mode": "600", "content": "a"}),  # no final newline
+    (ManagedFile, ["644", EOF], {"mode": "644", "content": ""}),
+    (ManagedFile, ["644", "x", EOF, EOF], {"mode": "644", "content": f"x\n{EOF}\n"}),
+    (ManagedFile, [ABSENT], None),
+    (ManagedFile, ["644", "cut off"], None),  # no EOF marker: the read did not finish
+    (ManagedFile, ["  File: x", "a", EOF], None),  # not a mode
     (SymlinkTarget, ["link", "/opt/x/claude"], {"kind": "link", "target": "/opt/x/claude"}),
     (SymlinkTarget, ["other"], {"kind": "other"}),
     (SymlinkTarget, ["absent"], {"kind": "absent"}),
@@ -79,8 +78,8 @@ def test_text_file_reads_any_file_exactly(tmp_path, content):
     path = tmp_path / ".zshrc"
     path.write_text(content)
     path.chmod(0o640)
-    assert run(TextFile, path=str(path)) == {"mode": "640", "content": content}
-    assert run(TextFile, path=str(tmp_path / "missing")) is None
+    assert run(ManagedFile, path=str(path)) == {"mode": "640", "content": content}
+    assert run(ManagedFile, path=str(tmp_path / "missing")) is None
 
 
 def test_symlink_target_and_directory_entries(tmp_path):
@@ -131,7 +130,7 @@ def test_server_reachability_with_no_server_says_unreachable():
 
 
 def test_every_client_fact_command_is_a_single_line_of_valid_sh(tmp_path):
-    for fact, kwargs in [(TextFile, {"path": "/x y"}), (SymlinkTarget, {"path": "/x"}),
+    for fact, kwargs in [(ManagedFile, {"path": "/x y"}), (SymlinkTarget, {"path": "/x"}),
                          (CommandPath, {"program": "uv"}), (DirectoryEntries, {"path": "/x"}),
                          (AiderInstall, {"installer": "pipx"}),
                          (ServerReachability, {"base_url": "http://a:1"})]:
@@ -143,4 +142,4 @@ def test_every_client_fact_command_is_a_single_line_of_valid_sh(tmp_path):
 def test_fact_paths_survive_spaces(tmp_path):
     path = Path(tmp_path / "with space")
     path.write_text("ok\n")
-    assert run(TextFile, path=str(path))["content"] == "ok\n"
+    assert run(ManagedFile, path=str(path))["content"] == "ok\n"

@@ -12,9 +12,8 @@ from remote_ollama.facts.client import (
     CommandPath,
     DirectoryEntries,
     SymlinkTarget,
-    TextFile,
 )
-from remote_ollama.facts.files import PathExists
+from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.operations import aider, claude_code, json_settings, owned_files, profile
 from tests.unit.ops import key, run_op
 
@@ -35,7 +34,7 @@ def text(content, mode="644"):
 # --- profile blocks ------------------------------------------------------------------
 
 def blocks_on(content, blocks, mode="644"):
-    return run_op(profile.marker_blocks, {key(TextFile, path=RC): text(content, mode)},
+    return run_op(profile.marker_blocks, {key(ManagedFile, path=RC): text(content, mode)},
                   path=RC, blocks=blocks)
 
 
@@ -92,7 +91,7 @@ OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
 
 
 def json_op(op, content, values=OFF):
-    return run_op(op, {key(TextFile, path=SETTINGS): text(content, "600")},
+    return run_op(op, {key(ManagedFile, path=SETTINGS): text(content, "600")},
                   path=SETTINGS, values=values)
 
 
@@ -134,7 +133,7 @@ BACKUP = CONF + owned_files.BACKUP_SUFFIX
 
 
 def owned(op, current, backup=False, **kwargs):
-    facts = {key(TextFile, path=CONF): text(current), key(PathExists, path=BACKUP): backup}
+    facts = {key(ManagedFile, path=CONF): text(current), key(PathExists, path=BACKUP): backup}
     return run_op(op, facts, path=CONF, header=HEADER, **kwargs)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from remote_ollama.facts.files import ABSENT, ManagedFile, PathExists
+from remote_ollama.facts.files import ABSENT, EOF_MARK, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
 from remote_ollama.facts.ollama import OllamaApi, OllamaBinaryVersion
@@ -80,8 +80,12 @@ CASES = [
      {"version": "0.14.2", "models": {"llama3:latest": "abc"}, "loaded": ["llama3:latest"]}),
     (OllamaApi, [json.dumps({"version": "0.14.2"}), "<html>proxy error</html>", "{}"], None),
     (OllamaApi, [json.dumps({"version": "0.14.2"})], None),
-    (ManagedFile, ["600", "export A=1", "", "export B=2"],
+    (ManagedFile, ["600", "export A=1", "", "export B=2", EOF_MARK],
      {"mode": "600", "content": "export A=1\n\nexport B=2\n"}),
+    (ManagedFile, ["644", "no newline at the end" + EOF_MARK],
+     {"mode": "644", "content": "no newline at the end"}),
+    (ManagedFile, ["644", EOF_MARK], {"mode": "644", "content": ""}),
+    (ManagedFile, ["644", "truncated output"], None),
     (ManagedFile, [ABSENT], None),
     (ManagedFile, ["stat: cannot stat"], None),
     (PathExists, ["yes"], True),

@@ -66,3 +66,17 @@ def test_empty_homebrew_cellar_still_reads_as_installed(tmp_path, monkeypatch):
     out = subprocess.run(["sh", "-c", script], capture_output=True, text=True).stdout
     code, lines = split_sections(out.splitlines())["brew"]
     assert parse_section(homebrew.BrewCellar, code, lines) == {"formulae": {}, "casks": {}}
+
+
+def test_managed_file_reads_files_with_and_without_a_final_newline(tmp_path):
+    import subprocess
+
+    from remote_ollama.facts.files import ManagedFile
+
+    for text in ("a\nb\n", "a\nb", "", "\n\n"):
+        path = tmp_path / "f"
+        path.write_text(text)
+        script = section_script("f", ManagedFile, {"path": str(path)})
+        out = subprocess.run(["sh", "-c", script], capture_output=True, text=True).stdout
+        code, lines = split_sections(out.splitlines())["f"]
+        assert parse_section(ManagedFile, code, lines)["content"] == text
