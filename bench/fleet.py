@@ -69,8 +69,9 @@ def pyinfra_argv(inventory: Path, *args: str) -> list[str]:
             *args]  # fmt: skip
 
 
-def timed(argv: list[str], timeout: int = 1800) -> tuple[float, subprocess.CompletedProcess]:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def timed(argv: list[str], timeout: int = 1800,
+          extra_env: dict | None = None) -> tuple[float, subprocess.CompletedProcess]:  # fmt: skip
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     if CODE != REPO:  # the snapshot's remote_ollama before the venv's editable install
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE), env.get("PYTHONPATH")]))
     started = time.perf_counter()
@@ -117,14 +118,16 @@ def settle_runs(inventory: Path, deploy_files: list[str], k: int, limit: int = 3
     raise RuntimeError(f"K={k}: still changing after {limit} re-converges: {changed[-1]}")
 
 
-def counted_run(inventory: Path, deploy_files: list[str], workdir: Path, k: int):
-    """A no-op run with every remote command logged; returns (seconds, launch time, log)."""
-    log_path = workdir / f"commands-k{k}.jsonl"
+def counted_run(inventory: Path, deploy_files: list[str], workdir: Path, k: int,
+                profile: Path | None = None):  # fmt: skip
+    """A no-op run with every remote command logged; returns (seconds, launch time, log).
+    With ``profile``, the run is also profiled (cProfile) into that file."""
+    log_path = workdir / f"commands-k{k}{'-profiled' if profile else ''}.jsonl"
     log_path.unlink(missing_ok=True)
     argv = [sys.executable, str(BENCH / "count_commands.py"), str(log_path), "--",
             *pyinfra_argv(inventory, *deploy_files)[1:]]  # fmt: skip
     launched = time.time()
-    seconds, proc = timed(argv)
+    seconds, proc = timed(argv, extra_env={"BENCH_CPROFILE": str(profile)} if profile else None)
     assert_noop(proc, f"counted no-op run (K={k})")
     entries = [json.loads(line) for line in log_path.read_text().splitlines() if line]
     return seconds, launched, entries
@@ -155,7 +158,7 @@ def phases(launched: float, seconds: float, entries: list[dict]) -> dict[str, fl
     return out
 
 
-def bench_k(k: int, runs: int, workdir: Path) -> tuple[report.Row, dict]:
+def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None):
     from converge import write_settings_inventory
     from testbed import Fleet
 
@@ -195,8 +198,20 @@ def bench_k(k: int, runs: int, workdir: Path) -> tuple[report.Row, dict]:
         "counted_run_seconds": counted_seconds,
         "phases": phases(launched, counted_seconds, entries),
         "commands_by_host": report.commands_by_host(entries),
-        "log": entries,
+        # the connector log, each command replaced by what it is for (the full probe
+        # scripts would make results.json a quarter megabyte)
+        "log": [{"host": e["host"], "kind": e["kind"], "purpose": report.classify(
+            e["kind"], e["command"]), "start": e["start"], "seconds": e["seconds"]}
+            for e in entries],
     }
+    if profile_dir:
+        import pstats
+
+        path = profile_dir / f"profile-k{k}.prof"
+        seconds, _, _ = counted_run(inventory, deploy_files, workdir, k, profile=path)
+        extra["profile"] = {"seconds": seconds, "file": path.name,
+                            "self_time": report.self_time_by_package(pstats.Stats(str(path)).stats)}
+        log(f"K={k}: profiled no-op run {seconds:.2f} s -> {path}")
     return row, extra
 
 
@@ -293,6 +308,13 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
         parts.append("")
         parts += [f"- {name}: {value:.2f} s" for name, value in extras[k]["phases"].items()]
         parts.append("")
+        if "profile" in extras[k]:
+            prof = extras[k]["profile"]
+            parts.append(f"Profiled (cProfile, {prof['file']}; {prof['seconds']:.2f} s with the "
+                         "profiler's own overhead), self time by package:")
+            parts.append("")
+            parts += [f"- {name}: {value:.2f} s" for name, value in prof["self_time"].items()]
+            parts.append("")
     return "\n".join(parts).rstrip() + "\n"
 
 
@@ -316,6 +338,9 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--snapshot", action="store_true",
                         help="run the deploys from a copy of HEAD (git archive), so edits "
                              "others make in the working tree meanwhile are not measured")
+    parser.add_argument("--profile", action="store_true",
+                        help="one more no-op run per K under cProfile (DIR/profile-kK.prof), "
+                             "its time split by package in results.md")
     parser.add_argument("--out", type=Path, default=BENCH,
                         help="where results.md, fleet.png and results.json go (default bench/)")
     args = parser.parse_args(argv)
@@ -340,7 +365,7 @@ def main(argv: list[str]) -> int:
         log(f"measuring {code}")
         try:
             for k in args.clients:
-                row, extra = bench_k(k, args.runs, Path(tmp))
+                row, extra = bench_k(k, args.runs, Path(tmp), args.out if args.profile else None)
                 rows.append(row)
                 extras[k] = extra
         finally:
