@@ -77,8 +77,13 @@ def fast_operation_order() -> None:
     every frame: milliseconds per operation per host, in the one controller process.
     This walks the same frames with ``sys._getframe`` and returns the same list.
     """
+    import importlib
+
     import pyinfra
-    from pyinfra.api import operation, util
+
+    # `from pyinfra.api import operation` would give the decorator, not the module
+    operation = importlib.import_module("pyinfra.api.operation")
+    util = importlib.import_module("pyinfra.api.util")
 
     def get_operation_order_from_stack(state):
         frames = []
