@@ -21,6 +21,7 @@ import fcntl
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -74,10 +75,29 @@ def timed(argv: list[str], timeout: int = 1800,
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(extra_env or {})}
     if CODE != REPO:  # the snapshot's remote_ollama before the venv's editable install
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CODE), env.get("PYTHONPATH")]))
+    children, machine_before = resource.getrusage(resource.RUSAGE_CHILDREN), machine_busy()
     started = time.perf_counter()
     proc = subprocess.run(argv, cwd=CODE, capture_output=True, text=True, timeout=timeout,
                           stdin=subprocess.DEVNULL, env=env)
-    return time.perf_counter() - started, proc
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    # CPU seconds: the pyinfra process (controller) and the whole machine (all hosts'
+    # sshd, shells and stand-ins share it; so do other users of this machine)
+    proc.cpu = {"controller": (after.ru_utime - children.ru_utime)
+                + (after.ru_stime - children.ru_stime),
+                "machine": machine_busy() - machine_before}  # fmt: skip
+    return seconds, proc
+
+
+def machine_busy() -> float:
+    """CPU seconds this machine has been busy since boot (all cores, from /proc/stat)."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except OSError:
+        return 0.0
+    ticks = [int(v) for v in fields]
+    idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def results_of(proc: subprocess.CompletedProcess, what: str) -> dict:
@@ -177,14 +197,16 @@ def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None):
     log(f"K={k}: first converge {first:.2f} s ({' '.join(deploy_files)})")
     settle = settle_runs(inventory, deploy_files, k)
 
-    noop, floor = [], []
+    noop, floor, cpu = [], [], {"noop": [], "floor": []}
     for number in range(1, runs + 1):
         seconds, proc = timed(pyinfra_argv(inventory, *deploy_files))
         assert_noop(proc, f"no-op run {number} (K={k})")
         noop.append(seconds)
+        cpu["noop"].append(proc.cpu)
         seconds, proc = timed(pyinfra_argv(inventory, "exec", "--", "true"))
         results_of(proc, f"floor run {number} (K={k})")
         floor.append(seconds)
+        cpu["floor"].append(proc.cpu)
         log(f"K={k}: run {number}/{runs}: no-op {noop[-1]:.2f} s, floor {floor[-1]:.2f} s")
 
     counted_seconds, launched, entries = counted_run(inventory, deploy_files, workdir, k)
@@ -195,6 +217,7 @@ def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None):
         "deploys": deploy_files,
         "load_average": load_before,
         "settle": settle,
+        "cpu": cpu,
         "counted_run_seconds": counted_seconds,
         "phases": phases(launched, counted_seconds, entries),
         "commands_by_host": report.commands_by_host(entries),
@@ -300,6 +323,15 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
         "",
         report.command_section(extras[largest.clients]["commands_by_host"]),
         "",
+        "## CPU during the runs",
+        "",
+        f"Medians over the {runs} runs, CPU seconds (user + system). The controller is the "
+        "pyinfra process; the machine total also holds every host's sshd, shells and "
+        f"stand-ins, which share this machine's {os.cpu_count()} cores (and anything else "
+        "running on it).",
+        "",
+        cpu_table(rows, extras),
+        "",
         "## Where a counted no-op run's time goes",
         "",
     ]
@@ -316,6 +348,21 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
             parts += [f"- {name}: {value:.2f} s" for name, value in prof["self_time"].items()]
             parts.append("")
     return "\n".join(parts).rstrip() + "\n"
+
+
+def cpu_table(rows: list[report.Row], extras: dict[int, dict]) -> str:
+    lines = ["| K | run | wall | controller CPU | machine CPU | machine CPU / (cores x wall) |",
+             "| ---: | --- | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    cores = os.cpu_count() or 1
+    for row in sorted(rows, key=lambda r: r.clients):
+        for name, walls in (("no-op", row.noop), ("floor", row.floor)):
+            samples = extras[row.clients]["cpu"]["noop" if name == "no-op" else "floor"]
+            wall = report.median(walls)
+            controller = report.median([c["controller"] for c in samples])
+            machine = report.median([c["machine"] for c in samples])
+            lines.append(f"| {row.clients} | {name} | {wall:.2f} s | {controller:.2f} s "
+                         f"| {machine:.2f} s | {machine / (cores * wall):.0%} |")
+    return "\n".join(lines)
 
 
 def settle_lines(extras: dict[int, dict]) -> list[str]:
