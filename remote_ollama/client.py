@@ -13,7 +13,6 @@ from pyinfra.api import deploy
 
 from remote_ollama import client_preflight as checks
 from remote_ollama import render
-from remote_ollama.compat import Verdict
 from remote_ollama.facts.client import (
     AiderInstall,
     CommandPath,
@@ -33,6 +32,7 @@ from remote_ollama.operations import (
     json_settings,
     owned_files,
     profile,
+    version_lock,
 )
 from remote_ollama.preflight import DeployError, require_homebrew
 from remote_ollama.probe import prime
@@ -179,11 +179,11 @@ def converge_client(settings: Settings, url: str):
 
     platform = checks.require_platform(host.name, first["macos"], first["linux"], first["arch"])
     shell = checks.login_shell(host.name, settings, identity)
-    verdict, ollama = None, None
+    ollama = None
     if settings.claude_code_enabled:
         checks.require_claude_pin(host.name, settings)
         ollama = settings.ollama_version or (first.get("server") or {}).get("version")
-        verdict = checks.check_compatibility(host.name, settings, ollama)
+        checks.check_compatibility(host.name, settings, ollama)
     if platform.system == "darwin":
         require_homebrew(host.name, first["brew"])
     seen = _home_probe(settings, paths)
@@ -227,7 +227,7 @@ def converge_client(settings: Settings, url: str):
     targets = profile_targets(shell, seen)
     _profiles(paths, targets, settings.claude_code_enabled)
     if settings.claude_code_enabled:
-        _claude_code(settings, url, platform, paths, ollama, verdict)
+        _claude_code(settings, url, platform, paths, ollama)
     else:
         _claude_code_absent(paths, seen)
         files.file_absent(name="Remove the version lock", path=paths.lock)
@@ -294,7 +294,7 @@ def _profiles(paths: Paths, targets: list[str], claude: bool):
         profile.marker_blocks(name=f"Shell profile ~/{name}", path=paths[name], blocks=blocks)
 
 
-def _claude_code(settings, url, platform, paths: Paths, ollama: str | None, verdict: Verdict):
+def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
     version = settings.claude_code_version
     claude_code.binary_installed(
         name=f"Install Claude Code {version}",
@@ -321,11 +321,13 @@ def _claude_code(settings, url, platform, paths: Paths, ollama: str | None, verd
         content=render.claude_ollama_script(settings, url, _binary(settings, paths)),
         mode="644",
     )
-    files.file_content(
+    version_lock.version_lock(
         name="Write the version lock",
         path=paths.lock,
-        content=render.version_lock(version, ollama, verdict),
-        mode="644",
+        claude_code=version,
+        ollama=ollama,
+        base_url=url,
+        allow_broken=settings.allow_incompatible_versions,
     )
 
 

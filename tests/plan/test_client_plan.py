@@ -197,11 +197,14 @@ def test_broken_pair_converges_when_allowed():
     assert "STATUS=broken" in result.commands_of("Write the version lock")[1]
 
 
-def test_untested_pair_and_unknown_server_version_converge_with_a_warning_status():
+def test_unknown_server_version_defers_the_lock_until_the_server_steps_ran():
+    """A fleet converged in one run: the client is planned before its server answers."""
     unreachable = fresh_mac_client(server=(0, ["unreachable"]))
     result = plan_client(unreachable, **CLAUDE)
-    lock = result.commands_of("Write the version lock")[1]
-    assert "OLLAMA_VERSION=unknown\nTESTED_DATE=none\nSTATUS=unknown\n" in lock
+    assert result.commands_of("Write the version lock") == [
+        "FunctionCommand(_write_from_server, ('/Users/alice/.ai-client/.version-lock', "
+        "'2.1.332', 'http://ai-server:11434', False), {})"
+    ]
 
 
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])

@@ -1,0 +1,79 @@
+"""``~/.ai-client/.version-lock``, even when the server is converged in the same run.
+
+When a fleet is converged in one run, a client is planned before its server exists, so
+the server's Ollama version (for an unpinned server) is unknown while planning. The lock
+is then written when this step executes, after every server step has run, from what the
+server answers at that moment. Otherwise it is an ordinary file compare.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import shlex
+from io import StringIO
+
+from pyinfra import host
+from pyinfra.api import FileUploadCommand, FunctionCommand, operation
+from pyinfra.api.exceptions import OperationError
+
+from remote_ollama import render
+from remote_ollama.compat import verdict
+from remote_ollama.facts.client import ServerReachability
+from remote_ollama.facts.files import ManagedFile
+from remote_ollama.probe import fact
+
+
+def lock_text(claude_code: str, ollama: str | None) -> str:
+    return render.version_lock(claude_code, ollama, verdict(claude_code, ollama))
+
+
+@operation()
+def version_lock(path: str, claude_code: str, ollama: str | None, base_url: str,
+                 allow_broken: bool = False):
+    """Record the Claude Code and Ollama versions and the matrix's verdict on the pair.
+
+    + path: the lock file
+    + claude_code: the pinned Claude Code version
+    + ollama: the Ollama version if known while planning (a pin or what the server said)
+    + base_url: the server, asked when this step executes if ``ollama`` is unknown
+    + allow_broken: write the lock even for a pair the matrix marks broken
+
+    Example:
+
+    .. code:: python
+
+        version_lock(path="/Users/me/.ai-client/.version-lock", claude_code="2.1.332",
+                     ollama=None, base_url="http://ai-server:11434")
+    """
+    if ollama is None:
+        yield FunctionCommand(_write_from_server, (path, claude_code, base_url, allow_broken), {})
+        return
+    content = lock_text(claude_code, ollama)
+    current = fact(ManagedFile, path=path)
+    if current is None or current["content"] != content:
+        yield from _upload(path, content)
+    else:
+        host.noop("the version lock is up to date")
+
+
+def _upload(path: str, content: str):
+    yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
+    yield FileUploadCommand(StringIO(content), path,
+                            remote_temp_filename=host.get_temp_filename(path))
+    yield f"chmod 644 {shlex.quote(path)}"
+
+
+def _write_from_server(path: str, claude_code: str, base_url: str, allow_broken: bool) -> None:
+    ollama = host.get_fact(ServerReachability, base_url=base_url).get("version")
+    found = verdict(claude_code, ollama)
+    if found.status == "broken" and not allow_broken:
+        raise OperationError(
+            f"Claude Code {claude_code} with Ollama {ollama} is known to be broken "
+            f"({found.note}); the lock was not written. Change a pin or set "
+            "allow_incompatible_versions=True."
+        )
+    content = render.version_lock(claude_code, ollama, found)
+    current = host.get_fact(ManagedFile, path=path)
+    if current is None or current["content"] != content:
+        host.put_file(StringIO(content), path)
+        host.run_shell_command(f"chmod 644 {shlex.quote(path)}")

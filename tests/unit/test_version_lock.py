@@ -1,0 +1,59 @@
+"""The version lock written at execution time, once the server of the same run answers."""
+
+from __future__ import annotations
+
+from unittest import mock
+
+import pytest
+from pyinfra.api.exceptions import OperationError
+
+from remote_ollama.facts.client import ServerReachability
+from remote_ollama.facts.files import ManagedFile
+from remote_ollama.operations import version_lock
+
+
+class ExecutingHost:
+    def __init__(self, server_version, current=None):
+        self.facts = {ServerReachability: {"version": server_version, "models": 200},
+                      ManagedFile: current}
+        self.uploads: dict[str, str] = {}
+        self.commands: list[str] = []
+
+    def get_fact(self, cls, **kwargs):
+        return self.facts[cls]
+
+    def put_file(self, src, dest):
+        self.uploads[dest] = src.getvalue()
+
+    def run_shell_command(self, command):
+        self.commands.append(command)
+
+
+def write(host, allow_broken=False):
+    with mock.patch.object(version_lock, "host", host):
+        version_lock._write_from_server("/h/.ai-client/.version-lock", "2.1.332",
+                                        "http://ai-server:11434", allow_broken)
+
+
+def test_lock_records_the_version_the_server_reports_when_the_step_runs():
+    host = ExecutingHost("0.14.2")
+    write(host)
+    text = host.uploads["/h/.ai-client/.version-lock"]
+    assert "CLAUDE_CODE_VERSION=2.1.332" in text and "OLLAMA_VERSION=0.14.2" in text
+    assert "STATUS=works" in text
+    assert host.commands == ["chmod 644 /h/.ai-client/.version-lock"]
+
+
+def test_lock_already_right_is_left_alone():
+    text = version_lock.lock_text("2.1.332", "0.14.2")
+    host = ExecutingHost("0.14.2", current={"mode": "644", "content": text})
+    write(host)
+    assert host.uploads == {} and host.commands == []
+
+
+def test_a_broken_pair_found_at_execution_fails_the_step_unless_allowed():
+    with pytest.raises(OperationError, match="known to be broken"):
+        write(ExecutingHost("0.13.5"))
+    host = ExecutingHost("0.13.5")
+    write(host, allow_broken=True)
+    assert "STATUS=broken" in host.uploads["/h/.ai-client/.version-lock"]
