@@ -161,7 +161,7 @@ def test_real_aider_answers_through_the_env_the_deploy_wrote(converged, fleet):
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     request = _last_chat_request(fleet)
     assert request["body"]["model"] == "qwen2.5-coder:1.5b"
-    assert request["body"]["options"]["num_ctx"] == 16384  # the server's context length
+    assert request["body"]["options"]["num_ctx"] == 65536  # the server's context length
 
 
 def test_real_claude_ollama_answers_through_v1_messages(converged, fleet):

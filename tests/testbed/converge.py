@@ -23,7 +23,8 @@ SETTINGS = {
     "all": {
         "models": ["qwen2.5-coder:1.5b", "llama3.2:1b"],
         "default_model": "qwen2.5-coder:1.5b",
-        "ollama_context_length": 16384,
+        # Claude Code's own system prompt needs far more than 16k tokens of context.
+        "ollama_context_length": 65536,
     },
     "server": {
         "ollama_release_url": MIRROR + "/ollama/v{version}/ollama-darwin.tgz",
