@@ -36,6 +36,7 @@ from remote_ollama.operations import (
 )
 from remote_ollama.preflight import DeployError, require_homebrew
 from remote_ollama.probe import prime
+from remote_ollama.self_check import check_after_changes, ship_tools, tool_paths
 from remote_ollama.settings import HOSTNAME_RE, IPV4_RE, Settings
 
 ENV_START, ENV_END = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<"
@@ -147,6 +148,8 @@ def _home_probe(settings: Settings, paths: Paths) -> dict:
             "claude_binary": (PathExists, {"path": f"{paths.claude_root}/{version}/claude"}),
             "claude_link": (SymlinkTarget, {"path": paths.claude_link}),
             "claude_settings": (ManagedFile, {"path": paths.claude_settings}),
+            "contract": (ManagedFile, {"path": tool_paths(paths.home)["contract"]}),
+            "contract_present": (PathExists, {"path": tool_paths(paths.home)["contract"]}),
         }
     )
     return prime(host, requests)
@@ -233,6 +236,9 @@ def converge_client(settings: Settings, url: str):
         files.file_absent(name="Remove the version lock", path=paths.lock)
     if settings.reachability_check:
         checks.report_reachability(host.name, url, first.get("server"))
+        ship_tools(identity["home"], with_warm=False)
+        check_after_changes("Check the server from this client (warns only)",
+                            identity["home"], url, client=True)
 
 
 def _aider_python(settings: Settings, platform: checks.Platform, seen: dict) -> str:
@@ -364,6 +370,8 @@ def _uninstall(paths: Paths, seen: dict) -> None:
         )
     _profiles(paths, [], False)
     _claude_code_absent(paths, seen)
+    files.file_absent(name="Remove the shipped contract check",
+                      path=tool_paths(paths.home)["contract"])
     owned_files.directory_absent_if_empty(
         name="Remove ~/.ai-client",
         path=paths.client_dir,

@@ -6,10 +6,10 @@ Everything the deploy needs to know about the host is read by one probe (see
 
 from __future__ import annotations
 
-from pyinfra import host, logger, state
+from pyinfra import host, logger
 from pyinfra.api import deploy
 
-from remote_ollama import contract, preflight, warm
+from remote_ollama import preflight
 from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
@@ -32,29 +32,12 @@ from remote_ollama.plist import (
     render_warm_plist,
 )
 from remote_ollama.probe import prime
+from remote_ollama.self_check import check_after_changes, ship_tools, tool_paths
 from remote_ollama.settings import Settings
 
 MIN_OLLAMA = "0.14.0"  # /v1/messages (Anthropic API) exists since this release
 BREW_OLLAMA = f"{BREW_PREFIX}/opt/ollama/bin/ollama"
 BREW_SERVICE = "homebrew.mxcl.ollama"
-TOOLS_DIR = "~/.local/share/remote-ollama"  # the shipped check and warm scripts
-
-
-def tool_paths(home: str) -> dict[str, str]:
-    tools = expand_home(TOOLS_DIR, home)
-    return {"contract": f"{tools}/contract.py", "warm": f"{tools}/warm.py"}
-
-
-def shipped_source(module) -> str:
-    with open(module.__file__, encoding="utf-8") as handle:
-        return handle.read()
-
-
-def operations_so_far() -> list:
-    """Results of the operations this host has planned so far in this run."""
-    return [data.operation_meta for data in state.ops[host].values()]
-
-
 def bind_address(settings: Settings, tailscale_ipv4: str | None) -> str:
     if settings.ollama_bind == "loopback":
         return "127.0.0.1"
@@ -188,21 +171,9 @@ def converge_server(settings: Settings):
     if settings.pmset:
         power.pmset(name="Keep the Mac awake (pmset)", settings=settings.pmset, _sudo=True)
 
-    tools = tool_paths(home)
-    files.file_content(name="Ship the contract check", path=tools["contract"],
-                       content=shipped_source(contract), mode="755")
-    files.file_content(name="Ship the warm-up tool", path=tools["warm"],
-                       content=shipped_source(warm), mode="755")
+    ship_tools(home, with_warm=True)
     _warm_at_boot(settings, paths, url, home, identity["user"])
-    # The server checks itself after any change; a no-op run stays a no-op.
-    changes = [op for op in operations_so_far() if op.will_change]
-    if changes:
-        ollama.contract_checked(
-            name="Check the server against the API contract",
-            script=tools["contract"],
-            base_url=url,
-            _if=lambda: any(op.did_change() for op in changes),
-        )
+    check_after_changes("Check the server against the API contract", home, url)
 
 
 def warm_plist_path(settings: Settings, home: str) -> str:

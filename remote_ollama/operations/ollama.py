@@ -99,11 +99,12 @@ def app_quit(app: str = "Ollama"):
 
 
 @operation()
-def contract_checked(script: str, base_url: str):
+def contract_checked(script: str, base_url: str, client: bool = False):
     """Run the shipped contract check against the server (used after a change).
 
     + script: path of the shipped ``contract.py`` on the host
     + base_url: the server's API
+    + client: also check this client's env file and profile block
 
     Example:
 
@@ -112,4 +113,5 @@ def contract_checked(script: str, base_url: str):
         contract_checked(script="/Users/me/.local/share/remote-ollama/contract.py",
                          base_url="http://100.100.1.2:11434")
     """
-    yield f"python3 {shlex.quote(script)} --server {shlex.quote(base_url)} --no-client"
+    scope = "--client" if client else "--no-client"
+    yield f"python3 {shlex.quote(script)} --server {shlex.quote(base_url)} {scope}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from remote_ollama import render
+from remote_ollama import contract, render
 from remote_ollama.client import (
     AUTOUPDATER_OFF,
     CLAUDE_END,
@@ -23,6 +23,7 @@ from remote_ollama.client import (
 from remote_ollama.compat import verdict
 from remote_ollama.facts.files import ABSENT, EOF_MARK
 from remote_ollama.operations.profile import edit_block
+from remote_ollama.self_check import shipped_source
 from remote_ollama.settings import Settings
 from tests.plan.harness import probe_output
 from tests.plan.macs import group_settings, recorded
@@ -89,6 +90,8 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
         "claude_binary": exists(False),
         "claude_link": (0, ["absent"]),
         "claude_settings": text_file(None),
+        "contract": text_file(None),
+        "contract_present": exists(False),
     }
     for name in PROFILES:
         sections[f"profile{name}"] = text_file(profiles.get(name))
@@ -179,6 +182,8 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
         sections["claude_binary"] = exists(True)
         sections["claude_link"] = (0, ["link", binary])
         sections["claude_settings"] = text_file(json.dumps(AUTOUPDATER_OFF, indent=2) + "\n", "600")
+    sections["contract"] = text_file(shipped_source(contract), "755")
+    sections["contract_present"] = exists(True)
     ours = [".version-lock", "claude-ollama.sh"] if claude_body else []
     sections["client_dir"] = entries(["env", *ours])
 

@@ -44,6 +44,7 @@ class HostPlan:
     name: str
     ops: list[tuple[str, list[str]]] = field(default_factory=list)  # (op name, commands)
     executed: list[str] = field(default_factory=list)  # commands sent while planning
+    errors_ignored: set[str] = field(default_factory=set)  # ops whose failure only warns
 
     @property
     def changes(self) -> list[str]:
@@ -108,4 +109,6 @@ def _host_plan(state: State, host) -> HostPlan:
             op_data = state.get_op_data_for_host(host, op_hash)
             name = next(iter(state.op_meta[op_hash].names)).split(" | ")[-1]
             result.ops.append((name, [_render(c) for c in op_data.command_generator()]))
+            if op_data.global_arguments.get("_ignore_errors"):
+                result.errors_ignored.add(name)
     return result

@@ -12,7 +12,8 @@ from pathlib import Path
 from remote_ollama import contract, warm
 from remote_ollama.facts.files import ABSENT, EOF_MARK
 from remote_ollama.plist import job_paths, ollama_environment, render_plist
-from remote_ollama.server import api_url, binary_path, bind_address, shipped_source
+from remote_ollama.self_check import shipped_source
+from remote_ollama.server import api_url, binary_path, bind_address
 from remote_ollama.settings import Settings, latest, validate_host
 from tests.plan.harness import probe_output, repo_group_data
 

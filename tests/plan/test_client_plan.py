@@ -22,6 +22,8 @@ from tests.plan.macs import fresh_mac, recorded
 
 SERVER = {"ollama_server_host": "ai-server"}
 CLAUDE = {"claude_code_enabled": True}
+SHIP = "Ship the contract check"
+CHECK = "Check the server from this client (warns only)"  # only after a change
 PROBE = "echo '@@remote-ollama-probe-begin"
 
 
@@ -45,6 +47,8 @@ def test_fresh_mac_gets_the_full_plan():
         "Disable Claude Code's auto-updater",
         "Write the claude-ollama function",
         "Write the version lock",
+        SHIP,
+        CHECK,
     ]
     assert result.commands_of("Install uv (Homebrew)") == [
         "/opt/homebrew/bin/brew install --formula uv"]
@@ -82,6 +86,8 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
         "Write ~/.aider.model.settings.yml",
         "Shell profile ~/.bashrc",
         "Shell profile ~/.profile",
+        SHIP,
+        CHECK,
     ]
     assert "--no-index --find-links http://100.64.0.254:8080/wheels/ --trusted-host " \
            "100.64.0.254 uv" in result.commands_of("Install uv (user venv)")[0]
@@ -115,7 +121,7 @@ def test_converged_client_gets_zero_changes_from_two_probes(fresh, claude):
 def test_aider_pin_lowered_gives_only_the_downgrade(fresh):
     before = converged(fresh(), client_settings())
     result = plan_client(before, aider_version="0.86.1")
-    assert result.changes == ["Install Aider 0.86.1"]
+    assert result.changes == ["Install Aider 0.86.1", CHECK]
     (command,) = result.commands_of("Install Aider 0.86.1")
     assert " tool install --force --python " in command
     assert command.endswith(" aider-chat==0.86.1")
@@ -131,6 +137,7 @@ def test_claude_code_pin_lowered_gives_only_its_downgrade():
         "Link ~/.local/bin/claude",
         "Write the claude-ollama function",  # it runs the 2.1.300 binary now
         "Write the version lock",
+        CHECK,
     ]
     install = result.commands_of("Install Claude Code 2.1.300")
     assert "claude-code-darwin-arm64-2.1.300.tgz" in install[0]
@@ -153,6 +160,7 @@ def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, prof
         "Remove Claude Code (ours)",
         "Remove the claude-ollama function",
         "Remove the version lock",
+        CHECK,
     ]
     for name in profiles:
         profile = result.commands_of(f"Shell profile ~/{name}")[0]
@@ -223,6 +231,7 @@ def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
         "Re-enable Claude Code's auto-updater",
         "Remove Claude Code (ours)",
         "Remove the claude-ollama function",
+        "Remove the shipped contract check",
         "Remove ~/.ai-client",
     ]
     assert not any(c.startswith("/opt/homebrew/bin/brew") or "tailscale" in c
@@ -249,7 +258,7 @@ def test_switching_to_pipx_removes_the_uv_install_first():
     before = converged(fresh_debian_client(), client_settings(aider_python="3.11"))
     result = plan_client(before, aider_python="3.11", aider_installer="pipx")
     assert result.changes == ["Install pipx (user venv)", "Remove Aider installed with uv",
-                              "Install Aider 0.86.2"]
+                              "Install Aider 0.86.2", CHECK]
     assert result.commands_of("Install Aider 0.86.2") == [
         f"{DEBIAN_HOME}/.local/bin/pipx install --python /usr/bin/python3.11 aider-chat==0.86.2"]
 
@@ -341,3 +350,13 @@ def test_no_reachability_check_and_a_pinned_ollama_skip_the_server_section():
                          **CLAUDE)
     assert "@@remote-ollama-probe-begin server" not in result.executed[0]
     assert "STATUS=works" in result.commands_of("Write the version lock")[1]
+
+
+def test_the_client_check_runs_after_a_change_and_only_warns():
+    result = plan_client(fresh_debian_client(), aider_python="3.11")
+    assert result.commands_of(CHECK) == [
+        f"python3 {DEBIAN_HOME}/.local/share/remote-ollama/contract.py "
+        "--server http://ai-server:11434 --client"]
+    assert CHECK in result.errors_ignored
+    assert plan_client(fresh_debian_client(), aider_python="3.11",
+                       reachability_check=False).commands_of(CHECK) == []

@@ -194,6 +194,7 @@ def test_self_check_runs_the_shipped_contract_only_after_a_change():
     assert result.commands_of("Check the server against the API contract") == [
         f"python3 {HOME}/.local/share/remote-ollama/contract.py --server {URL} --no-client"
     ]
+    assert "Check the server against the API contract" not in result.errors_ignored
     shipped = result.commands_of("Ship the contract check")[1]
     assert shipped.startswith(f"UPLOAD {HOME}/.local/share/remote-ollama/contract.py")
 
