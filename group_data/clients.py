@@ -18,7 +18,7 @@ claude_code_enabled = False
 claude_code_registry = "https://registry.npmjs.org"
 # Model for claude-ollama; None = default_model.
 claude_code_model = None
-# Model for Haiku-class and subagent calls; None = claude_code_model.
+# Model for Haiku-class background calls (subagents use the main model); None = claude_code_model.
 claude_code_small_model = None
 # Add --dangerously-skip-permissions to claude-ollama (the seed did; off by default).
 claude_code_skip_permissions = False

@@ -349,7 +349,7 @@ class Settings(BaseModel):
         json_schema_extra={"group": "clients"},
     )
     claude_code_small_model: ModelName | None = Field(
-        None, description="Model for Haiku-class and subagent calls; None = claude_code_model.",
+        None, description="Model for Haiku-class background calls (subagents use the main model); None = claude_code_model.",
         json_schema_extra={"group": "clients"},
     )
     claude_code_skip_permissions: bool = Field(
