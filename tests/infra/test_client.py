@@ -67,22 +67,26 @@ def test_aider_is_at_the_pinned_version(remote, login_shell, client_settings):
     assert out.stdout.strip().endswith(client_settings.aider_version)
 
 
-def test_claude_code_matches_the_setting(host, remote, login_shell, client_settings):
+def test_claude_code_matches_the_setting(host, remote, login_shell, client_settings,
+                                        server_base):
     profile = host.run(f"cat {profile_files(login_shell)[0]}").stdout
     if not client_settings.claude_code_enabled:
         assert CLAUDE_BLOCK[0] not in profile
         return
     assert profile.count(CLAUDE_BLOCK[0]) == 1
-    out = remote.login_shell("type claude-ollama", login_shell)
-    assert out.rc == 0 and "ANTHROPIC_BASE_URL" in out.stdout
-    version = remote.login_shell(
-        f"~/.local/share/remote-ollama/claude-code/{client_settings.claude_code_version}"
-        "/claude --version", login_shell)
+    function = host.file(f"{host.user().home}/.ai-client/claude-ollama.sh").content_string
+    assert f"ANTHROPIC_BASE_URL={server_base}" in function.replace("'", "")
+    assert "ANTHROPIC_AUTH_TOKEN=ollama" in function.replace("'", "")
+    version = remote.login_shell("claude-ollama --version", login_shell)
+    assert version.rc == 0, version.stderr
     assert version.stdout.startswith(client_settings.claude_code_version), version.stdout
 
 
 def test_version_lock_records_the_pins(host, client_settings):
     lock = host.file(f"{host.user().home}/.ai-client/.version-lock")
+    if not client_settings.claude_code_enabled:
+        assert not lock.exists, "the lock pins Claude Code, which is not installed here"
+        return
     assert lock.exists
     values = dict(line.split("=", 1) for line in lock.content_string.splitlines()
                   if "=" in line and not line.startswith("#"))
