@@ -83,7 +83,7 @@ def plan_with_state(deploy: str, monkeypatch) -> tuple[State, dict]:
     return state, {"plans": plans, "ops": state.get_op_order(), "orders": orders}
 
 
-@pytest.mark.parametrize("deploy", ["server", "client"])
+@pytest.mark.parametrize("deploy", ["server", "client", "fleet"])
 def test_planned_deploys_order_and_hash_operations_the_same_with_the_walk(
     deploy, cli_mode, monkeypatch
 ):
@@ -101,7 +101,7 @@ def test_planned_deploys_order_and_hash_operations_the_same_with_the_walk(
         assert walked["plans"][name].ops == plan.ops, name
 
 
-@pytest.mark.parametrize("deploy", ["server", "client"])
+@pytest.mark.parametrize("deploy", ["server", "client", "fleet"])
 def test_every_operation_of_the_deploys_gets_the_same_order(deploy, cli_mode, checked):
     hosts = fleet_hosts()
     harness.plan(deploy, data={"ollama_server_host": "ai-server"}, **hosts)

@@ -1,0 +1,38 @@
+"""Converge the whole fleet in one pass: `pyinfra inventory/tailnet.py deploys/fleet.py`.
+
+The server deploy on the hosts of the `server` group and the client deploy on the hosts
+of the `clients` group (both on a host in both). It does what
+`deploys/server.py deploys/client.py` does, but pyinfra loads one file, so every host
+probes and plans at once instead of the clients waiting for the server's phase.
+The server's steps still come first (its call is above the clients'): a client's version
+lock written at execution sees the converged server.
+
+Every host must be in one of the groups: an inventory host in neither stops the run
+before anything is sent. For an ad-hoc host (`@local`), use deploys/client.py.
+"""
+
+from pyinfra import config, host, inventory
+
+from remote_ollama import op_order
+from remote_ollama.client import converge_client, server_url
+from remote_ollama.facts.homebrew import BREW_PATH
+from remote_ollama.preflight import DeployError
+from remote_ollama.server import converge_server
+from remote_ollama.validation import settings_for_current_host
+
+ROLES = {"server", "clients"}
+
+op_order.install()  # before any operation: pyinfra's operation order without inspect
+settings = settings_for_current_host()  # every host validated before anything runs
+ungrouped = sorted(h.name for h in inventory if not ROLES & set(h.groups))
+if ungrouped:
+    raise DeployError(
+        "deploys/fleet.py converges the inventory's `server` and `clients` groups; not in "
+        f"either: {', '.join(ungrouped)}. Nothing was run on any host. Put them in a group, "
+        "or use deploys/client.py for an ad-hoc host like @local."
+    )
+config.ENV = {**config.ENV, "PATH": BREW_PATH}  # Homebrew on PATH for commands and facts
+if "server" in host.groups:
+    converge_server(settings)
+if "clients" in host.groups:
+    converge_client(settings, server_url(settings, inventory))
