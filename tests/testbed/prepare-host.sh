@@ -2,7 +2,8 @@
 # Install what the testbed controller (this Linux machine, as root) needs to run
 # tests/testbed/fleet: debootstrap for the hosts' Debian root, iproute2 for network
 # namespaces, util-linux for nsenter/unshare/mount, ssh-keygen, curl and nc for
-# probes, python3.11 with pip for the wheelhouse, and npm for the Claude Code package.
+# probes, python3.11 with pip for the wheelhouse, npm for the Claude Code package, and
+# zsh and dash so the shell-block tests run in every shell the clients use.
 # Idempotent: installs only what is missing, and runs `apt-get update` only then.
 set -eu
 
@@ -12,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 packages="debootstrap openssh-client iproute2 util-linux mount kmod curl netcat-openbsd
-ca-certificates python3 python3-pip python3-venv"
+ca-certificates python3 python3-pip python3-venv zsh dash"
 
 missing=""
 for pkg in $packages; do
