@@ -1,7 +1,8 @@
 """The client deploy: make a macOS or Debian/Ubuntu machine ready for Aider and claude-ollama.
 
-Two probes read everything (the second needs the home directory and the shell from the
-first); every decision below is made from them before any command runs.
+One probe reads everything (paths in the home directory are asked as ``~/...`` before the
+home is known; see ``probe.py``); every decision below is made from it before any command
+runs.
 """
 
 from __future__ import annotations
@@ -109,7 +110,9 @@ class Paths:
         return self[".claude/settings.json"]
 
 
-def _identity_probe(settings: Settings, url: str) -> dict:
+def _probe(settings: Settings, url: str) -> dict:
+    """Identity, platform, Tailscale, the server, and every file and tool in the home."""
+    paths = Paths("~")  # ~/ paths: resolved in the probe's $HOME, cached for the real home
     requests = {
         "identity": (UserIdentity, {}),
         "macos": (MacOSVersion, {}),
@@ -121,11 +124,7 @@ def _identity_probe(settings: Settings, url: str) -> dict:
     wants_version = settings.claude_code_enabled and not settings.ollama_version
     if settings.client_state == "present" and (settings.reachability_check or wants_version):
         requests["server"] = (ServerReachability, {"base_url": url})
-    return prime(host, requests)
-
-
-def _home_probe(settings: Settings, paths: Paths) -> dict:
-    requests = {f"profile{p}": (ManagedFile, {"path": paths[p]}) for p in PROFILES}
+    requests.update({f"profile{p}": (ManagedFile, {"path": paths[p]}) for p in PROFILES})
     for name in AIDER_FILES:
         requests[f"file{name}"] = (ManagedFile, {"path": paths[name]})
         requests[f"backup{name}"] = (PathExists, {"path": paths[name] + owned_files.BACKUP_SUFFIX})
@@ -171,27 +170,26 @@ def profile_targets(shell: str, seen: dict) -> list[str]:
 @deploy("remote-ollama client")
 def converge_client(settings: Settings, url: str):
     """Converge this client, or uninstall it when ``client_state`` is ``absent``."""
-    first = _identity_probe(settings, url)
-    identity = first["identity"]
-    if not identity or not identity.get("home"):
+    seen = _probe(settings, url)
+    identity = seen["identity"]
+    if not identity or not identity.get("home", "").startswith("/"):
         raise DeployError(f"{host.name}: could not read the user's id and home directory.")
     paths = Paths(identity["home"])
     if settings.client_state == "absent":
-        _uninstall(paths, _home_probe(settings, paths))
+        _uninstall(paths, seen)
         return
 
-    platform = checks.require_platform(host.name, first["macos"], first["linux"], first["arch"])
+    platform = checks.require_platform(host.name, seen["macos"], seen["linux"], seen["arch"])
     shell = checks.login_shell(host.name, settings, identity)
     ollama = None
     if settings.claude_code_enabled:
         checks.require_claude_pin(host.name, settings)
-        ollama = settings.ollama_version or (first.get("server") or {}).get("version")
+        ollama = settings.ollama_version or (seen.get("server") or {}).get("version")
         checks.check_compatibility(host.name, settings, ollama)
     if platform.system == "darwin":
-        require_homebrew(host.name, first["brew"])
-    seen = _home_probe(settings, paths)
+        require_homebrew(host.name, seen["brew"])
     python = _aider_python(settings, platform, seen)
-    checks.report_tailscale(host.name, platform, first["tailscale"])
+    checks.report_tailscale(host.name, platform, seen["tailscale"])
 
     tool = _installer(settings, platform, paths, seen)
     for other in INSTALLERS:
@@ -235,7 +233,7 @@ def converge_client(settings: Settings, url: str):
         _claude_code_absent(paths, seen)
         files.file_absent(name="Remove the version lock", path=paths.lock)
     if settings.reachability_check:
-        checks.report_reachability(host.name, url, first.get("server"))
+        checks.report_reachability(host.name, url, seen.get("server"))
         ship_tools(identity["home"], with_warm=False)
         check_after_changes("Check the server from this client (warns only)",
                             identity["home"], url, client=True)

@@ -11,6 +11,13 @@ Example:
 
     prime(host, {"os": (MacOSVersion, {}), "pmset": (PmsetSettings, {})})
     version = fact(host, MacOSVersion)          # no second round trip
+
+Paths in the user's home can be asked before the home directory is known, in the same
+probe: give them as ``~/x`` (``HOME``). Their sections run in ``"$HOME"`` with the path
+``./x``, so the fact's own command is unchanged and the shell resolves it. The same probe
+reads ``UserIdentity`` (whose home is that shell's ``$HOME``), and each answer is cached
+for the absolute path too, so an operation asking ``fact(ManagedFile, path="/Users/me/x")``
+later gets it without a round trip.
 """
 
 from __future__ import annotations
@@ -23,9 +30,12 @@ from pyinfra import host as current_host
 from pyinfra import state as current_state
 from pyinfra.api import FactBase
 
+from remote_ollama.facts.system import UserIdentity
+
 BEGIN = "@@remote-ollama-probe-begin"
 END = "@@remote-ollama-probe-end"
 MISSING = "@@remote-ollama-probe-missing-command@@"
+HOME = "~/"  # a fact argument starting with this is a path in the user's home
 
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -34,8 +44,27 @@ def _key(cls: type[FactBase], kwargs: dict[str, Any]) -> tuple:
     return (cls, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
 
 
+def _in_home(kwargs: dict[str, Any]) -> bool:
+    return any(isinstance(v, str) and v.startswith(HOME) for v in kwargs.values())
+
+
+def _relative(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """``~/x`` -> ``./x``: the same path for a command run in the home directory."""
+    return {k: "./" + v[len(HOME):] if isinstance(v, str) and v.startswith(HOME) else v
+            for k, v in kwargs.items()}  # fmt: skip
+
+
+def _absolute(kwargs: dict[str, Any], home: str) -> dict[str, Any]:
+    return {k: home.rstrip("/") + "/" + v[len(HOME):]
+            if isinstance(v, str) and v.startswith(HOME) else v for k, v in kwargs.items()}  # fmt: skip
+
+
 def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any]) -> str:
-    """The shell for one section: markers around the fact's command and its exit code."""
+    """The shell for one section: markers around the fact's command and its exit code.
+
+    A section with ``~/`` paths runs in ``"$HOME"`` (and fails if there is none)."""
+    in_home = _in_home(kwargs)
+    kwargs = _relative(kwargs)
     command = cls().command(**kwargs)
     command = getattr(command, "get_raw_value", lambda: command)()
     requires = cls().requires_command(**kwargs) if hasattr(cls, "requires_command") else None
@@ -44,6 +73,8 @@ def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any]) -> st
             f"if command -v {shlex.quote(str(requires))} >/dev/null 2>&1; "
             f"then ( {command} ); else echo '{MISSING}'; fi"
         )
+    if in_home:
+        command = f'cd "$HOME" || exit 1; {command}'
     return f"echo '{BEGIN} {name}'; ( {command} ) 2>/dev/null; echo \"{END} {name} $?\""
 
 
@@ -95,16 +126,30 @@ def _stage_cache(host) -> dict:
 
 
 def prime(host, requests: dict[str, tuple[type[FactBase], dict[str, Any]]]) -> dict[str, Any]:
-    """Gather every requested fact in one remote command; return {name: value}."""
+    """Gather every requested fact in one remote command; return {name: value}.
+
+    Arguments starting with ``~/`` are paths in the home directory (see the module doc)."""
     cache = _stage_cache(host)
     wanted = {n: r for n, r in requests.items() if _key(*r) not in cache}
+    identity = _key(UserIdentity, {})
+    if any(_in_home(kw) for _, kw in wanted.values()) and identity not in cache:
+        wanted.setdefault("identity", (UserIdentity, {}))  # the home the ~/ paths are in
     if wanted:
         script = "; ".join(section_script(n, cls, kw) for n, (cls, kw) in wanted.items())
         raw = host.get_fact(Probe, script=script)
         for name, (cls, kwargs) in wanted.items():
             code, lines = raw.get(name, (1, []))
             cache[_key(cls, kwargs)] = parse_section(cls, code, lines)
+        home = (cache.get(identity) or {}).get("home", "")
+        for cls, kwargs in wanted.values():
+            if _in_home(kwargs) and home.startswith("/"):
+                cache.setdefault(_key(cls, _absolute(kwargs, home)), cache[_key(cls, kwargs)])
     return {name: cache[_key(cls, kw)] for name, (cls, kw) in requests.items()}
+
+
+def remember(host, cls: type[FactBase], kwargs: dict[str, Any], value: Any) -> None:
+    """Cache a fact's value read another way (e.g. a section that found its URL itself)."""
+    _stage_cache(host).setdefault(_key(cls, kwargs), value)
 
 
 def fact(cls: type[FactBase], host=None, **kwargs) -> Any:

@@ -1,7 +1,9 @@
 """The server deploy: converge one Apple Silicon Mac into a private, always-on Ollama server.
 
 Everything the deploy needs to know about the host is read by one probe (see
-``probe.py``); every decision below is made from it, before any command runs.
+``probe.py``; paths in the home are asked as ``~/...``), except the API when Ollama binds to
+the Tailscale address: its URL comes from that probe's answer, so a second, one-section
+probe asks it. Every decision below is made from them, before any command runs.
 """
 
 from __future__ import annotations
@@ -57,32 +59,25 @@ def binary_path(settings: Settings, home: str) -> str:
     return BREW_OLLAMA
 
 
-def _first_probe(settings: Settings) -> dict:
-    """Identity, platform and Tailscale: what every later path and check depends on."""
-    return prime(
-        host,
-        {
-            "identity": (UserIdentity, {}),
-            "macos": (MacOSVersion, {}),
-            "arch": (Architecture, {}),
-            "memory": (MemoryBytes, {}),
-            "brew": (BrewCellar, {}),
-            "tailscale": (TailscaleStatus, {}),
-            "pmset": (PmsetSettings, {}),
-            "app": (ProcessRunning, {"process": "Ollama"}),
-        },
-    )
-
-
-def _job_probe(settings: Settings, paths, url: str, log_dir: str, home: str) -> dict:
+def _probe(settings: Settings) -> dict:
+    """Identity, platform, Tailscale and the job's state, and the API if its URL is known."""
+    paths = job_paths(settings, "~", binary_path(settings, "~"))  # ~/ paths: see probe.py
     label_target = f"{paths.domain}/{settings.ollama_label}"
     warm_label = f"{settings.ollama_label}.warm"
-    tools = tool_paths(home)
+    tools = tool_paths("~")
     requests = {
+        "identity": (UserIdentity, {}),
+        "macos": (MacOSVersion, {}),
+        "arch": (Architecture, {}),
+        "memory": (MemoryBytes, {}),
+        "brew": (BrewCellar, {}),
+        "tailscale": (TailscaleStatus, {}),
+        "pmset": (PmsetSettings, {}),
+        "app": (ProcessRunning, {"process": "Ollama"}),
         "contract": (ManagedFile, {"path": tools["contract"]}),
         "warm": (ManagedFile, {"path": tools["warm"]}),
-        "warm_plist": (ManagedFile, {"path": warm_plist_path(settings, home)}),
-        "warm_plist_present": (PathExists, {"path": warm_plist_path(settings, home)}),
+        "warm_plist": (ManagedFile, {"path": warm_plist_path(settings, "~")}),
+        "warm_plist_present": (PathExists, {"path": warm_plist_path(settings, "~")}),
         "warm_job": (LaunchdJob, {"target": f"{paths.domain}/{warm_label}"}),
         "job": (LaunchdJob, {"target": label_target}),
         "brew_service": (LaunchdJob, {"target": f"gui/$(id -u)/{BREW_SERVICE}"}),
@@ -90,30 +85,32 @@ def _job_probe(settings: Settings, paths, url: str, log_dir: str, home: str) -> 
         "plist_present": (PathExists, {"path": paths.plist}),
         "binary": (OllamaBinaryVersion, {"path": paths.binary}),
         "binary_present": (PathExists, {"path": paths.binary}),
-        "logs": (PathExists, {"path": log_dir}),
-        "api": (OllamaApi, {"base_url": url}),
+        "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
     }
+    if settings.ollama_bind != "tailscale":  # the address does not depend on the host
+        requests["api"] = (OllamaApi, {"base_url": api_url(settings, bind_address(settings, None))})
     return prime(host, requests)
 
 
 @deploy("remote-ollama server")
 def converge_server(settings: Settings):
     """Converge the Ollama server, or uninstall it when ``server_state`` is ``absent``."""
-    seen = _first_probe(settings)
+    seen = _probe(settings)
     identity = preflight.require_identity(host.name, seen["identity"])
     home = identity["home"]
     address = bind_address(settings, (seen["tailscale"] or {}).get("ipv4"))
     url = api_url(settings, address)
     paths = job_paths(settings, home, binary_path(settings, home))
     log_dir = expand_home(settings.ollama_log_dir, home)
-    job = _job_probe(settings, paths, url, log_dir, home)
+    if "api" not in seen:  # bound to the Tailscale address, known only now
+        seen["api"] = prime(host, {"api": (OllamaApi, {"base_url": url})})["api"]
 
     if settings.server_state == "absent":
-        _uninstall(settings, paths, log_dir, job)
+        _uninstall(settings, paths, log_dir, seen)
         return
 
     preflight.require_mac(host.name, seen["macos"], seen["arch"])
-    preflight.check_memory(host.name, settings, seen["memory"], (job["api"] or {}).get("models"))
+    preflight.check_memory(host.name, settings, seen["memory"], (seen["api"] or {}).get("models"))
     preflight.require_homebrew(host.name, seen["brew"])
     preflight.require_tailscale(host.name, settings, seen["tailscale"])
 
@@ -156,7 +153,7 @@ def converge_server(settings: Settings):
         timeout=settings.ollama_health_timeout,
         minimum=MIN_OLLAMA,
         log=paths.stderr,
-        needed=launched.will_change or not job["api"],
+        needed=launched.will_change or not seen["api"],
     )
     models.models_present(name="Pull missing models", base_url=url, models=settings.models)
     if settings.prune_models:

@@ -109,11 +109,11 @@ def test_bash_login_file_is_bash_profile_when_it_exists():
 
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
 @pytest.mark.parametrize("claude", [False, True])
-def test_converged_client_gets_zero_changes_from_two_probes(fresh, claude):
+def test_converged_client_gets_zero_changes_from_one_probe(fresh, claude):
     settings = client_settings(claude_code_enabled=claude)
     result = plan_client(converged(fresh(), settings), claude_code_enabled=claude)
     assert result.changes == []
-    assert len(result.executed) == 2  # identity/platform/server, then the home directory
+    assert len(result.executed) == 1  # identity, platform, server and the home, together
     assert all(c.startswith(PROBE) for c in result.executed)
 
 

@@ -57,7 +57,21 @@ def test_converged_fleet_gets_zero_changes_from_the_probes_alone():
     assert set(result) == {"ai-server", "ai-client-1", "ai-client-2"}
     for name, host in result.items():
         assert host.changes == [], name
-        assert len(host.executed) == 2 and probes(host) == host.executed, name
+        assert probes(host) == host.executed, name
+    # Bound to its Tailscale address, the server's API URL is known after the first probe.
+    assert len(result["ai-server"].executed) == 2
+    assert "@@remote-ollama-probe-begin api'" in result["ai-server"].executed[1]
+    assert len(result["ai-client-1"].executed) == len(result["ai-client-2"].executed) == 1
+
+
+def test_a_server_on_a_fixed_address_is_read_with_one_probe_too():
+    settings = group_settings("server", ollama_bind="loopback")
+    server = {"ai-server": stub(converged_mac(settings), ollama_bind="loopback")}
+    _, clients = converged_fleet()
+    result = plan("fleet", server=server, clients=clients)
+    assert result["ai-server"].changes == []
+    assert len(result["ai-server"].executed) == 1
+    assert "http://127.0.0.1:11434/api/tags" in result["ai-server"].executed[0]
 
 
 def test_fresh_fleet_plans_the_union_of_both_deploys():

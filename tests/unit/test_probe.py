@@ -80,3 +80,55 @@ def test_managed_file_reads_files_with_and_without_a_final_newline(tmp_path):
         out = subprocess.run(["sh", "-c", script], capture_output=True, text=True).stdout
         code, lines = split_sections(out.splitlines())["f"]
         assert parse_section(ManagedFile, code, lines)["content"] == text
+
+
+def test_home_paths_are_read_in_the_probes_home(tmp_path):
+    import os
+    import subprocess
+
+    from remote_ollama.facts.files import ManagedFile, PathExists
+
+    (tmp_path / "with space").mkdir()
+    (tmp_path / "with space" / "f").write_text("x\n")
+    requests = {"f": (ManagedFile, {"path": "~/with space/f"}),
+                "nope": (PathExists, {"path": "~/nope"})}
+    script = "; ".join(section_script(n, c, k) for n, (c, k) in requests.items())
+    assert "~" not in script  # the shell never sees an unexpanded ~ (it would not expand)
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, cwd="/",
+                         env={**os.environ, "HOME": str(tmp_path)}).stdout
+    sections = split_sections(out.splitlines())
+    assert parse_section(ManagedFile, *sections["f"])["content"] == "x\n"
+    assert parse_section(PathExists, *sections["nope"]) is False
+
+
+def test_home_path_sections_fail_without_a_home():
+    import subprocess
+
+    from remote_ollama.facts.files import PathExists
+
+    script = section_script("x", PathExists, {"path": "~/x"})
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                         env={"HOME": "/definitely/not here", "PATH": "/usr/bin:/bin"}).stdout
+    assert split_sections(out.splitlines())["x"][0] != 0  # the fact's default, not a guess
+
+
+def test_prime_caches_home_paths_under_the_absolute_path_too(monkeypatch):
+    from remote_ollama import probe
+    from remote_ollama.facts.files import PathExists
+    from remote_ollama.facts.system import UserIdentity
+
+    class Host:
+        scripts: list[str] = []
+
+        def get_fact(self, cls, script):
+            self.scripts.append(script)
+            return {"identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
+                    "x": (0, ["yes"])}
+
+    host = Host()
+    monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
+    assert probe.prime(host, {"x": (PathExists, {"path": "~/x"})}) == {"x": True}
+    assert "@@remote-ollama-probe-begin identity" in host.scripts[0]  # added: the home
+    assert probe.fact(PathExists, host, path="/Users/me/x") is True
+    assert probe.fact(UserIdentity, host)["home"] == "/Users/me"
+    assert len(host.scripts) == 1
