@@ -3,7 +3,7 @@
     ./run bench [--clients 1,4,16] [--runs 5] [--out DIR]      # root, Linux (the testbed)
 
 For each K: a fresh testbed fleet (one server, K clients), then
-  - the first converge (server and client deploys together, ``pyinfra -y``), wall time;
+  - the first converge (deploys/fleet.py: server and client deploys together), wall time;
   - N no-op re-converges, each checked to change nothing (``--json`` results);
   - N floor runs, ``pyinfra -y <same inventory> exec -- true`` (alternated with the no-ops);
   - one more no-op run through bench/count_commands.py, which logs every remote command
@@ -40,7 +40,7 @@ import report  # noqa: E402
 
 SESSION_LOCK = Path("/run/ro-testbed.session.lock")
 CODE = REPO  # the tree whose deploys run (a snapshot of HEAD with --snapshot)
-SERVER_DEPLOY, CLIENT_DEPLOY = "deploys/server.py", "deploys/client.py"
+FLEET_DEPLOY = "deploys/fleet.py"  # server and client deploys in one pass
 
 
 def log(message: str) -> None:
@@ -61,8 +61,8 @@ def session_lock():
 
 
 def deploys() -> list[str]:
-    """Server and client deploys together; the server alone until deploys/client.py lands."""
-    return [SERVER_DEPLOY] + ([CLIENT_DEPLOY] if (CODE / CLIENT_DEPLOY).exists() else [])
+    """The whole-fleet deploy (the server's and the clients' in one pass)."""
+    return [FLEET_DEPLOY]
 
 
 def pyinfra_argv(inventory: Path, *args: str) -> list[str]:

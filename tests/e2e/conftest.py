@@ -90,7 +90,8 @@ from tests.testbed.converge import (  # noqa: E402
     write_ssh_config,
 )
 
-DEPLOYS = ("deploys/server.py", "deploys/client.py")
+DEPLOYS = ("deploys/fleet.py",)  # the whole fleet in one pass
+SEPARATE_DEPLOYS = ("deploys/server.py", "deploys/client.py")  # the same, one role per file
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.e2e.conftest import DEPLOYS
+from tests.e2e.conftest import DEPLOYS, SEPARATE_DEPLOYS
 from tests.testbed.converge import REPO, pyinfra, run_infra
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +34,15 @@ def test_second_run_reports_zero_changes(first_converge, settings_inventory):
     assert again.changed() == {}
     plan = pyinfra(settings_inventory, *DEPLOYS, dry=True)
     assert plan.planned() == {}
+
+
+def test_server_and_client_deploy_files_together_rerun_as_a_noop(converged):
+    """`pyinfra INVENTORY deploys/server.py deploys/client.py`, as users run the roles."""
+    first = pyinfra(converged, *SEPARATE_DEPLOYS)
+    assert first.returncode == 0, first.stderr[-3000:]
+    again = pyinfra(converged, *SEPARATE_DEPLOYS)
+    assert again.returncode == 0, again.stderr[-3000:]
+    assert again.changed() == {}
 
 
 def test_server_passes_its_testinfra_suite(converged, ssh_config):

@@ -1,7 +1,7 @@
 """`./run demo`: a local fleet converged by the real deploys, then one real Aider prompt.
 
 Brings up the testbed (one server pretending to be a Mac, two Debian clients; see
-docs/testbed.md), converges it with deploys/server.py and deploys/client.py over SSH,
+docs/testbed.md), converges it with deploys/fleet.py (server and client deploys) over SSH,
 shows that a second run changes nothing, and asks the server a question with the Aider
 that the client deploy installed. The fleet stays up for exploring; `./run down` removes it.
 """
@@ -24,7 +24,7 @@ from testbed import Fleet, missing_prerequisites  # noqa: E402
 from tests.testbed.converge import pyinfra, write_settings_inventory, write_ssh_config  # noqa: E402
 
 SESSION_LOCK = Path("/run/ro-testbed.session.lock")
-DEPLOYS = ("deploys/server.py", "deploys/client.py")
+DEPLOYS = ("deploys/fleet.py",)  # server and client deploys in one pass
 QUESTION = "In one sentence: what is a tailnet?"
 
 
@@ -57,7 +57,7 @@ def demo(fleet: Fleet) -> int:
     ssh_config = write_ssh_config(Path(fleet.inventory), state / "ssh_config")
     print(f"    up in {time.monotonic() - started:.0f} s; inventory: {inventory}")
 
-    started = step("Converging the fleet: pyinfra deploys/server.py deploys/client.py")
+    started = step("Converging the fleet: pyinfra deploys/fleet.py")
     first = pyinfra(inventory, *DEPLOYS)
     if first.returncode != 0:
         print(first.stderr[-4000:])
@@ -81,7 +81,7 @@ def demo(fleet: Fleet) -> int:
     ssh -F {ssh_config} ai-client-1        # zsh; try: aider, claude-ollama -p hi
     ssh -F {ssh_config} ai-server          # try: launchctl list, curl http://ai-server:11434/api/tags
     tests/testbed/fleet status
-    .venv/bin/pyinfra {inventory} deploys/server.py deploys/client.py
+    .venv/bin/pyinfra {inventory} deploys/fleet.py
     ./run down                             # removes every host, mount and namespace
 """)
     return 0 if answer.returncode == 0 and second.changed() == {} else 1
