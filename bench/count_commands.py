@@ -69,60 +69,11 @@ def install(log_path: str) -> None:
     wrap("get_file", lambda remote, dst, *a, **k: f"get_file {remote}")
 
 
-def fast_operation_order() -> None:
-    """Experiment (BENCH_FAST_OP_ORDER=1): pyinfra's op-order stack walk without inspect.
-
-    pyinfra 3.10 orders operations by the call stack's line numbers, read with
-    ``inspect.stack()``, which loads source context and searches ``sys.modules`` for
-    every frame: milliseconds per operation per host, in the one controller process.
-    This walks the same frames with ``sys._getframe`` and returns the same list.
-    """
-    import importlib
-
-    import pyinfra
-
-    # `from pyinfra.api import operation` would give the decorator, not the module
-    operation = importlib.import_module("pyinfra.api.operation")
-    util = importlib.import_module("pyinfra.api.util")
-
-    def get_operation_order_from_stack(state):
-        frames = []
-        frame = sys._getframe(1)  # pyinfra's own frame (in PYINFRA_INSTALL_DIR) is skipped
-        while frame is not None:
-            frames.append(frame)
-            frame = frame.f_back
-        frames.reverse()
-        i = 0
-        if state.current_deploy_filename:
-            for i, frame in enumerate(frames):  # noqa: B007 - i is used after the loop
-                if frame.f_code.co_filename == state.current_deploy_filename:
-                    break
-        line_numbers = [state.current_op_file_number] if pyinfra.is_cli else []
-        line_numbers += [f.f_lineno for f in frames[i:]
-                         if not f.f_code.co_filename.startswith(util.PYINFRA_INSTALL_DIR)]
-        return line_numbers
-
-    original = util.get_operation_order_from_stack
-
-    def checked(state):  # BENCH_FAST_OP_ORDER=verify: both ways, and they must agree
-        fast, slow = get_operation_order_from_stack(state), original(state)
-        if fast != slow:
-            raise AssertionError(f"op order differs: fast {fast} != pyinfra {slow}")
-        return slow
-
-    chosen = checked if os.environ.get("BENCH_FAST_OP_ORDER") == "verify" else (
-        get_operation_order_from_stack)
-    util.get_operation_order_from_stack = chosen
-    operation.get_operation_order_from_stack = chosen
-
-
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[1] != "--":
         print("usage: count_commands.py LOG.jsonl -- PYINFRA_ARGS...", file=sys.stderr)
         return 2
     install(argv[0])
-    if os.environ.get("BENCH_FAST_OP_ORDER") in ("1", "verify"):
-        fast_operation_order()
     from pyinfra_cli.main import main as pyinfra_main
 
     sys.argv = ["pyinfra", *argv[2:]]
