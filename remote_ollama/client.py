@@ -21,7 +21,7 @@ from remote_ollama.facts.client import (
     ServerReachability,
     SymlinkTarget,
 )
-from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.system import Architecture, LinuxRelease, MacOSVersion, UserIdentity
 from remote_ollama.facts.tailscale import TailscaleStatus
@@ -147,7 +147,7 @@ def _probe(settings: Settings, url: str) -> dict:
             "claude_binary": (PathExists, {"path": f"{paths.claude_root}/{version}/claude"}),
             "claude_link": (SymlinkTarget, {"path": paths.claude_link}),
             "claude_settings": (ManagedFile, {"path": paths.claude_settings}),
-            "contract": (ManagedFile, {"path": tool_paths(paths.home)["contract"]}),
+            "contract": (FileDigest, {"path": tool_paths(paths.home)["contract"]}),
             "contract_present": (PathExists, {"path": tool_paths(paths.home)["contract"]}),
         }
     )

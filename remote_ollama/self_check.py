@@ -28,10 +28,10 @@ def shipped_source(module) -> str:
 
 def ship_tools(home: str, with_warm: bool) -> None:
     paths = tool_paths(home)
-    files.file_content(name="Ship the contract check", path=paths["contract"],
+    files.shipped_file(name="Ship the contract check", path=paths["contract"],
                        content=shipped_source(contract), mode="755")
     if with_warm:
-        files.file_content(name="Ship the warm-up tool", path=paths["warm"],
+        files.shipped_file(name="Ship the warm-up tool", path=paths["warm"],
                            content=shipped_source(warm), mode="755")
 
 

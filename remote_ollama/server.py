@@ -12,7 +12,7 @@ from pyinfra import host, logger
 from pyinfra.api import deploy
 
 from remote_ollama import preflight
-from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
 from remote_ollama.facts.ollama import OllamaApi, OllamaBinaryVersion
@@ -74,8 +74,8 @@ def _probe(settings: Settings) -> dict:
         "tailscale": (TailscaleStatus, {}),
         "pmset": (PmsetSettings, {}),
         "app": (ProcessRunning, {"process": "Ollama"}),
-        "contract": (ManagedFile, {"path": tools["contract"]}),
-        "warm": (ManagedFile, {"path": tools["warm"]}),
+        "contract": (FileDigest, {"path": tools["contract"]}),
+        "warm": (FileDigest, {"path": tools["warm"]}),
         "warm_plist": (ManagedFile, {"path": warm_plist_path(settings, "~")}),
         "warm_plist_present": (PathExists, {"path": warm_plist_path(settings, "~")}),
         "warm_job": (LaunchdJob, {"target": f"{paths.domain}/{warm_label}"}),

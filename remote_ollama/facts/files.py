@@ -51,3 +51,31 @@ class PathExists(FactBase):
 
     def process(self, output) -> bool:
         return bool(output) and output[0].strip() == "yes"
+
+
+class FileDigest(FactBase):
+    """``{"mode": "755", "sha256": "..."}`` of a file, or None when it is absent.
+
+    For files the deploy ships whole (the contract check is ~900 lines): comparing a
+    digest keeps the probe's output, and the controller's work, small.
+    ``sha256sum`` (GNU) is tried first, then ``shasum -a 256`` (macOS).
+
+        host.get_fact(FileDigest, path="/Users/me/.local/share/remote-ollama/contract.py")
+    """
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -f {quoted} ]; then "
+            f"(stat -c %a {quoted} 2>/dev/null || stat -f %Lp {quoted}); "
+            f"(sha256sum {quoted} 2>/dev/null || shasum -a 256 {quoted}); "
+            f"else echo '{ABSENT}'; fi"
+        )
+
+    def process(self, output) -> dict | None:
+        if len(output) < 2 or output[0] == ABSENT or not output[0].strip().isdigit():
+            return None
+        digest = output[1].split()[0] if output[1].split() else ""
+        if len(digest) != 64:
+            return None
+        return {"mode": output[0].strip(), "sha256": digest}

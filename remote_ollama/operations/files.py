@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import shlex
 from io import StringIO
@@ -9,7 +10,7 @@ from io import StringIO
 from pyinfra import host
 from pyinfra.api import FileUploadCommand, operation
 
-from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.probe import fact
 
 
@@ -30,6 +31,35 @@ def file_content(path: str, content: str, mode: str = "644"):
     """
     current = fact(ManagedFile, path=path)
     if current is None or current["content"] != content:
+        yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
+        yield FileUploadCommand(
+            StringIO(content), path, remote_temp_filename=host.get_temp_filename(path)
+        )
+        yield f"chmod {mode} {shlex.quote(path)}"
+    elif current["mode"] != mode:
+        yield f"chmod {mode} {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} is up to date")
+
+
+@operation()
+def shipped_file(path: str, content: str, mode: str = "644"):
+    """Like ``file_content`` for large files: compares a sha256 instead of the content.
+
+    + path: absolute path on the host
+    + content: the full text of the file
+    + mode: octal permission string
+
+    Example:
+
+    .. code:: python
+
+        shipped_file(path="/Users/me/.local/share/remote-ollama/contract.py",
+                     content=open("remote_ollama/contract.py").read(), mode="755")
+    """
+    current = fact(FileDigest, path=path)
+    digest = hashlib.sha256(content.encode()).hexdigest()
+    if current is None or current["sha256"] != digest:
         yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
         yield FileUploadCommand(
             StringIO(content), path, remote_temp_filename=host.get_temp_filename(path)

@@ -26,7 +26,7 @@ from remote_ollama.operations.profile import edit_block
 from remote_ollama.self_check import shipped_source
 from remote_ollama.settings import Settings
 from tests.plan.harness import probe_output
-from tests.plan.macs import group_settings, recorded
+from tests.plan.macs import digest_of, group_settings, recorded
 
 CLIENT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clients"
 SERVER_URL = "http://ai-server:11434"
@@ -182,7 +182,7 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
         sections["claude_binary"] = exists(True)
         sections["claude_link"] = (0, ["link", binary])
         sections["claude_settings"] = text_file(json.dumps(AUTOUPDATER_OFF, indent=2) + "\n", "600")
-    sections["contract"] = text_file(shipped_source(contract), "755")
+    sections["contract"] = digest_of(shipped_source(contract), "755")
     sections["contract_present"] = exists(True)
     ours = [".version-lock", "claude-ollama.sh"] if claude_body else []
     sections["client_dir"] = entries(["env", *ours])

@@ -6,6 +6,7 @@ macOS outputs in tests/fixtures/macos (formats and sources are in its README).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -36,6 +37,12 @@ def _file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
     if content is None:
         return (0, [ABSENT])
     return (0, [mode, *content.splitlines(), EOF_MARK])
+
+
+def digest_of(content: str, mode: str) -> tuple[int, list[str]]:
+    """A FileDigest section as `stat` and `sha256sum` print it for a file with ``content``."""
+    digest = hashlib.sha256(content.encode()).hexdigest()
+    return (0, [mode, f"{digest}  /shipped/file"])
 
 
 def _api(settings: Settings, models: list[str], version: str = "0.14.2") -> tuple:
@@ -92,8 +99,8 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
         api=_api(settings, settings.models, version),
-        contract=_file(shipped_source(contract), "755"),
-        warm=_file(shipped_source(warm), "755"),
+        contract=digest_of(shipped_source(contract), "755"),
+        warm=digest_of(shipped_source(warm), "755"),
     )
     sections.update(changes)
     return sections

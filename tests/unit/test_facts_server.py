@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from remote_ollama.facts.files import ABSENT, EOF_MARK, ManagedFile, PathExists
+from remote_ollama.facts.files import ABSENT, EOF_MARK, FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
 from remote_ollama.facts.ollama import OllamaApi, OllamaBinaryVersion
@@ -88,6 +88,10 @@ CASES = [
     (ManagedFile, ["644", "truncated output"], None),
     (ManagedFile, [ABSENT], None),
     (ManagedFile, ["stat: cannot stat"], None),
+    (FileDigest, ["755", "a" * 64 + "  /p/contract.py"], {"mode": "755", "sha256": "a" * 64}),
+    (FileDigest, [ABSENT], None),
+    (FileDigest, ["755", "sha256sum: /p: Permission denied"], None),
+    (FileDigest, ["755"], None),
     (PathExists, ["yes"], True),
     (PathExists, ["no"], False),
     (ProcessRunning, ["yes"], True),

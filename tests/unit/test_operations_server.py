@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 
-from remote_ollama.facts.files import ManagedFile, PathExists
+from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
 from remote_ollama.facts.ollama import OllamaApi
@@ -182,3 +182,17 @@ def test_api_healthy_waits_only_when_needed_and_enforces_minimum(tmp_path):
         result = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
                                 env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
         assert result.returncode == code, (version, result.stderr)
+
+
+def test_shipped_file_compares_a_digest_and_is_a_no_op_when_it_matches():
+    import hashlib
+
+    path = "/h/.local/share/remote-ollama/contract.py"
+    digest = hashlib.sha256(b"print(1)\n").hexdigest()
+    first = run_op(files.shipped_file, {key(FileDigest, path=path): None}, path=path,
+                   content="print(1)\n", mode="755")
+    assert first[1] == f"UPLOAD {path}\nprint(1)\n" and first[2] == f"chmod 755 {path}"
+    stale = {key(FileDigest, path=path): {"mode": "755", "sha256": "0" * 64}}
+    assert len(run_op(files.shipped_file, stale, path=path, content="print(1)\n", mode="755")) == 3
+    same = {key(FileDigest, path=path): {"mode": "755", "sha256": digest}}
+    assert run_op(files.shipped_file, same, path=path, content="print(1)\n", mode="755") == []

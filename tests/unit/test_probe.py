@@ -132,3 +132,19 @@ def test_prime_caches_home_paths_under_the_absolute_path_too(monkeypatch):
     assert probe.fact(PathExists, host, path="/Users/me/x") is True
     assert probe.fact(UserIdentity, host)["home"] == "/Users/me"
     assert len(host.scripts) == 1
+
+
+def test_file_digest_matches_pythons_sha256_in_a_real_shell(tmp_path):
+    import hashlib
+    import subprocess
+
+    from remote_ollama.facts.files import FileDigest
+
+    path = tmp_path / "tool.py"
+    path.write_text("print('hi')\n")
+    path.chmod(0o755)
+    script = section_script("d", FileDigest, {"path": str(path)})
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True).stdout
+    code, lines = split_sections(out.splitlines())["d"]
+    assert parse_section(FileDigest, code, lines) == {
+        "mode": "755", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
