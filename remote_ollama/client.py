@@ -44,7 +44,12 @@ ENV_START, ENV_END = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<
 CLAUDE_START = "# >>> remote-ollama claude-ollama >>>"
 CLAUDE_END = "# <<< remote-ollama claude-ollama <<<"
 PROFILES = (".zshrc", ".zprofile", ".bashrc", ".bash_profile", ".profile")
-AIDER_FILES = (".aider.conf.yml", ".aider.model.settings.yml")
+# Aider's files in the home directory, each with the header that marks it as ours.
+AIDER_FILES = {
+    ".aider.conf.yml": render.HEADER,
+    ".aider.model.settings.yml": render.HEADER,
+    ".aider.model.metadata.json": render.JSON5_HEADER,
+}
 AUTOUPDATER_OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
 INSTALLERS = ("uv", "pipx")
 
@@ -225,6 +230,12 @@ def converge_client(settings: Settings, url: str):
         content=render.aider_model_settings(settings),
         header=render.HEADER,
     )
+    owned_files.owned_file(
+        name="Write ~/.aider.model.metadata.json",
+        path=paths[".aider.model.metadata.json"],
+        content=render.aider_model_metadata(settings),
+        header=render.JSON5_HEADER,
+    )
     targets = profile_targets(shell, seen)
     _profiles(paths, targets, settings.claude_code_enabled)
     if settings.claude_code_enabled:
@@ -362,10 +373,8 @@ def _uninstall(paths: Paths, seen: dict) -> None:
         )
     files.file_absent(name="Remove ~/.ai-client/env", path=paths.env)
     files.file_absent(name="Remove the version lock", path=paths.lock)
-    for name in AIDER_FILES:
-        owned_files.owned_file_absent(
-            name=f"Remove ~/{name}", path=paths[name], header=render.HEADER
-        )
+    for name, header in AIDER_FILES.items():
+        owned_files.owned_file_absent(name=f"Remove ~/{name}", path=paths[name], header=header)
     _profiles(paths, [], False)
     _claude_code_absent(paths, seen)
     files.file_absent(name="Remove the shipped contract check",

@@ -6,6 +6,7 @@ Shell files come from Jinja2 templates in the repo's ``templates/`` with an ``sh
 
 from __future__ import annotations
 
+import json
 import shlex
 from pathlib import Path
 
@@ -20,6 +21,7 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 ENV_FILE = ".ai-client/env"  # relative to home, as remote_ollama.contract reads it
 CLAUDE_SCRIPT = ".ai-client/claude-ollama.sh"  # the claude-ollama function
 HEADER = "# Managed by remote-ollama; changes are overwritten on the next converge."
+JSON5_HEADER = "// Managed by remote-ollama; changes are overwritten on the next converge."
 
 
 def _jinja() -> Environment:
@@ -114,6 +116,28 @@ def aider_model_settings(settings: Settings) -> str:
             for model in settings.models
         ]
     )
+
+
+def aider_model_metadata(settings: Settings) -> str:
+    """``~/.aider.model.metadata.json`` (Aider reads it as JSON5, so a comment header is fine).
+
+    Each model's context window and zero cost: Aider looks models up here first, so it
+    never downloads litellm's price list from the internet to learn them.
+    """
+    window = settings.ollama_context_length
+    entries = {
+        f"ollama_chat/{model}": {
+            "input_cost_per_token": 0.0,
+            "litellm_provider": "ollama_chat",
+            "max_input_tokens": window,
+            "max_output_tokens": window,
+            "max_tokens": window,
+            "mode": "chat",
+            "output_cost_per_token": 0.0,
+        }
+        for model in settings.models
+    }
+    return JSON5_HEADER + "\n" + json.dumps(entries, indent=2, sort_keys=True) + "\n"
 
 
 def version_lock(claude_code_version: str, ollama_version: str | None, found: Verdict) -> str:

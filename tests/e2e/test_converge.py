@@ -168,6 +168,9 @@ def test_real_aider_answers_through_the_env_the_deploy_wrote(converged, fleet):
     out = fleet.exec(CLIENTS[1], "cd $(mktemp -d) && aider --message 'Say hello.' --yes "
                                  "--no-git --no-show-model-warnings --no-pretty", timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
+    # ~/.aider.model.metadata.json answers Aider's model lookup: no internet attempt.
+    assert "raw.githubusercontent.com" not in out.stdout + out.stderr
+    assert "Hello from the Ollama stand-in" in out.stdout
     request = _last_chat_request(fleet)
     assert request["body"]["model"] == "qwen2.5-coder:1.5b"
     assert request["body"]["options"]["num_ctx"] == 65536  # the server's context length

@@ -95,7 +95,7 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
     }
     for name in PROFILES:
         sections[f"profile{name}"] = text_file(profiles.get(name))
-    for name in (".aider.conf.yml", ".aider.model.settings.yml"):
+    for name in (".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json"):
         sections[f"file{name}"] = text_file(None)
         sections[f"backup{name}"] = exists(False)
     return sections
@@ -163,6 +163,7 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
     sections["env_present"] = exists(True)
     sections["file.aider.conf.yml"] = text_file(render.aider_conf(settings))
     sections["file.aider.model.settings.yml"] = text_file(render.aider_model_settings(settings))
+    sections["file.aider.model.metadata.json"] = text_file(render.aider_model_metadata(settings))
 
     binary = f"{home}/.local/share/remote-ollama/claude-code/{settings.claude_code_version}/claude"
     claude_body = None

@@ -39,6 +39,7 @@ RENDERED = {
         URL, BINARY),
     "aider.conf.yml": lambda: render.aider_conf(settings()),
     "aider.model.settings.yml": lambda: render.aider_model_settings(settings()),
+    "aider.model.metadata.json": lambda: render.aider_model_metadata(settings()),
     "version-lock": lambda: render.version_lock(
         "2.1.332", "0.14.2", Verdict("works", "2026-11-25", "")),
 }
@@ -72,6 +73,20 @@ def test_aider_files_are_the_yaml_aider_expects():
     entries = yaml.safe_load(RENDERED["aider.model.settings.yml"]())
     assert [e["name"] for e in entries] == [f"ollama_chat/{m}" for m in settings().models]
     assert {e["extra_params"]["num_ctx"] for e in entries} == {65536}
+
+
+def test_aider_model_metadata_covers_every_model_without_a_network_lookup():
+    """Aider reads this file (JSON5) before it would download litellm's price list."""
+    import json
+
+    text = RENDERED["aider.model.metadata.json"]()
+    header, _, body = text.partition("\n")
+    assert header.startswith("// Managed by remote-ollama")
+    entries = json.loads(body)
+    assert set(entries) == {f"ollama_chat/{m}" for m in settings().models}
+    for entry in entries.values():
+        assert entry["max_input_tokens"] == settings().ollama_context_length
+        assert entry["input_cost_per_token"] == 0.0 and entry["litellm_provider"] == "ollama_chat"
 
 
 @pytest.mark.parametrize("shell", ["bash", "zsh", "dash"])
