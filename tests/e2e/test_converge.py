@@ -184,3 +184,37 @@ def test_real_claude_ollama_answers_through_v1_messages(converged, fleet):
     assert out.stdout.strip()
     log = in_host(fleet, SERVER, f"cat {REQUEST_LOG}")
     assert '"/v1/messages"' in log
+
+
+def test_a_pinned_ollama_comes_from_its_release_archive_up_and_down(converged, fleet):
+    """Pin, upgrade, downgrade: the job restarts on exactly the pinned binary."""
+    try:
+        for version in ("0.15.0", "0.14.2"):
+            run = pyinfra(converged, "deploys/server.py", data={"ollama_version": version})
+            assert run.returncode == 0, run.stderr[-3000:]
+            answer = json.loads(in_host(fleet, SERVER, f"curl -s {TAILNET_URL}/api/version"))
+            assert answer["version"] == version
+            assert f"/.local/opt/ollama/{version}/ollama" in in_host(fleet, SERVER, f"cat {PLIST}")
+            again = pyinfra(converged, "deploys/server.py", data={"ollama_version": version})
+            assert again.changed() == {}
+    finally:
+        assert pyinfra(converged, "deploys/server.py").returncode == 0  # back to Homebrew's
+
+
+def test_uninstall_keeps_binary_and_models_and_a_rerun_restores(converged, fleet):
+    server = pyinfra(converged, "deploys/server.py", data={"server_state": "absent"})
+    assert server.returncode == 0, server.stderr[-3000:]
+    assert fleet.exec(SERVER, f"test -e {PLIST}").returncode != 0
+    assert fleet.exec(SERVER, "launchctl print gui/1000/com.remote-ollama.ollama").returncode != 0
+    assert fleet.exec(SERVER, "test -x /opt/homebrew/bin/ollama").returncode == 0
+    assert "llama3.2" in in_host(fleet, SERVER, f"ls {MODELS_DIR}/manifests/registry.ollama.ai/library")
+    client = pyinfra(converged, "deploys/client.py", data={"client_state": "absent"})
+    assert client.returncode == 0, client.stderr[-3000:]
+    for host in CLIENTS:
+        assert fleet.exec(host, "test -e ~/.ai-client/env").returncode != 0
+        assert "remote-ollama" not in fleet.exec(host, "cat ~/.bashrc ~/.zshrc 2>/dev/null").stdout
+        assert fleet.exec(host, "test -x ~/.local/bin/uv").returncode == 0  # uv stays
+    again = pyinfra(converged, "deploys/client.py", data={"client_state": "absent"})
+    assert again.changed() == {}, "uninstalling twice changes nothing"
+    assert pyinfra(converged, *DEPLOYS).returncode == 0
+    assert pyinfra(converged, *DEPLOYS).changed() == {}
