@@ -14,6 +14,25 @@ from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.probe import fact
 
 
+def write_commands(path: str, content: str, mode: str):
+    """The commands that (re)write a file: its folder, the upload, the mode."""
+    yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
+    yield FileUploadCommand(
+        StringIO(content), path, remote_temp_filename=host.get_temp_filename(path)
+    )
+    yield f"chmod {mode} {shlex.quote(path)}"
+
+
+def converge_file(path: str, content: str, mode: str, current_mode: str | None, same: bool):
+    """Rewrite a file whose content differs, else fix only its mode, else nothing."""
+    if not same:
+        yield from write_commands(path, content, mode)
+    elif current_mode != mode:
+        yield f"chmod {mode} {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} is up to date")
+
+
 @operation()
 def file_content(path: str, content: str, mode: str = "644"):
     """Make ``path`` hold exactly ``content`` with ``mode``; upload only when it differs.
@@ -30,16 +49,8 @@ def file_content(path: str, content: str, mode: str = "644"):
                      content="export OPENAI_API_KEY=ollama\\n", mode="600")
     """
     current = fact(ManagedFile, path=path)
-    if current is None or current["content"] != content:
-        yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
-        yield FileUploadCommand(
-            StringIO(content), path, remote_temp_filename=host.get_temp_filename(path)
-        )
-        yield f"chmod {mode} {shlex.quote(path)}"
-    elif current["mode"] != mode:
-        yield f"chmod {mode} {shlex.quote(path)}"
-    else:
-        host.noop(f"{path} is up to date")
+    same = current is not None and current["content"] == content
+    yield from converge_file(path, content, mode, current and current["mode"], same)
 
 
 @operation()
@@ -59,16 +70,8 @@ def shipped_file(path: str, content: str, mode: str = "644"):
     """
     current = fact(FileDigest, path=path)
     digest = hashlib.sha256(content.encode()).hexdigest()
-    if current is None or current["sha256"] != digest:
-        yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
-        yield FileUploadCommand(
-            StringIO(content), path, remote_temp_filename=host.get_temp_filename(path)
-        )
-        yield f"chmod {mode} {shlex.quote(path)}"
-    elif current["mode"] != mode:
-        yield f"chmod {mode} {shlex.quote(path)}"
-    else:
-        host.noop(f"{path} is up to date")
+    same = current is not None and current["sha256"] == digest
+    yield from converge_file(path, content, mode, current and current["mode"], same)
 
 
 @operation()

@@ -8,18 +8,18 @@ server answers at that moment. Otherwise it is an ordinary file compare.
 
 from __future__ import annotations
 
-import posixpath
 import shlex
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api import FileUploadCommand, FunctionCommand, operation
+from pyinfra.api import FunctionCommand, operation
 from pyinfra.api.exceptions import OperationError
 
 from remote_ollama import render
 from remote_ollama.compat import verdict
 from remote_ollama.facts.client import ServerReachability
 from remote_ollama.facts.files import ManagedFile
+from remote_ollama.operations.files import write_commands
 from remote_ollama.probe import fact
 
 
@@ -51,16 +51,9 @@ def version_lock(path: str, claude_code: str, ollama: str | None, base_url: str,
     content = lock_text(claude_code, ollama)
     current = fact(ManagedFile, path=path)
     if current is None or current["content"] != content:
-        yield from _upload(path, content)
+        yield from write_commands(path, content, "644")
     else:
         host.noop("the version lock is up to date")
-
-
-def _upload(path: str, content: str):
-    yield f"mkdir -p {shlex.quote(posixpath.dirname(path))}"
-    yield FileUploadCommand(StringIO(content), path,
-                            remote_temp_filename=host.get_temp_filename(path))
-    yield f"chmod 644 {shlex.quote(path)}"
 
 
 def _write_from_server(path: str, claude_code: str, base_url: str, allow_broken: bool) -> None:
