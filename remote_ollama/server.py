@@ -15,7 +15,7 @@ from remote_ollama import preflight
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
-from remote_ollama.facts.ollama import OllamaApi, OllamaBinaryVersion
+from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet, OllamaBinaryVersion
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import (
     Architecture,
@@ -33,7 +33,7 @@ from remote_ollama.plist import (
     render_plist,
     render_warm_plist,
 )
-from remote_ollama.probe import prime
+from remote_ollama.probe import prime, remember
 from remote_ollama.self_check import check_after_changes, ship_tools, tool_paths
 from remote_ollama.settings import Settings
 
@@ -87,9 +87,22 @@ def _probe(settings: Settings) -> dict:
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
     }
-    if settings.ollama_bind != "tailscale":  # the address does not depend on the host
+    if settings.ollama_bind == "tailscale":  # the host's shell finds the address itself
+        requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
+    else:
         requests["api"] = (OllamaApi, {"base_url": api_url(settings, bind_address(settings, None))})
     return prime(host, requests)
+
+
+def _api_seen(seen: dict, address: str, url: str) -> dict | None:
+    """What the API said, read in the one probe; a second read only if the addresses differ."""
+    if "api" in seen:
+        return seen["api"]
+    on_tailnet = seen.get("api_tailnet") or {}
+    if on_tailnet.get("address") == address:
+        remember(host, OllamaApi, {"base_url": url}, on_tailnet["api"])
+        return on_tailnet["api"]
+    return prime(host, {"api": (OllamaApi, {"base_url": url})})["api"]
 
 
 @deploy("remote-ollama server")
@@ -102,8 +115,7 @@ def converge_server(settings: Settings):
     url = api_url(settings, address)
     paths = job_paths(settings, home, binary_path(settings, home))
     log_dir = expand_home(settings.ollama_log_dir, home)
-    if "api" not in seen:  # bound to the Tailscale address, known only now
-        seen["api"] = prime(host, {"api": (OllamaApi, {"base_url": url})})["api"]
+    seen["api"] = _api_seen(seen, address, url)
 
     if settings.server_state == "absent":
         _uninstall(settings, paths, log_dir, seen)

@@ -8,6 +8,8 @@ import shlex
 
 from pyinfra.api import FactBase
 
+from remote_ollama.facts.tailscale import TAILSCALE_CLI
+
 VERSION_RE = re.compile(r"(\d+\.\d+\.\d+(?:[-.][0-9A-Za-z.]+)?)")
 
 
@@ -73,3 +75,32 @@ class OllamaApi(FactBase):
             },
             "loaded": sorted(m["name"] for m in ps.get("models") or [] if "name" in m),
         }
+
+
+class OllamaApiOnTailnet(FactBase):
+    """``OllamaApi`` at this node's Tailscale IPv4, which the host's shell looks up itself.
+
+    ``{"address": "100.x.y.z" | None, "api": <OllamaApi value> | None}``. It lets a server
+    bound to its Tailscale address be read in the same probe that learns the address.
+
+        host.get_fact(OllamaApiOnTailnet, port=11434)
+    """
+
+    accepts_failure = True
+
+    def command(self, port: int) -> str:
+        base = f"http://$ip:{int(port)}"
+        reads = " && echo && ".join(
+            f'curl -sS --max-time {t} "{base}/api/{path}"'
+            for path, t in (("version", 3), ("tags", 10), ("ps", 5))
+        )
+        return (
+            f'ts="{TAILSCALE_CLI}"; ip=$("$ts" ip -4 2>/dev/null | head -n 1); '
+            f'echo "address $ip"; [ -n "$ip" ] && {reads} && echo'
+        )
+
+    def process(self, output) -> dict:
+        output = list(output)
+        first = output[0] if output else ""
+        address = first.removeprefix("address ").strip() if first.startswith("address") else ""
+        return {"address": address or None, "api": OllamaApi().process(output[1:])}

@@ -70,6 +70,7 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "binary_present": (0, ["no"]),
         "logs": (0, ["no"]),
         "api": (7, []),
+        "api_tailnet": (7, [f"address {TAILSCALE_IP}"]),
         "contract": _file(None),
         "warm": _file(None),
         "warm_plist": _file(None),
@@ -99,6 +100,7 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
         api=_api(settings, settings.models, version),
+        api_tailnet=(0, [f"address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),
         contract=digest_of(shipped_source(contract), "755"),
         warm=digest_of(shipped_source(warm), "755"),
     )

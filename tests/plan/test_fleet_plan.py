@@ -58,9 +58,9 @@ def test_converged_fleet_gets_zero_changes_from_the_probes_alone():
     for name, host in result.items():
         assert host.changes == [], name
         assert probes(host) == host.executed, name
-    # Bound to its Tailscale address, the server's API URL is known after the first probe.
-    assert len(result["ai-server"].executed) == 2
-    assert "@@remote-ollama-probe-begin api'" in result["ai-server"].executed[1]
+    # Bound to its Tailscale address, the server's shell looks the address up in the probe.
+    assert len(result["ai-server"].executed) == 1
+    assert "@@remote-ollama-probe-begin api_tailnet'" in result["ai-server"].executed[0]
     assert len(result["ai-client-1"].executed) == len(result["ai-client-2"].executed) == 1
 
 

@@ -185,7 +185,7 @@ def test_invalid_settings_reach_no_host_even_a_valid_one(monkeypatch):
 
 def test_a_converged_run_asks_the_host_only_through_the_probe():
     result = plan_server(converged_mac(group_settings("server")))
-    assert len(result.executed) == 2  # identity/platform probe, then the job probe
+    assert len(result.executed) == 1  # one probe, the API read at the address it looked up
     assert all(c.startswith("echo '@@remote-ollama-probe-begin") for c in result.executed)
 
 
@@ -211,3 +211,11 @@ def test_warm_models_load_after_converging_and_optionally_at_boot():
         "launchctl bootstrap gui/$(id -u) "
         f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.warm.plist"
     ]
+
+
+def test_a_tailscale_address_that_differs_from_the_probes_is_read_again():
+    """The shell's `tailscale ip -4` and the status JSON disagree: ask the API once more."""
+    other = (0, ["address 100.99.99.99"])
+    result = plan_server(converged_mac(group_settings("server"), api_tailnet=other))
+    assert len(result.executed) == 2
+    assert "probe-begin api'" in result.executed[1]

@@ -10,7 +10,7 @@ import pytest
 from remote_ollama.facts.files import ABSENT, EOF_MARK, FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
-from remote_ollama.facts.ollama import OllamaApi, OllamaBinaryVersion
+from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet, OllamaBinaryVersion
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import (
     Architecture,
@@ -80,6 +80,13 @@ CASES = [
      {"version": "0.14.2", "models": {"llama3:latest": "abc"}, "loaded": ["llama3:latest"]}),
     (OllamaApi, [json.dumps({"version": "0.14.2"}), "<html>proxy error</html>", "{}"], None),
     (OllamaApi, [json.dumps({"version": "0.14.2"})], None),
+    (OllamaApiOnTailnet,
+     ["address 100.64.0.1", json.dumps({"version": "0.14.2"}), json.dumps({"models": []}),
+      json.dumps({"models": []})],
+     {"address": "100.64.0.1", "api": {"version": "0.14.2", "models": {}, "loaded": []}}),
+    (OllamaApiOnTailnet, ["address 100.64.0.1"], {"address": "100.64.0.1", "api": None}),
+    (OllamaApiOnTailnet, ["address "], {"address": None, "api": None}),
+    (OllamaApiOnTailnet, [], {"address": None, "api": None}),
     (ManagedFile, ["600", "export A=1", "", "export B=2", EOF_MARK],
      {"mode": "600", "content": "export A=1\n\nexport B=2\n"}),
     (ManagedFile, ["644", "no newline at the end" + EOF_MARK],
