@@ -20,17 +20,18 @@ from pyinfra.api.state import StateStage
 from pyinfra_cli.inventory import _get_group_data
 from pyinfra_cli.util import load_deploy_file
 
-from remote_ollama.probe import BEGIN, END
+from remote_ollama.probe import BEGIN, END, SWAP
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def probe_output(sections: dict[str, tuple[int, list[str]]]) -> list[str]:
-    """Stdout of a probe whose sections answered as given: ``{name: (exit code, lines)}``."""
+    """Stdout of a probe whose sections answered as given: ``{name: (exit code, lines)}``,
+    folded into one line as the probe's ``tr`` folds it on a host."""
     lines: list[str] = []
     for name, (code, body) in sections.items():
         lines += [f"{BEGIN} {name}", *body, f"{END} {name} {code}"]
-    return lines
+    return ["".join(f"{line}\n" for line in lines).translate(SWAP)]
 
 
 def repo_group_data() -> dict[str, dict]:

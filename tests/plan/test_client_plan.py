@@ -24,7 +24,7 @@ SERVER = {"ollama_server_host": "ai-server"}
 CLAUDE = {"claude_code_enabled": True}
 SHIP = "Ship the contract check"
 CHECK = "Check the server from this client (warns only)"  # only after a change
-PROBE = "echo '@@remote-ollama-probe-begin"
+PROBE = "{ echo '@@remote-ollama-probe-begin"  # probe.probe_script
 
 
 def plan_client(sections, **data):

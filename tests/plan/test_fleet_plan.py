@@ -13,7 +13,7 @@ from tests.plan.harness import plan
 from tests.plan.macs import converged_mac, fresh_mac, group_settings, stub
 
 CLAUDE = {"claude_code_enabled": True}
-PROBE = "echo '@@remote-ollama-probe-begin"
+PROBE = "{ echo '@@remote-ollama-probe-begin"  # probe.probe_script
 
 
 @pytest.fixture(autouse=True)

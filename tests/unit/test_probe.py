@@ -148,3 +148,33 @@ def test_file_digest_matches_pythons_sha256_in_a_real_shell(tmp_path):
     code, lines = split_sections(out.splitlines())["d"]
     assert parse_section(FileDigest, code, lines) == {
         "mode": "755", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
+
+
+def test_probe_output_is_folded_into_one_line_and_unfolded_exactly():
+    """The host's tr and unfold() are inverses: empty lines, trailing spaces and even a
+    record separator in a file survive; the wire carries one line."""
+    import subprocess
+
+    from remote_ollama.facts.files import ManagedFile
+    from remote_ollama.probe import Probe, probe_script
+
+    content = "first\n\n  indented  \nhas \x1e separator\nno newline at end"
+    path = "/tmp/remote-ollama-test-fold.txt"
+    with open(path, "w") as f:
+        f.write(content)
+    script = probe_script({"f": (ManagedFile, {"path": path}), "arch": (Architecture, {})})
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
+    wire = out.stdout.split("\n")
+    assert len(wire) == 2  # the one line the \x1e in the file became, and the rest
+    sections = Probe().process(wire)
+    assert parse_section(ManagedFile, *sections["f"])["content"] == content
+    assert parse_section(Architecture, *sections["arch"]) == subprocess.run(
+        ["uname", "-m"], capture_output=True, text=True).stdout.strip()
+
+
+def test_unfold_inverts_the_swap():
+    from remote_ollama.probe import SWAP, unfold
+
+    original = ["a", "", "b\x1ec", "d "]
+    wire = "\n".join(original).translate(SWAP).split("\n")
+    assert unfold(wire) == original
