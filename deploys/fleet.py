@@ -13,7 +13,7 @@ before anything is sent. For an ad-hoc host (`@local`), use deploys/client.py.
 
 from pyinfra import config, host, inventory
 
-from remote_ollama import op_order
+from remote_ollama import global_arguments, op_order
 from remote_ollama.client import converge_client, server_url
 from remote_ollama.facts.homebrew import BREW_PATH
 from remote_ollama.preflight import DeployError
@@ -23,6 +23,7 @@ from remote_ollama.validation import settings_for_current_host
 ROLES = {"server", "clients"}
 
 op_order.install()  # before any operation: pyinfra's operation order without inspect
+global_arguments.install()  # pyinfra's global-argument list computed once, not per op
 settings = settings_for_current_host()  # every host validated before anything runs
 ungrouped = sorted(h.name for h in inventory if not ROLES & set(h.groups))
 if ungrouped:

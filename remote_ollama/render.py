@@ -6,6 +6,7 @@ Shell files come from Jinja2 templates in the repo's ``templates/`` with an ``sh
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 from pathlib import Path
@@ -24,6 +25,7 @@ HEADER = "# Managed by remote-ollama; changes are overwritten on the next conver
 JSON5_HEADER = "// Managed by remote-ollama; changes are overwritten on the next converge."
 
 
+@functools.cache  # one Environment per run: each template is compiled once, not per host
 def _jinja() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),

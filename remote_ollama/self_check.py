@@ -7,9 +7,11 @@ A run that changes nothing adds no check, so a no-op converge stays a no-op.
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 from pyinfra import host, state
 
-from remote_ollama import contract, warm
 from remote_ollama.operations import files, ollama
 from remote_ollama.plist import expand_home
 
@@ -21,18 +23,19 @@ def tool_paths(home: str) -> dict[str, str]:
     return {"contract": f"{tools}/contract.py", "warm": f"{tools}/warm.py"}
 
 
-def shipped_source(module) -> str:
-    with open(module.__file__, encoding="utf-8") as handle:
-        return handle.read()
+@functools.cache
+def shipped_source(tool: str) -> str:
+    """The text of ``remote_ollama/<tool>.py`` as shipped (read once per run, not imported)."""
+    return (Path(__file__).with_name(f"{tool}.py")).read_text(encoding="utf-8")
 
 
 def ship_tools(home: str, with_warm: bool) -> None:
     paths = tool_paths(home)
     files.shipped_file(name="Ship the contract check", path=paths["contract"],
-                       content=shipped_source(contract), mode="755")
+                       content=shipped_source("contract"), mode="755")
     if with_warm:
         files.shipped_file(name="Ship the warm-up tool", path=paths["warm"],
-                           content=shipped_source(warm), mode="755")
+                           content=shipped_source("warm"), mode="755")
 
 
 def operations_so_far() -> list:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from remote_ollama import contract, render
+from remote_ollama import render
 from remote_ollama.client import (
     AUTOUPDATER_OFF,
     CLAUDE_END,
@@ -183,7 +183,7 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
         sections["claude_binary"] = exists(True)
         sections["claude_link"] = (0, ["link", binary])
         sections["claude_settings"] = text_file(json.dumps(AUTOUPDATER_OFF, indent=2) + "\n", "600")
-    sections["contract"] = digest_of(shipped_source(contract), "755")
+    sections["contract"] = digest_of(shipped_source("contract"), "755")
     sections["contract_present"] = exists(True)
     ours = [".version-lock", "claude-ollama.sh"] if claude_body else []
     sections["client_dir"] = entries(["env", *ours])

@@ -10,7 +10,6 @@ import hashlib
 import json
 from pathlib import Path
 
-from remote_ollama import contract, warm
 from remote_ollama.facts.files import ABSENT, EOF_MARK
 from remote_ollama.plist import job_paths, ollama_environment, render_plist
 from remote_ollama.self_check import shipped_source
@@ -101,8 +100,8 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         logs=(0, ["yes"]),
         api=_api(settings, settings.models, version),
         api_tailnet=(0, [f"address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),
-        contract=digest_of(shipped_source(contract), "755"),
-        warm=digest_of(shipped_source(warm), "755"),
+        contract=digest_of(shipped_source("contract"), "755"),
+        warm=digest_of(shipped_source("warm"), "755"),
     )
     sections.update(changes)
     return sections
