@@ -37,6 +37,7 @@ from pyinfra import host as current_host
 from pyinfra import state as current_state
 from pyinfra.api import FactBase
 
+from remote_ollama.facts.files import ManagedFile, ManagedFiles, PathExists, PathsExist
 from remote_ollama.facts.system import UserIdentity
 
 BEGIN = "@@remote-ollama-probe-begin"
@@ -46,6 +47,9 @@ HOME = "~/"  # a fact argument starting with this is a path in the user's home
 SWAP = str.maketrans("\n\x1e", "\x1e\n")  # newline <-> record separator, both ways
 FOLD = "LC_ALL=C tr '\\n\\036' '\\036\\n'"  # the same swap, in the host's shell
 
+# Facts asked for many paths are read in one section each, by a fact built for the batch.
+BATCHED = {ManagedFile: ManagedFiles, PathExists: PathsExist}
+
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -53,13 +57,22 @@ def _key(cls: type[FactBase], kwargs: dict[str, Any]) -> tuple:
     return (cls, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
 
 
+def _home_path(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(HOME)
+
+
 def _in_home(kwargs: dict[str, Any]) -> bool:
-    return any(isinstance(v, str) and v.startswith(HOME) for v in kwargs.values())
+    return any(_home_path(v) or (isinstance(v, list) and any(map(_home_path, v)))
+               for v in kwargs.values())  # fmt: skip
+
+
+def _relative_path(value: Any) -> Any:
+    """``~/x`` -> ``./x``: the same path for a command run in the home directory."""
+    return "./" + value[len(HOME):] if _home_path(value) else value
 
 
 def _relative(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """``~/x`` -> ``./x``: the same path for a command run in the home directory."""
-    return {k: "./" + v[len(HOME):] if isinstance(v, str) and v.startswith(HOME) else v
+    return {k: [_relative_path(x) for x in v] if isinstance(v, list) else _relative_path(v)
             for k, v in kwargs.items()}  # fmt: skip
 
 
@@ -155,15 +168,52 @@ def prime(host, requests: dict[str, tuple[type[FactBase], dict[str, Any]]]) -> d
     if any(_in_home(kw) for _, kw in wanted.values()) and identity not in cache:
         wanted.setdefault("identity", (UserIdentity, {}))  # the home the ~/ paths are in
     if wanted:
-        raw = host.get_fact(Probe, script=probe_script(wanted))
-        for name, (cls, kwargs) in wanted.items():
-            code, lines = raw.get(name, (1, []))
-            cache[_key(cls, kwargs)] = parse_section(cls, code, lines)
+        _ask(host, cache, wanted)
         home = (cache.get(identity) or {}).get("home", "")
         for cls, kwargs in wanted.values():
             if _in_home(kwargs) and home.startswith("/"):
                 cache.setdefault(_key(cls, _absolute(kwargs, home)), cache[_key(cls, kwargs)])
     return {name: cache[_key(cls, kw)] for name, (cls, kw) in requests.items()}
+
+
+def batched(wanted: dict) -> tuple[dict, dict]:
+    """``wanted`` with each ``BATCHED`` fact's requests folded into one section.
+
+    Returns (sections, members): ``members`` maps a batch section's name to the requests
+    it answers, ``[(name, path), ...]``."""
+    sections, members = {}, {}
+    for name, (cls, kwargs) in wanted.items():
+        if cls in BATCHED and set(kwargs) == {"path"}:
+            members.setdefault(f"batch.{cls.__name__}", []).append((name, kwargs["path"]))
+        else:
+            sections[name] = (cls, kwargs)
+    for section, items in members.items():
+        batch_of = wanted[items[0][0]][0]
+        sections[section] = (BATCHED[batch_of], {"paths": [path for _, path in items]})
+    return sections, members
+
+
+def _ask(host, cache: dict, wanted: dict, batch: bool = True) -> None:
+    """One remote command for every fact in ``wanted``; each answer goes into ``cache``.
+
+    A batch whose answer does not add up is asked again, fact by fact, in one more probe."""
+    sections, members = batched(wanted) if batch else (wanted, {})
+    raw = host.get_fact(Probe, script=probe_script(sections))
+    again = {}
+    for name, (cls, kwargs) in sections.items():
+        code, lines = raw.get(name, (1, []))
+        value = parse_section(cls, code, lines)
+        if name not in members:
+            cache[_key(cls, kwargs)] = value
+            continue
+        for member, path in members[name]:
+            member_cls, member_kwargs = wanted[member]
+            if value is None:
+                again[member] = wanted[member]
+            else:
+                cache[_key(member_cls, member_kwargs)] = value.get(_relative_path(path))
+    if again:
+        _ask(host, cache, again, batch=False)
 
 
 def remember(host, cls: type[FactBase], kwargs: dict[str, Any], value: Any) -> None:

@@ -106,35 +106,36 @@ class ServerReachability(FactBase):
     """What the client sees of the server: ``{"version": "0.14.2" | None, "models": 200}``.
 
     ``/api/version`` answers the compatibility check; ``/v1/models`` is the seed's
-    reachability check. ``models`` is the HTTP status (0 = no answer). Short timeouts:
-    an unreachable server costs a few seconds, once per run.
+    reachability check. ``models`` is the HTTP status (0 = no answer). One ``curl`` asks
+    both, on one connection; ``--fail-early`` stops at a server that does not answer, so
+    an unreachable one costs the short timeout once per run.
 
         host.get_fact(ServerReachability, base_url="http://ai-server:11434")
     """
 
     accepts_failure = True
+    STATUS = "@@http "  # curl's -w line after each transfer: "@@http 200" (000: no answer)
 
     def command(self, base_url: str) -> str:
-        curl = "curl -sS --connect-timeout 3 --max-time 5"
         version = shlex.quote(base_url + "/api/version")
         models = shlex.quote(base_url + "/v1/models")
         return (
-            f'if v=$({curl} -f {version}); then echo "version $v"; '
-            f"echo \"models $({curl} -o /dev/null -w '%{{http_code}}' {models})\"; "
-            "else echo unreachable; fi"
+            "curl -sS --connect-timeout 3 --max-time 5 --fail-early "
+            f"-w '\\n{self.STATUS}%{{http_code}}\\n' -o - {version} -o /dev/null {models}"
         )
 
     def process(self, output) -> dict:
         found: dict = {"version": None, "models": 0}
-        for line in output:
-            key, _, value = line.partition(" ")
-            if key == "version":
-                try:
-                    doc = json.loads(value)
-                except ValueError:
-                    doc = None
-                if isinstance(doc, dict) and isinstance(doc.get("version"), str):
-                    found["version"] = doc["version"]
-            elif key == "models" and value.strip().isdigit():
-                found["models"] = int(value.strip())
+        lines = list(output)
+        codes = [i for i, line in enumerate(lines) if line.startswith(self.STATUS)]
+        status = [lines[i][len(self.STATUS):].strip() for i in codes]
+        if status and status[0] == "200":
+            try:
+                doc = json.loads("\n".join(lines[: codes[0]]))
+            except ValueError:
+                doc = None
+            if isinstance(doc, dict) and isinstance(doc.get("version"), str):
+                found["version"] = doc["version"]
+        if len(status) > 1 and status[1].isdigit():
+            found["models"] = int(status[1])
         return found

@@ -24,7 +24,7 @@ class ManagedFile(FactBase):
         quoted = shlex.quote(path)
         return (
             f"if [ -f {quoted} ]; then "
-            f"(stat -c %a {quoted} 2>/dev/null || stat -f %Lp {quoted}); cat {quoted}; "
+            f"(stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted}); cat {quoted}; "
             f"echo '{EOF_MARK}'; "
             f"else echo '{ABSENT}'; fi"
         )
@@ -40,6 +40,58 @@ class ManagedFile(FactBase):
         return {"mode": mode, "content": content}
 
 
+class ManagedFiles(FactBase):
+    """``{path: ManagedFile's value}`` for many files, read with one ``stat`` and one ``cat``.
+
+    The probe reads every managed file of a host this way: two programs instead of two per
+    file. ``stat`` gives each file's mode and size, ``cat`` their contents back to back,
+    split again by those sizes. None when the answer does not add up (a file changed
+    between the two reads): the caller reads the files one by one instead.
+
+        host.get_fact(ManagedFiles, paths=["/Users/me/.zshrc", "/Users/me/.zprofile"])
+    """
+
+    def command(self, paths: list[str]) -> str:
+        quoted = " ".join(shlex.quote(p) for p in paths)
+        return (
+            f'set --; for p in {quoted}; do if [ -f "$p" ]; then set -- "$@" "$p"; fi; done; '
+            "echo '@@stat'; if [ $# -gt 0 ]; then "
+            "(stat -L -c '%a %s %n' \"$@\" 2>/dev/null || stat -L -f '%Lp %z %N' \"$@\"); fi; "
+            "echo '@@content'; if [ $# -gt 0 ]; then cat \"$@\"; fi; "
+            f"echo '{EOF_MARK}'"
+        )
+
+    def process(self, output) -> dict[str, dict] | None:
+        output = list(output)
+        if "@@stat" not in output or "@@content" not in output:
+            return None
+        start, middle = output.index("@@stat"), output.index("@@content")
+        files = []
+        for line in output[start + 1 : middle]:
+            mode, size, path = [*line.split(" ", 2), "", ""][:3]
+            if not (mode.isdigit() and size.isdigit() and path):
+                return None
+            files.append((path, mode, int(size)))
+        rest = output[middle + 1 :]
+        while rest and rest[-1] == "":  # a final newline after the EOF marker, if given
+            rest.pop()
+        joined = "\n".join(rest)
+        if not joined.endswith(EOF_MARK):
+            return None
+        data = joined[: -len(EOF_MARK)].encode("utf-8")
+        if sum(size for _, _, size in files) != len(data):
+            return None
+        found, offset = {}, 0
+        for path, mode, size in files:
+            try:
+                content = data[offset : offset + size].decode("utf-8")
+            except UnicodeDecodeError:
+                return None
+            found[path] = {"mode": mode, "content": content}
+            offset += size
+        return found
+
+
 class PathExists(FactBase):
     """Whether a path exists (file, directory or symlink target).
 
@@ -51,6 +103,26 @@ class PathExists(FactBase):
 
     def process(self, output) -> bool:
         return bool(output) and output[0].strip() == "yes"
+
+
+class PathsExist(FactBase):
+    """``{path: bool}`` for many paths, with shell builtins only (the probe's batch of
+    ``PathExists``).
+
+        host.get_fact(PathsExist, paths=["/opt/homebrew/bin/brew", "/usr/local/bin/brew"])
+    """
+
+    def command(self, paths: list[str]) -> str:
+        quoted = " ".join(shlex.quote(p) for p in paths)
+        return f'for p in {quoted}; do if [ -e "$p" ]; then echo "yes $p"; else echo "no $p"; fi; done'
+
+    def process(self, output) -> dict[str, bool]:
+        found = {}
+        for line in output:
+            answer, _, path = line.partition(" ")
+            if answer in ("yes", "no") and path:
+                found[path] = answer == "yes"
+        return found
 
 
 class FileDigest(FactBase):
@@ -67,7 +139,7 @@ class FileDigest(FactBase):
         quoted = shlex.quote(path)
         return (
             f"if [ -f {quoted} ]; then "
-            f"(stat -c %a {quoted} 2>/dev/null || stat -f %Lp {quoted}); "
+            f"(stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted}); "
             f"(sha256sum {quoted} 2>/dev/null || shasum -a 256 {quoted}); "
             f"else echo '{ABSENT}'; fi"
         )

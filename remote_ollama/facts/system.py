@@ -19,22 +19,26 @@ class UserIdentity(FactBase):
 
     def command(self) -> str:
         return (
-            'echo "uid=$(id -u)"; echo "user=$(id -un)"; echo "home=$HOME"; '
+            'u="$(id -un)"; echo "uid=$(id -u)"; echo "user=$u"; echo "home=$HOME"; '
             "if command -v dscl >/dev/null 2>&1; then "
-            'echo "shell=$(dscl . -read "/Users/$(id -un)" UserShell 2>/dev/null '
+            'echo "shell=$(dscl . -read "/Users/$u" UserShell 2>/dev/null '
             "| awk '{print $2}')\"; "
-            'else echo "shell=$(getent passwd "$(id -un)" | cut -d: -f7)"; fi'
+            'else echo "passwd=$(getent passwd "$u")"; fi'
         )
 
     def process(self, output) -> dict:
         values = dict(line.split("=", 1) for line in output if "=" in line)
         if not values.get("uid", "").isdigit():
             return {}
+        shell = values.get("shell")
+        if shell is None:  # getent's passwd line: the shell is its seventh field
+            fields = values.get("passwd", "").split(":")
+            shell = fields[6] if len(fields) >= 7 else ""
         return {
             "uid": int(values["uid"]),
             "user": values.get("user", ""),
             "home": values.get("home", ""),
-            "shell": values.get("shell", ""),
+            "shell": shell,
         }
 
 

@@ -1,4 +1,4 @@
-"""Tailscale state from ``tailscale status --json``."""
+"""Tailscale state from ``tailscale status --json --peers=false``."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class TailscaleStatus(FactBase):
 
     ``state`` is the BackendState (``Running``, ``NeedsLogin``, ``Stopped``...). A missing
     CLI gives ``{"installed": False}``; unparsable output gives state ``None``.
+    ``--peers=false`` (the CLI asks tailscaled for ``StatusWithoutPeers``): only this
+    node is read, so the answer stays small however large the tailnet is.
 
         status = host.get_fact(TailscaleStatus)
         status["state"] == "Running" and status["ipv4"]
@@ -27,7 +29,7 @@ class TailscaleStatus(FactBase):
     def command(self) -> str:
         return (
             f'ts="{TAILSCALE_CLI}"; if [ ! -x "$ts" ]; then echo @@absent; '
-            'else "$ts" status --json 2>/dev/null; fi'
+            'else "$ts" status --json --peers=false 2>/dev/null; fi'
         )
 
     def process(self, output) -> dict:

@@ -73,7 +73,7 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
         "identity": (0, ["uid=501", "user=me", f"home={home}", f"shell={shell}"]),
         **platform,
         "tailscale": (0, recorded("tailscale-status-running.json")),
-        "server": (0, [f'version {{"version":"{SERVER_VERSION}"}}', "models 200"]),
+        "server": (0, [f'{{"version":"{SERVER_VERSION}"}}', "@@http 200", "@@http 200"]),
         "env": managed_file(None),
         "lock": managed_file(None),
         "env_present": exists(False),

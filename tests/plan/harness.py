@@ -1,7 +1,9 @@
 """Plan a deploy against stubbed hosts, the way `pyinfra --dry` would, and read the plan.
 
 Hosts use pyinfra's own ``@fake`` connector: every command "succeeds", and the probe
-command gets the canned sections a test provides (see ``probe_output``). The deploy file
+command gets the canned sections a test provides (see ``probe_output``), one per fact.
+Files and paths the probe reads in one batch section (``probe.BATCHED``) are answered
+from those one-fact sections, in the batch's format (see ``batch_lines``). The deploy file
 is loaded exactly as the CLI loads it, with the repo's ``group_data`` applied, so a plan
 test exercises validation, the probe, preflight and every operation's decisions.
 """
@@ -9,6 +11,7 @@ test exercises validation, the probe, preflight and every operation's decisions.
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +20,14 @@ from pyinfra.api import Config, Inventory, State
 from pyinfra.api.command import FileUploadCommand, StringCommand
 from pyinfra.api.connect import connect_all
 from pyinfra.api.state import StateStage
+from pyinfra.connectors.fake import FakeConnector
+from pyinfra.connectors.util import CommandOutput, OutputLine
 from pyinfra_cli.inventory import _get_group_data
 from pyinfra_cli.util import load_deploy_file
 
-from remote_ollama.probe import BEGIN, END, SWAP
+from remote_ollama import probe
+from remote_ollama.facts.files import EOF_MARK, ManagedFile
+from remote_ollama.probe import BEGIN, END, SWAP, parse_section, split_sections, unfold
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,6 +39,48 @@ def probe_output(sections: dict[str, tuple[int, list[str]]]) -> list[str]:
     for name, (code, body) in sections.items():
         lines += [f"{BEGIN} {name}", *body, f"{END} {name} {code}"]
     return ["".join(f"{line}\n" for line in lines).translate(SWAP)]
+
+
+def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
+    """What a host prints for a batch section (``ManagedFiles`` or ``PathsExist``), given
+    each member's one-fact section ``named[member]``; a member without one is absent."""
+    values = [(probe._relative_path(path), parse_section(cls, *named.get(member, (1, []))))
+              for member, path in members]  # fmt: skip
+    if cls is not ManagedFile:
+        return [f"{'yes' if value else 'no'} {path}" for path, value in values]
+    present = [(path, value) for path, value in values if value is not None]
+    stats = [f"{v['mode']} {len(v['content'].encode())} {path}" for path, v in present]
+    contents = "".join(v["content"] for _, v in present) + EOF_MARK
+    return ["@@stat", *stats, "@@content", *contents.split("\n")]
+
+
+@contextmanager
+def batches_answered_from_fact_sections():
+    """Fake hosts answer the probe's batch sections from the stub's one-fact sections."""
+    asked: dict[str, tuple[dict, bool]] = {}
+    real_ask, real_lookup = probe._ask, FakeConnector._lookup_response
+
+    def ask(host, cache, wanted, batch=True):
+        asked[host.name] = (wanted, batch)
+        return real_ask(host, cache, wanted, batch)
+
+    def lookup(self, command: str):
+        success, output = real_lookup(self, command)
+        wanted, batch = asked.get(self.host.name, ({}, False))
+        if not (batch and command.startswith("{ echo '" + BEGIN)):
+            return success, output
+        named = split_sections(unfold(output.stdout_lines))
+        sections = dict(named)
+        for section, members in probe.batched(wanted)[1].items():
+            sections[section] = (0, batch_lines(wanted[members[0][0]][0], members, named))
+        return success, CommandOutput([OutputLine("stdout", line)
+                                       for line in probe_output(sections)])  # fmt: skip
+
+    probe._ask, FakeConnector._lookup_response = ask, lookup
+    try:
+        yield
+    finally:
+        probe._ask, FakeConnector._lookup_response = real_ask, real_lookup
 
 
 def repo_group_data() -> dict[str, dict]:
@@ -91,7 +140,8 @@ def plan(
     old_cwd = os.getcwd()
     os.chdir(REPO)
     try:
-        with context.ctx_state.use(state), context.ctx_inventory.use(inventory):
+        with context.ctx_state.use(state), context.ctx_inventory.use(inventory), \
+                batches_answered_from_fact_sections():
             state.set_stage(StateStage.Connect)
             connect_all(state)
             state.set_stage(StateStage.Prepare)

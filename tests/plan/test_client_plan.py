@@ -178,7 +178,7 @@ def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, prof
     {},  # the version the server reports (below)
 ])
 def test_broken_pair_fails_before_any_change(data):
-    sections = fresh_mac_client(server=(0, ['version {"version":"0.13.5"}', "models 200"]))
+    sections = fresh_mac_client(server=(0, ['{"version":"0.13.5"}', "@@http 200", "@@http 200"]))
     with pytest.raises(PyinfraError, match=r"Claude Code 2\.1\.332 with Ollama 0\.13\.5 is known "
                                            r"to be broken .*allow_incompatible_versions"):
         plan("client", clients={"c": stub(sections)}, data={**SERVER, **CLAUDE, **data})
@@ -209,7 +209,7 @@ def test_broken_pair_converges_when_allowed():
 
 def test_unknown_server_version_defers_the_lock_until_the_server_steps_ran():
     """A fleet converged in one run: the client is planned before its server answers."""
-    unreachable = fresh_mac_client(server=(0, ["unreachable"]))
+    unreachable = fresh_mac_client(server=(0, ["", "@@http 000"]))
     result = plan_client(unreachable, **CLAUDE)
     assert result.commands_of("Write the version lock") == [
         "FunctionCommand(_write_from_server, ('/Users/alice/.ai-client/.version-lock', "
@@ -339,7 +339,7 @@ def stub_server():
 
 
 def test_unreachable_server_and_logged_out_tailscale_only_warn(caplog):
-    sections = fresh_mac_client(server=(0, ["unreachable"]),
+    sections = fresh_mac_client(server=(0, ["", "@@http 000"]),
                                 tailscale=(0, recorded("tailscale-status-needslogin.json")))
     with caplog.at_level("WARNING"):
         result = plan_client(sections)

@@ -49,13 +49,15 @@ CASES = [
      {"version": "0.86.1", "python": "3.12"}),
     (AiderInstall, [UV_DIST + "aider_chat-*.dist-info"], None),  # unexpanded glob
     (AiderInstall, [], None),
-    (ServerReachability, ['version {"version":"0.14.2"}', "models 200"],
+    (ServerReachability, ['{"version":"0.14.2"}', "@@http 200", "@@http 200"],
      {"version": "0.14.2", "models": 200}),
-    (ServerReachability, ['version {"version":"0.15.0"}', "models 404"],
+    (ServerReachability, ['{"version":"0.15.0"}', "@@http 200", "@@http 404"],
      {"version": "0.15.0", "models": 404}),
-    (ServerReachability, ["unreachable"], {"version": None, "models": 0}),
-    (ServerReachability, ["version <html>", "models 000"], {"version": None, "models": 0}),
-    (ServerReachability, ["version [1]", "models x"], {"version": None, "models": 0}),
+    (ServerReachability, ["", "@@http 000"], {"version": None, "models": 0}),  # no answer
+    (ServerReachability, ["<html>", "@@http 200", "@@http 000"], {"version": None, "models": 0}),
+    (ServerReachability, ['{"version":"9"}', "@@http 404", "@@http 200"],  # not Ollama's
+     {"version": None, "models": 200}),
+    (ServerReachability, ["[1]", "@@http 200", "@@http x"], {"version": None, "models": 0}),
 ]
 
 
@@ -127,6 +129,13 @@ def test_server_reachability_with_no_server_says_unreachable():
     # Port 9 (discard) on loopback: nothing listens there in the test environment.
     assert run(ServerReachability, base_url="http://127.0.0.1:9") == {"version": None,
                                                                       "models": 0}
+
+
+def test_server_reachability_asks_a_real_server_both_questions_in_one_curl(served):
+    before = len(served.requests())
+    found = run(ServerReachability, base_url=served.url)
+    assert [r["path"] for r in served.requests()[before:]] == ["/api/version", "/v1/models"]
+    assert found == {"version": served.json("GET", "/api/version")[1]["version"], "models": 200}
 
 
 def test_every_client_fact_command_is_a_single_line_of_valid_sh(tmp_path):

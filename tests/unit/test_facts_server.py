@@ -43,6 +43,11 @@ CASES = [
     (UserIdentity, ["uid=501", "user=admin", "home=/Users/admin", "shell=/bin/zsh"],
      {"uid": 501, "user": "admin", "home": "/Users/admin", "shell": "/bin/zsh"}),
     (UserIdentity, ["uid=", "user=", "home="], {}),
+    (UserIdentity, ["uid=1000", "user=dev", "home=/home/dev",  # Linux: getent's line
+                    "passwd=dev:x:1000:1000:Dev,,,:/home/dev:/usr/bin/zsh"],
+     {"uid": 1000, "user": "dev", "home": "/home/dev", "shell": "/usr/bin/zsh"}),
+    (UserIdentity, ["uid=1000", "user=dev", "home=/home/dev", "passwd="],
+     {"uid": 1000, "user": "dev", "home": "/home/dev", "shell": ""}),
     (BrewCellar, ["brew", "formula /opt/homebrew/Cellar/ollama/0.14.2",
                   "formula /opt/homebrew/Cellar/python@3.12/3.12.7",
                   "cask /opt/homebrew/Caskroom/tailscale-app/1.76.1"],
@@ -122,3 +127,17 @@ def test_launchd_target_is_validated_before_it_reaches_a_shell():
 
 def test_managed_file_command_quotes_the_path():
     assert "'/tmp/a b'" in ManagedFile().command(path="/tmp/a b")
+
+
+def test_user_identity_in_a_real_shell_matches_pwd():
+    import os
+    import pwd
+    import subprocess
+
+    from remote_ollama.facts.system import UserIdentity
+
+    out = subprocess.run(["sh", "-c", UserIdentity().command()], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    me = pwd.getpwuid(os.getuid())
+    assert UserIdentity().process(out) == {"uid": me.pw_uid, "user": me.pw_name,
+                                           "home": os.environ["HOME"], "shell": me.pw_shell}

@@ -123,7 +123,7 @@ def test_prime_caches_home_paths_under_the_absolute_path_too(monkeypatch):
         def get_fact(self, cls, script):
             self.scripts.append(script)
             return {"identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
-                    "x": (0, ["yes"])}
+                    "batch.PathExists": (0, ["yes ./x"])}
 
     host = Host()
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
@@ -178,3 +178,67 @@ def test_unfold_inverts_the_swap():
     original = ["a", "", "b\x1ec", "d "]
     wire = "\n".join(original).translate(SWAP).split("\n")
     assert unfold(wire) == original
+
+
+def test_managed_files_batch_reads_many_files_exactly_in_a_real_shell(tmp_path):
+    """One stat and one cat: modes, absent files, empty files, no final newline, UTF-8."""
+    import os
+    import subprocess
+
+    from remote_ollama.facts.files import ManagedFile, ManagedFiles
+
+    contents = {"a": "one\ntwo\n", "b": "", "c": "ünïcode, no newline", "d": "\n\n"}
+    for name, text in contents.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    os.chmod(tmp_path / "a", 0o600)
+    (tmp_path / "dir").mkdir()  # not a regular file: absent, as ManagedFile says
+    paths = [str(tmp_path / n) for n in [*contents, "missing", "dir"]]
+    out = subprocess.run(["sh", "-c", ManagedFiles().command(paths)], capture_output=True,
+                         text=True, check=True).stdout
+    found = ManagedFiles().process(out.split("\n"))
+    assert {os.path.basename(p): v["content"] for p, v in found.items()} == contents
+    assert found[str(tmp_path / "a")]["mode"] == "600"
+    for path in paths:  # the same answers as the one-file fact
+        lone = subprocess.run(["sh", "-c", ManagedFile().command(path)], capture_output=True,
+                              text=True, check=True).stdout.split("\n")[:-1]
+        assert found.get(path) == ManagedFile().process(lone)
+
+
+def test_managed_files_batch_that_does_not_add_up_is_none():
+    from remote_ollama.facts.files import EOF_MARK, ManagedFiles
+
+    # stat said 5 bytes, cat gave 3: the file changed between the two reads
+    assert ManagedFiles().process(["@@stat", "644 5 /x", "@@content", f"abc{EOF_MARK}"]) is None
+    assert ManagedFiles().process(["@@stat", "644 3 /x", "@@content", f"abc{EOF_MARK}"]) == {
+        "/x": {"mode": "644", "content": "abc"}}
+    assert ManagedFiles().process(["@@stat", "garbage", "@@content", EOF_MARK]) is None
+
+
+def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(monkeypatch):
+    from remote_ollama import probe
+    from remote_ollama.facts.files import EOF_MARK, ManagedFile, PathExists
+
+    class Host:
+        def __init__(self, batch_answer):
+            self.scripts, self.batch_answer = [], batch_answer
+
+        def get_fact(self, cls, script):
+            self.scripts.append(script)
+            return {"identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
+                    "batch.ManagedFile": (0, self.batch_answer),
+                    "batch.PathExists": (0, ["yes /etc/x", "no ./y"]),
+                    "a": (0, ["644", f"A{EOF_MARK}"]), "b": (0, ["@@remote-ollama-absent@@"])}
+
+    requests = {"a": (ManagedFile, {"path": "~/a"}), "b": (ManagedFile, {"path": "/etc/b"}),
+                "x": (PathExists, {"path": "/etc/x"}), "y": (PathExists, {"path": "~/y"})}
+    good = Host(["@@stat", "644 1 ./a", "@@content", f"A{EOF_MARK}"])
+    monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
+    assert probe.prime(good, requests) == {"a": {"mode": "644", "content": "A"}, "b": None,
+                                           "x": True, "y": False}
+    assert len(good.scripts) == 1 and "probe-begin a'" not in good.scripts[0]
+    assert probe.fact(ManagedFile, good, path="/Users/me/a") == {"mode": "644", "content": "A"}
+
+    bad = Host(["@@stat", "644 9 ./a", "@@content", f"A{EOF_MARK}"])  # changed mid-read
+    monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
+    assert probe.prime(bad, requests)["a"] == {"mode": "644", "content": "A"}
+    assert len(bad.scripts) == 2 and "probe-begin a'" in bad.scripts[1]

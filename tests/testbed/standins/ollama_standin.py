@@ -362,6 +362,10 @@ def approx_tokens(value) -> int:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # TCP_NODELAY, as Go's net package sets on every TCP connection (pkg.go.dev/net
+    # TCPConn.SetNoDelay: "The default is true"). Without it a kept-alive connection's
+    # second response (headers and body are two writes) waits ~40 ms for a delayed ACK.
+    disable_nagle_algorithm = True
     server_version = "ollama-standin"
     sys_version = ""
     # set by make_server()

@@ -18,6 +18,13 @@ def test_status_json_has_the_documented_keys(host):
     assert "Tags" not in peers[0]  # absent when a node has none
 
 
+def test_status_without_peers_has_this_node_only(host):
+    status = json.loads(host.run("tailscale", "status", "--json", "--peers=false",
+                                 check=True).stdout)  # fmt: skip
+    assert status["Peer"] is None
+    assert status["Self"]["HostName"] == "ai-server" and status["BackendState"] == "Running"
+
+
 def test_ip_and_plain_status(host):
     assert host.run("tailscale", "ip", "-4").stdout == "100.64.0.10\n"
     assert host.run("tailscale", "ip", "-6").stdout.startswith("fd7a:115c:a1e0::")
