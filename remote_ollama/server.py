@@ -15,7 +15,7 @@ from remote_ollama import preflight
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
-from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet, OllamaBinaryVersion
+from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import (
     Architecture,
@@ -83,7 +83,6 @@ def _probe(settings: Settings) -> dict:
         "brew_service": (LaunchdJob, {"target": f"gui/$(id -u)/{BREW_SERVICE}"}),
         "plist": (ManagedFile, {"path": paths.plist}),
         "plist_present": (PathExists, {"path": paths.plist}),
-        "binary": (OllamaBinaryVersion, {"path": paths.binary}),
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
     }

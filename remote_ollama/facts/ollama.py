@@ -1,42 +1,24 @@
-"""Ollama facts: the binary's version and the API's view of models."""
+"""Ollama facts: the API's view of the server and its models."""
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 
 from pyinfra.api import FactBase
 
 from remote_ollama.facts.tailscale import TAILSCALE_CLI
 
-VERSION_RE = re.compile(r"(\d+\.\d+\.\d+(?:[-.][0-9A-Za-z.]+)?)")
+API_READS = ("version", "tags", "ps")
 
 
-class OllamaBinaryVersion(FactBase):
-    """Version printed by ``<path> --version`` ("ollama version is 0.14.2"); None if absent.
+def _api_curl(base: str) -> str:
+    """One curl for /api/version, /api/tags and /api/ps on one connection, a line each.
 
-    A client warning ("Warning: could not connect to a running Ollama instance") may
-    precede the version line, so the last version-looking string wins.
-
-        host.get_fact(OllamaBinaryVersion, path="/opt/homebrew/bin/ollama")
-    """
-
-    def command(self, path: str) -> str:
-        quoted = shlex.quote(path)
-        return f"[ -x {quoted} ] && {quoted} --version 2>&1"
-
-    def process(self, output) -> str | None:
-        for line in reversed(output):
-            if "version" in line:
-                match = VERSION_RE.search(line)
-                if match:
-                    return match.group(1)
-        return None
-
-
-def _curl(url: str, timeout: int) -> str:
-    return f"curl -sS --max-time {timeout} {shlex.quote(url)}"
+    ``-f`` with ``--fail-early``: an HTTP error or no answer stops it, and the missing
+    documents make the reading None rather than a guess. ``base`` is a shell word."""
+    urls = " ".join(f"{base}/api/{path}" for path in API_READS)
+    return f"curl -sS -f --fail-early --max-time 10 -w '\\n' {urls}"
 
 
 class OllamaApi(FactBase):
@@ -49,11 +31,7 @@ class OllamaApi(FactBase):
     """
 
     def command(self, base_url: str) -> str:
-        return (
-            f"{_curl(base_url + '/api/version', 3)} && echo && "
-            f"{_curl(base_url + '/api/tags', 10)} && echo && "
-            f"{_curl(base_url + '/api/ps', 5)} && echo"
-        )
+        return _api_curl(shlex.quote(base_url))
 
     def process(self, output) -> dict | None:
         docs = []
@@ -89,14 +67,10 @@ class OllamaApiOnTailnet(FactBase):
     accepts_failure = True
 
     def command(self, port: int) -> str:
-        base = f"http://$ip:{int(port)}"
-        reads = " && echo && ".join(
-            f'curl -sS --max-time {t} "{base}/api/{path}"'
-            for path, t in (("version", 3), ("tags", 10), ("ps", 5))
-        )
+        reads = _api_curl(f'"http://$ip:{int(port)}"')
         return (
             f'ts="{TAILSCALE_CLI}"; ip=$("$ts" ip -4 2>/dev/null | head -n 1); '
-            f'echo "address $ip"; [ -n "$ip" ] && {reads} && echo'
+            f'echo "address $ip"; [ -n "$ip" ] && {reads}'
         )
 
     def process(self, output) -> dict:

@@ -65,7 +65,6 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "brew_service": (0, recorded("launchctl-print-absent.txt")),
         "plist": _file(None),
         "plist_present": (0, ["no"]),
-        "binary": (1, []),
         "binary_present": (0, ["no"]),
         "logs": (0, ["no"]),
         "api": (7, []),

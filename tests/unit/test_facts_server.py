@@ -10,7 +10,7 @@ import pytest
 from remote_ollama.facts.files import ABSENT, EOF_MARK, FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
-from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet, OllamaBinaryVersion
+from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import (
     Architecture,
@@ -73,11 +73,6 @@ CASES = [
       "hostname": "ai-server"}),
     (TailscaleStatus, ["@@absent"], {"installed": False}),
     (TailscaleStatus, ["{not json"], {"installed": True, "state": None, "ipv4": None}),
-    (OllamaBinaryVersion, ["ollama version is 0.14.2"], "0.14.2"),
-    (OllamaBinaryVersion,
-     ["Warning: could not connect to a running Ollama instance",
-      "Warning: client version is 0.13.5"], "0.13.5"),
-    (OllamaBinaryVersion, ["zsh: no such file"], None),
     (OllamaApi,
      [json.dumps({"version": "0.14.2"}),
       json.dumps({"models": [{"name": "llama3:latest", "digest": "abc"}]}),
@@ -141,3 +136,25 @@ def test_user_identity_in_a_real_shell_matches_pwd():
     me = pwd.getpwuid(os.getuid())
     assert UserIdentity().process(out) == {"uid": me.pw_uid, "user": me.pw_name,
                                            "home": os.environ["HOME"], "shell": me.pw_shell}
+
+
+def test_ollama_api_reads_a_real_server_with_one_curl(served):
+    import subprocess
+
+    before = len(served.requests())
+    out = subprocess.run(["sh", "-c", OllamaApi().command(served.url)], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
+    assert [r["path"] for r in served.requests()[before:]] == [
+        "/api/version", "/api/tags", "/api/ps"]
+    found = OllamaApi().process(out)
+    assert found["version"] == served.json("GET", "/api/version")[1]["version"]
+    assert set(found["models"]) == {m["name"] for m in served.json("GET", "/api/tags")[1]["models"]}
+
+
+def test_ollama_api_that_fails_midway_reads_as_unknown(served):
+    import subprocess
+
+    served.faults(http_500=["/api/tags"])
+    out = subprocess.run(["sh", "-c", OllamaApi().command(served.url)], capture_output=True,
+                         text=True).stdout.splitlines()
+    assert OllamaApi().process(out) is None
