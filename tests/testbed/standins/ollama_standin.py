@@ -1007,6 +1007,10 @@ def standin_env(server, version: str) -> dict:
 class StandinServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # Go's net.Listen uses the kernel's somaxconn (src/net/sock_linux.go maxListenerBacklog);
+    # socketserver's default backlog of 5 drops the SYNs of a fleet's clients arriving
+    # together, and each dropped one retries a second later.
+    request_queue_size = socket.SOMAXCONN
 
 
 def make_server(version: str | None = None) -> StandinServer:
