@@ -124,11 +124,12 @@ def _probe(settings: Settings, url: str) -> dict:
         "linux": (LinuxRelease, {}),
         "arch": (Architecture, {}),
         "brew": (BrewCellar, {}),
-        "tailscale": (TailscaleStatus, {}),
     }
     wants_version = settings.claude_code_enabled and not settings.ollama_version
     if settings.client_state == "present" and (settings.reachability_check or wants_version):
-        requests["server"] = (ServerReachability, {"base_url": url})
+        requests["server"] = (ServerReachability, {"base_url": url})  # and Tailscale if needed
+    else:
+        requests["tailscale"] = (TailscaleStatus, {})
     requests.update({f"profile{p}": (ManagedFile, {"path": paths[p]}) for p in PROFILES})
     for name in AIDER_FILES:
         requests[f"file{name}"] = (ManagedFile, {"path": paths[name]})
@@ -194,7 +195,9 @@ def converge_client(settings: Settings, url: str):
     if platform.system == "darwin":
         require_homebrew(host.name, seen["brew"])
     python = _aider_python(settings, platform, seen)
-    checks.report_tailscale(host.name, platform, seen["tailscale"])
+    if "server" not in seen or seen["server"]["tailscale"] is not None:  # no answer: why?
+        tailscale = seen["server"]["tailscale"] if "server" in seen else seen["tailscale"]
+        checks.report_tailscale(host.name, platform, tailscale)
 
     tool = _installer(settings, platform, paths, seen)
     for other in INSTALLERS:

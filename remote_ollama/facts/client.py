@@ -8,6 +8,8 @@ import shlex
 
 from pyinfra.api import FactBase
 
+from remote_ollama.facts.tailscale import TailscaleStatus
+
 
 class SymlinkTarget(FactBase):
     """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or
@@ -103,30 +105,42 @@ class AiderInstall(FactBase):
 
 
 class ServerReachability(FactBase):
-    """What the client sees of the server: ``{"version": "0.14.2" | None, "models": 200}``.
+    """What the client sees of the server:
+    ``{"version": "0.14.2" | None, "models": 200, "tailscale": None | <TailscaleStatus>}``.
 
     ``/api/version`` answers the compatibility check; ``/v1/models`` is the seed's
     reachability check. ``models`` is the HTTP status (0 = no answer). One ``curl`` asks
     both, on one connection; ``--fail-early`` stops at a server that does not answer, so
-    an unreachable one costs the short timeout once per run.
+    an unreachable one costs the short timeout once per run. Only then is Tailscale asked
+    why (``tailscale``): a server that answers needs no diagnosis.
 
         host.get_fact(ServerReachability, base_url="http://ai-server:11434")
     """
 
     accepts_failure = True
     STATUS = "@@http "  # curl's -w line after each transfer: "@@http 200" (000: no answer)
+    TAILSCALE = "@@tailscale"  # what follows is TailscaleStatus's output
 
     def command(self, base_url: str) -> str:
         version = shlex.quote(base_url + "/api/version")
         models = shlex.quote(base_url + "/v1/models")
-        return (
+        curl = (
             "curl -sS --connect-timeout 3 --max-time 5 --fail-early "
             f"-w '\\n{self.STATUS}%{{http_code}}\\n' -o - {version} -o /dev/null {models}"
         )
+        return (
+            f"out=$({curl}); printf '%s\\n' \"$out\"; "
+            f'case "$out" in *"{self.STATUS}000"*) '
+            f"echo '{self.TAILSCALE}'; {TailscaleStatus().command()};; esac"
+        )
 
     def process(self, output) -> dict:
-        found: dict = {"version": None, "models": 0}
         lines = list(output)
+        tailscale = None
+        if self.TAILSCALE in lines:
+            at = lines.index(self.TAILSCALE)
+            lines, tailscale = lines[:at], TailscaleStatus().process(lines[at + 1 :])
+        found: dict = {"version": None, "models": 0, "tailscale": tailscale}
         codes = [i for i, line in enumerate(lines) if line.startswith(self.STATUS)]
         status = [lines[i][len(self.STATUS):].strip() for i in codes]
         if status and status[0] == "200":

@@ -339,12 +339,28 @@ def stub_server():
 
 
 def test_unreachable_server_and_logged_out_tailscale_only_warn(caplog):
-    sections = fresh_mac_client(server=(0, ["", "@@http 000"]),
-                                tailscale=(0, recorded("tailscale-status-needslogin.json")))
+    no_answer = ["", "@@http 000", "@@tailscale", *recorded("tailscale-status-needslogin.json")]
+    sections = fresh_mac_client(server=(0, no_answer))
     with caplog.at_level("WARNING"):
         result = plan_client(sections)
     assert "Write ~/.ai-client/env" in result.changes
     assert "http://ai-server:11434/v1/models gave no answer" in caplog.text
+    assert "Tailscale is NeedsLogin" in caplog.text
+
+
+def test_a_server_that_answers_needs_no_tailscale_diagnosis(caplog):
+    """Tailscale is read (in the server section) only when the server does not answer."""
+    with caplog.at_level("WARNING"):
+        result = plan_client(fresh_mac_client())
+    assert "probe-begin tailscale'" not in result.executed[0]
+    assert "Tailscale" not in caplog.text
+
+
+def test_without_a_server_check_tailscale_is_asked_on_its_own(caplog):
+    sections = fresh_mac_client(tailscale=(0, recorded("tailscale-status-needslogin.json")))
+    with caplog.at_level("WARNING"):
+        result = plan_client(sections, reachability_check=False, ollama_version="0.14.2")
+    assert "probe-begin tailscale'" in result.executed[0]
     assert "Tailscale is NeedsLogin" in caplog.text
 
 

@@ -50,14 +50,17 @@ CASES = [
     (AiderInstall, [UV_DIST + "aider_chat-*.dist-info"], None),  # unexpanded glob
     (AiderInstall, [], None),
     (ServerReachability, ['{"version":"0.14.2"}', "@@http 200", "@@http 200"],
-     {"version": "0.14.2", "models": 200}),
+     {"version": "0.14.2", "models": 200, "tailscale": None}),
     (ServerReachability, ['{"version":"0.15.0"}', "@@http 200", "@@http 404"],
-     {"version": "0.15.0", "models": 404}),
-    (ServerReachability, ["", "@@http 000"], {"version": None, "models": 0}),  # no answer
-    (ServerReachability, ["<html>", "@@http 200", "@@http 000"], {"version": None, "models": 0}),
+     {"version": "0.15.0", "models": 404, "tailscale": None}),
+    (ServerReachability, ["", "@@http 000", "@@tailscale", "@@absent"],  # no answer: why?
+     {"version": None, "models": 0, "tailscale": {"installed": False}}),
+    (ServerReachability, ["<html>", "@@http 200", "@@http 000"],
+     {"version": None, "models": 0, "tailscale": None}),
     (ServerReachability, ['{"version":"9"}', "@@http 404", "@@http 200"],  # not Ollama's
-     {"version": None, "models": 200}),
-    (ServerReachability, ["[1]", "@@http 200", "@@http x"], {"version": None, "models": 0}),
+     {"version": None, "models": 200, "tailscale": None}),
+    (ServerReachability, ["[1]", "@@http 200", "@@http x"],
+     {"version": None, "models": 0, "tailscale": None}),
 ]
 
 
@@ -125,17 +128,25 @@ def test_aider_install_follows_uv_tool_dir(tmp_path):
     assert run(AiderInstall, env=env, installer="uv") == {"version": "0.85.0", "python": "3.10"}
 
 
-def test_server_reachability_with_no_server_says_unreachable():
+def test_server_reachability_with_no_server_says_unreachable_and_asks_tailscale(tmp_path):
     # Port 9 (discard) on loopback: nothing listens there in the test environment.
-    assert run(ServerReachability, base_url="http://127.0.0.1:9") == {"version": None,
-                                                                      "models": 0}
+    assert run(ServerReachability, env={"PATH": str(tmp_path) + ":/usr/bin:/bin"},
+               base_url="http://127.0.0.1:9") == {"version": None, "models": 0,
+                                                  "tailscale": {"installed": False}}
+    fake = tmp_path / "tailscale"  # a node that is logged out
+    fake.write_text('#!/bin/sh\necho \'{"BackendState": "NeedsLogin", "Self": {}}\'\n')
+    fake.chmod(0o755)
+    found = run(ServerReachability, env={"PATH": str(tmp_path) + ":/usr/bin:/bin"},
+                base_url="http://127.0.0.1:9")
+    assert found["tailscale"]["state"] == "NeedsLogin"
 
 
 def test_server_reachability_asks_a_real_server_both_questions_in_one_curl(served):
     before = len(served.requests())
     found = run(ServerReachability, base_url=served.url)
     assert [r["path"] for r in served.requests()[before:]] == ["/api/version", "/v1/models"]
-    assert found == {"version": served.json("GET", "/api/version")[1]["version"], "models": 200}
+    assert found == {"version": served.json("GET", "/api/version")[1]["version"], "models": 200,
+                     "tailscale": None}  # it answered: Tailscale is not asked
 
 
 def test_every_client_fact_command_is_a_single_line_of_valid_sh(tmp_path):
