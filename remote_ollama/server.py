@@ -71,7 +71,6 @@ def _probe(settings: Settings) -> dict:
         "arch": (Architecture, {}),
         "memory": (MemoryBytes, {}),
         "brew": (BrewCellar, {}),
-        "tailscale": (TailscaleStatus, {}),
         "pmset": (PmsetSettings, {}),
         "app": (ProcessRunning, {"process": "Ollama"}),
         "contract": (FileDigest, {"path": tools["contract"]}),
@@ -86,11 +85,16 @@ def _probe(settings: Settings) -> dict:
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
     }
-    if settings.ollama_bind == "tailscale":  # the host's shell finds the address itself
+    if settings.ollama_bind == "tailscale":  # Tailscale, and the API at its address
         requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
     else:
+        requests["tailscale"] = (TailscaleStatus, {})
         requests["api"] = (OllamaApi, {"base_url": api_url(settings, bind_address(settings, None))})
-    return prime(host, requests)
+    seen = prime(host, requests)
+    if "api_tailnet" in seen:
+        seen["tailscale"] = seen["api_tailnet"]["tailscale"]
+        remember(host, TailscaleStatus, {}, seen["tailscale"])
+    return seen
 
 
 def _api_seen(seen: dict, address: str, url: str) -> dict | None:

@@ -7,7 +7,7 @@ import shlex
 
 from pyinfra.api import FactBase
 
-from remote_ollama.facts.tailscale import TAILSCALE_CLI
+from remote_ollama.facts.tailscale import TAILSCALE_CLI, TailscaleStatus
 
 API_READS = ("version", "tags", "ps")
 
@@ -56,25 +56,41 @@ class OllamaApi(FactBase):
 
 
 class OllamaApiOnTailnet(FactBase):
-    """``OllamaApi`` at this node's Tailscale IPv4, which the host's shell looks up itself.
+    """Tailscale's status, and ``OllamaApi`` at the node's Tailscale IPv4, in one command:
+    ``{"tailscale": <TailscaleStatus value>, "address": "100.x.y.z" | None,
+    "api": <OllamaApi value> | None}``.
 
-    ``{"address": "100.x.y.z" | None, "api": <OllamaApi value> | None}``. It lets a server
-    bound to its Tailscale address be read in the same probe that learns the address.
+    It lets a server bound to its Tailscale address be read in the same probe that learns
+    the address, with one ``tailscale`` run. The shell takes the first ``"100.``-string of
+    the status JSON (``TailscaleIPs`` comes first; Tailscale's IPv4s are in 100.64.0.0/10)
+    with builtins only; the deploy checks that address against the parsed JSON and reads
+    the API again should they differ.
 
         host.get_fact(OllamaApiOnTailnet, port=11434)
     """
 
     accepts_failure = True
+    ADDRESS = "@@address "
 
     def command(self, port: int) -> str:
         reads = _api_curl(f'"http://$ip:{int(port)}"')
         return (
-            f'ts="{TAILSCALE_CLI}"; ip=$("$ts" ip -4 2>/dev/null | head -n 1); '
-            f'echo "address $ip"; [ -n "$ip" ] && {reads}'
+            f'ts="{TAILSCALE_CLI}"; st=; if [ ! -x "$ts" ]; then echo @@absent; '
+            'else st=$("$ts" status --json --peers=false 2>/dev/null); printf \'%s\\n\' "$st"; fi; '
+            "set -f; ip=; for w in $st; do case $w in *'\"100.'*) "
+            "ip=100.${w#*'\"100.'}; ip=${ip%%'\"'*}; break;; esac; done; "
+            f'echo "{self.ADDRESS}$ip"; [ -n "$ip" ] && {reads}'
         )
 
     def process(self, output) -> dict:
         output = list(output)
-        first = output[0] if output else ""
-        address = first.removeprefix("address ").strip() if first.startswith("address") else ""
-        return {"address": address or None, "api": OllamaApi().process(output[1:])}
+        at = next((i for i, line in enumerate(output) if line.startswith(self.ADDRESS.strip())),
+                  None)  # fmt: skip
+        if at is None:
+            return {"tailscale": TailscaleStatus().process(output), "address": None, "api": None}
+        address = output[at][len(self.ADDRESS.strip()):].strip()
+        return {
+            "tailscale": TailscaleStatus().process(output[:at]),
+            "address": address or None,
+            "api": OllamaApi().process(output[at + 1 :]),
+        }

@@ -68,7 +68,7 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "binary_present": (0, ["no"]),
         "logs": (0, ["no"]),
         "api": (7, []),
-        "api_tailnet": (7, [f"address {TAILSCALE_IP}"]),
+        "api_tailnet": (7, [f"@@address {TAILSCALE_IP}"]),  # after the tailscale lines: stub()
         "contract": _file(None),
         "warm": _file(None),
         "warm_plist": _file(None),
@@ -94,11 +94,10 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         job=(0, recorded("launchctl-print-running.txt")),
         plist=_file(plist),
         plist_present=(0, ["yes"]),
-        binary=(0, [f"ollama version is {version}"]),
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
         api=_api(settings, settings.models, version),
-        api_tailnet=(0, [f"address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),
+        api_tailnet=(0, [f"@@address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),
         contract=digest_of(shipped_source("contract"), "755"),
         warm=digest_of(shipped_source("warm"), "755"),
     )
@@ -107,7 +106,13 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
 
 
 def stub(sections: dict[str, tuple[int, list[str]]], **data) -> dict:
-    """Host data for the harness: the probe answers with ``sections``."""
+    """Host data for the harness: the probe answers with ``sections``.
+
+    ``api_tailnet`` prints Tailscale's status first (OllamaApiOnTailnet): the stub's
+    ``tailscale`` section, so a test changes Tailscale in one place for either bind."""
+    if "api_tailnet" in sections and "tailscale" in sections:
+        code, lines = sections["api_tailnet"]
+        sections = {**sections, "api_tailnet": (code, [*sections["tailscale"][1], *lines])}
     return {"fake_responses": {"@@remote-ollama-probe-begin": probe_output(sections)}, **data}
 
 

@@ -214,8 +214,8 @@ def test_warm_models_load_after_converging_and_optionally_at_boot():
 
 
 def test_a_tailscale_address_that_differs_from_the_probes_is_read_again():
-    """The shell's `tailscale ip -4` and the status JSON disagree: ask the API once more."""
-    other = (0, ["address 100.99.99.99"])
+    """The shell's address and the parsed status JSON disagree: ask the API once more."""
+    other = (0, ["@@address 100.99.99.99"])
     result = plan_server(converged_mac(group_settings("server"), api_tailnet=other))
     assert len(result.executed) == 2
     assert "probe-begin api'" in result.executed[1]

@@ -81,12 +81,17 @@ CASES = [
     (OllamaApi, [json.dumps({"version": "0.14.2"}), "<html>proxy error</html>", "{}"], None),
     (OllamaApi, [json.dumps({"version": "0.14.2"})], None),
     (OllamaApiOnTailnet,
-     ["address 100.64.0.1", json.dumps({"version": "0.14.2"}), json.dumps({"models": []}),
-      json.dumps({"models": []})],
-     {"address": "100.64.0.1", "api": {"version": "0.14.2", "models": {}, "loaded": []}}),
-    (OllamaApiOnTailnet, ["address 100.64.0.1"], {"address": "100.64.0.1", "api": None}),
-    (OllamaApiOnTailnet, ["address "], {"address": None, "api": None}),
-    (OllamaApiOnTailnet, [], {"address": None, "api": None}),
+     [*lines("tailscale-status-running.json"), "@@address 100.64.0.1",
+      json.dumps({"version": "0.14.2"}), json.dumps({"models": []}), json.dumps({"models": []})],
+     {"tailscale": {"installed": True, "state": "Running", "ipv4": "100.101.102.103",
+                    "dns_name": "ai-server.tail1234.ts.net", "hostname": "ai-server"},
+      "address": "100.64.0.1", "api": {"version": "0.14.2", "models": {}, "loaded": []}}),
+    (OllamaApiOnTailnet, ["@@absent", "@@address 100.64.0.1"],
+     {"tailscale": {"installed": False}, "address": "100.64.0.1", "api": None}),
+    (OllamaApiOnTailnet, ["@@absent", "@@address "],
+     {"tailscale": {"installed": False}, "address": None, "api": None}),
+    (OllamaApiOnTailnet, [], {"tailscale": {"installed": True, "state": None, "ipv4": None},
+                              "address": None, "api": None}),
     (ManagedFile, ["600", "export A=1", "", "export B=2", EOF_MARK],
      {"mode": "600", "content": "export A=1\n\nexport B=2\n"}),
     (ManagedFile, ["644", "no newline at the end" + EOF_MARK],
@@ -158,3 +163,24 @@ def test_ollama_api_that_fails_midway_reads_as_unknown(served):
     out = subprocess.run(["sh", "-c", OllamaApi().command(served.url)], capture_output=True,
                          text=True).stdout.splitlines()
     assert OllamaApi().process(out) is None
+
+
+def test_api_on_tailnet_takes_the_address_from_the_one_status_read(tmp_path):
+    """Fake `tailscale` (the recorded JSON) and `curl` (prints its URLs) on PATH: the shell
+    finds TailscaleIPs[0] with builtins and asks the API there; no `tailscale ip` run."""
+    import subprocess
+
+    status = "\n".join(lines("tailscale-status-running.json"))
+    (tmp_path / "status.json").write_text(status + "\n")
+    (tmp_path / "tailscale").write_text(
+        f'#!/bin/sh\necho "$*" >> {tmp_path}/calls\ncat {tmp_path}/status.json\n')
+    (tmp_path / "curl").write_text('#!/bin/sh\nfor a; do case $a in http*) echo "$a";; esac; done\n')
+    for tool in ("tailscale", "curl"):
+        (tmp_path / tool).chmod(0o755)
+    out = subprocess.run(["sh", "-c", OllamaApiOnTailnet().command(11434)], capture_output=True,
+                         text=True, env={"PATH": f"{tmp_path}:/usr/bin:/bin"}).stdout
+    found = OllamaApiOnTailnet().process(out.splitlines())
+    assert found["address"] == found["tailscale"]["ipv4"] == "100.101.102.103"
+    assert out.splitlines()[-3:] == [f"http://100.101.102.103:11434/api/{p}"
+                                     for p in ("version", "tags", "ps")]
+    assert (tmp_path / "calls").read_text() == "status --json --peers=false\n"
