@@ -10,7 +10,8 @@ from pyinfra.api import FactBase
 class UserIdentity(FactBase):
     """The SSH user: ``{"uid": 501, "user": "admin", "home": "/Users/admin", "shell": ...}``.
 
-    The login shell comes from Directory Services on macOS and getent on Linux.
+    The login shell comes from Directory Services on macOS and getent on Linux. The user
+    name is ``$USER`` (sshd sets it for every session), else ``id -un``.
 
         identity = host.get_fact(UserIdentity)
     """
@@ -19,7 +20,7 @@ class UserIdentity(FactBase):
 
     def command(self) -> str:
         return (
-            'u="$(id -un)"; echo "uid=$(id -u)"; echo "user=$u"; echo "home=$HOME"; '
+            'u="${USER:-$(id -un)}"; echo "uid=$(id -u)"; echo "user=$u"; echo "home=$HOME"; '
             "if command -v dscl >/dev/null 2>&1; then "
             'echo "shell=$(dscl . -read "/Users/$u" UserShell 2>/dev/null '
             "| awk '{print $2}')\"; "
