@@ -44,6 +44,7 @@ ENV_START, ENV_END = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<
 CLAUDE_START = "# >>> remote-ollama claude-ollama >>>"
 CLAUDE_END = "# <<< remote-ollama claude-ollama <<<"
 PROFILES = (".zshrc", ".zprofile", ".bashrc", ".bash_profile", ".profile")
+SHELL_PROFILES = "Shell profiles (~/.zshrc, .zprofile, .bashrc, .bash_profile, .profile)"
 # Aider's files in the home directory, each with the header that marks it as ours.
 AIDER_FILES = {
     ".aider.conf.yml": render.HEADER,
@@ -221,23 +222,15 @@ def converge_client(settings: Settings, url: str):
         content=render.env_file(settings, url),
         mode="600",
     )
-    owned_files.owned_file(
-        name="Write ~/.aider.conf.yml",
-        path=paths[".aider.conf.yml"],
-        content=render.aider_conf(settings),
-        header=render.HEADER,
-    )
-    owned_files.owned_file(
-        name="Write ~/.aider.model.settings.yml",
-        path=paths[".aider.model.settings.yml"],
-        content=render.aider_model_settings(settings),
-        header=render.HEADER,
-    )
-    owned_files.owned_file(
-        name="Write ~/.aider.model.metadata.json",
-        path=paths[".aider.model.metadata.json"],
-        content=render.aider_model_metadata(settings),
-        header=render.JSON5_HEADER,
+    contents = {
+        ".aider.conf.yml": render.aider_conf(settings),
+        ".aider.model.settings.yml": render.aider_model_settings(settings),
+        ".aider.model.metadata.json": render.aider_model_metadata(settings),
+    }
+    owned_files.owned_files(
+        name="Write Aider's files (~/.aider.conf.yml, .aider.model.*)",
+        files=[{"path": paths[name], "content": contents[name], "header": header}
+               for name, header in AIDER_FILES.items()],
     )
     targets = profile_targets(shell, seen)
     _profiles(paths, targets, settings.claude_code_enabled)
@@ -301,15 +294,16 @@ def _binary(settings: Settings, paths: Paths) -> str:
 
 
 def _profiles(paths: Paths, targets: list[str], claude: bool):
-    """One operation per profile file: the env block (and claude-ollama's when enabled)
-    where the shell reads them, and neither anywhere else."""
+    """One operation for the profile files: the env block (and claude-ollama's when
+    enabled) where the shell reads them, and neither anywhere else."""
+    files = {}
     for name in PROFILES:
         ours = name in targets
-        blocks = [
+        files[paths[name]] = [
             (ENV_START, ENV_END, render.profile_env_block() if ours else None),
             (CLAUDE_START, CLAUDE_END, render.claude_ollama_block() if ours and claude else None),
         ]
-        profile.marker_blocks(name=f"Shell profile ~/{name}", path=paths[name], blocks=blocks)
+    profile.shell_profiles(name=SHELL_PROFILES, files=files)
 
 
 def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
@@ -376,8 +370,10 @@ def _uninstall(paths: Paths, seen: dict) -> None:
         )
     files.file_absent(name="Remove ~/.ai-client/env", path=paths.env)
     files.file_absent(name="Remove the version lock", path=paths.lock)
-    for name, header in AIDER_FILES.items():
-        owned_files.owned_file_absent(name=f"Remove ~/{name}", path=paths[name], header=header)
+    owned_files.owned_files_absent(
+        name="Remove Aider's files (~/.aider.conf.yml, .aider.model.*)",
+        files=[{"path": paths[name], "header": header} for name, header in AIDER_FILES.items()],
+    )
     _profiles(paths, [], False)
     _claude_code_absent(paths, seen)
     files.file_absent(name="Remove the shipped contract check",

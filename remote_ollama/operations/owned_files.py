@@ -53,6 +53,43 @@ def owned_file(path: str, content: str, header: str, mode: str = "644"):
 
 
 @operation()
+def owned_files(files: list[dict]):
+    """``owned_file`` for several files, as one operation (pyinfra's cost is per operation
+    and host; Aider has three files, all usually unchanged).
+
+    + files: each a dict of ``owned_file``'s arguments (path, content, header, mode)
+
+    Example:
+
+    .. code:: python
+
+        owned_files(files=[
+            {"path": "/Users/me/.aider.conf.yml", "header": "# Managed by remote-ollama",
+             "content": "# Managed by remote-ollama\\ncheck-update: false\\n"},
+        ])
+    """
+    for one in files:
+        yield from owned_file._inner(**one)
+
+
+@operation()
+def owned_files_absent(files: list[dict]):
+    """``owned_file_absent`` for several files, as one operation.
+
+    + files: each a dict of ``owned_file_absent``'s arguments (path, header)
+
+    Example:
+
+    .. code:: python
+
+        owned_files_absent(files=[{"path": "/Users/me/.aider.conf.yml",
+                                   "header": "# Managed by remote-ollama"}])
+    """
+    for one in files:
+        yield from owned_file_absent._inner(**one)
+
+
+@operation()
 def owned_file_absent(path: str, header: str):
     """Remove ``path`` only if it starts with ``header``; restore the user's file we moved.
 

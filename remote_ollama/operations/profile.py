@@ -113,3 +113,27 @@ def marker_blocks(path: str, blocks: list[tuple[str, str, str | None]], mode: st
         StringIO(wanted), path, remote_temp_filename=host.get_temp_filename(path)
     )
     yield f"chmod {current['mode']} {shlex.quote(path)}"
+
+
+@operation()
+def shell_profiles(files: dict[str, list[tuple[str, str, str | None]]], mode: str = "644"):
+    """``marker_blocks`` for several profile files, as one operation.
+
+    One operation instead of one per file: pyinfra's cost is per operation and host (its
+    argument handling when planning, a greenlet per host when executing), and a client
+    has five profiles, all usually unchanged.
+
+    + files: ``{path: blocks}``, each as ``marker_blocks`` takes them
+    + mode: mode of a newly created file (an existing file keeps its own)
+
+    Example:
+
+    .. code:: python
+
+        shell_profiles(files={
+            "/Users/me/.zshrc": [("# >>> env >>>", "# <<< env <<<", ". ~/.ai-client/env\\n")],
+            "/Users/me/.bashrc": [("# >>> env >>>", "# <<< env <<<", None)],
+        })
+    """
+    for path, blocks in files.items():
+        yield from marker_blocks._inner(path=path, blocks=blocks, mode=mode)

@@ -11,6 +11,7 @@ test exercises validation, the probe, preflight and every operation's decisions.
 from __future__ import annotations
 
 import os
+import shlex
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,6 +107,25 @@ class HostPlan:
 
     def commands_of(self, op_name: str) -> list[str]:
         return [c for name, commands in self.ops if name == op_name for c in commands]
+
+    def commands_for(self, op_name: str, path: str) -> list[str]:
+        """The commands of an operation over several files that are about ``path``."""
+        return [c for c in self.commands_of(op_name) if _command_path(c) == path]
+
+    def files_changed(self, op_name: str) -> list[str]:
+        """Names (after the last /) of the files an operation over several files changes."""
+        names = [_command_path(c).rsplit("/", 1)[-1] for c in self.commands_of(op_name)]
+        return list(dict.fromkeys(names))
+
+
+def _command_path(command: str) -> str:
+    """The file a command writes: an upload's destination, else its last absolute path
+    that is not a backup (``mv FILE FILE.before-remote-ollama`` is about FILE)."""
+    if command.startswith("UPLOAD "):
+        return command.split("\n", 1)[0].removeprefix("UPLOAD ")
+    paths = [w for w in shlex.split(command)
+             if w.startswith("/") and not w.endswith(".before-remote-ollama")]  # fmt: skip
+    return paths[-1] if paths else ""
 
 
 def _render(command) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pyinfra.api.exceptions import PyinfraError
 
+from remote_ollama.client import SHELL_PROFILES
 from tests.plan.clients import (
     DEBIAN_HOME,
     MAC_HOME,
@@ -25,6 +26,8 @@ CLAUDE = {"claude_code_enabled": True}
 SHIP = "Ship the contract check"
 CHECK = "Check the server from this client (warns only)"  # only after a change
 PROBE = "{ echo '@@remote-ollama-probe-begin"  # probe.probe_script
+AIDER_FILES = "Write Aider's files (~/.aider.conf.yml, .aider.model.*)"
+REMOVE_AIDER_FILES = "Remove Aider's files (~/.aider.conf.yml, .aider.model.*)"
 
 
 def plan_client(sections, **data):
@@ -38,11 +41,8 @@ def test_fresh_mac_gets_the_full_plan():
         "Install uv (Homebrew)",
         "Install Aider 0.86.2",
         "Write ~/.ai-client/env",
-        "Write ~/.aider.conf.yml",
-        "Write ~/.aider.model.settings.yml",
-        "Write ~/.aider.model.metadata.json",
-        "Shell profile ~/.zshrc",
-        "Shell profile ~/.zprofile",
+        AIDER_FILES,
+        SHELL_PROFILES,
         "Install Claude Code 2.1.332",
         "Link ~/.local/bin/claude",
         "Disable Claude Code's auto-updater",
@@ -60,12 +60,15 @@ def test_fresh_mac_gets_the_full_plan():
     assert env[1].startswith(f"UPLOAD {MAC_HOME}/.ai-client/env\n")
     assert "export OLLAMA_API_BASE=http://ai-server:11434\n" in env[1]
     assert env[2] == f"chmod 600 {MAC_HOME}/.ai-client/env"
-    zshrc = result.commands_of("Shell profile ~/.zshrc")[0]
+    assert result.files_changed(AIDER_FILES) == [
+        ".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json"]
+    assert result.files_changed(SHELL_PROFILES) == [".zshrc", ".zprofile"]
+    zshrc = result.commands_for(SHELL_PROFILES, f"{MAC_HOME}/.zshrc")[0]
     assert zshrc.startswith(f'UPLOAD {MAC_HOME}/.zshrc\nexport EDITOR=vim\nalias ll="ls -l"\n\n')
     assert "# >>> remote-ollama env >>>" in zshrc
     assert '. "$HOME/.ai-client/claude-ollama.sh"' in zshrc
-    assert "# >>> remote-ollama claude-ollama >>>" in result.commands_of(
-        "Shell profile ~/.zprofile")[0]  # zsh -lc reads only ~/.zprofile
+    assert "# >>> remote-ollama claude-ollama >>>" in result.commands_for(
+        SHELL_PROFILES, f"{MAC_HOME}/.zprofile")[0]  # zsh -lc reads only ~/.zprofile
     function = result.commands_of("Write the claude-ollama function")[1]
     assert "claude-ollama() {" in function
     assert f"{MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332/claude \"$@\"" in function
@@ -83,11 +86,8 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
         "Install uv (user venv)",
         "Install Aider 0.86.2",
         "Write ~/.ai-client/env",
-        "Write ~/.aider.conf.yml",
-        "Write ~/.aider.model.settings.yml",
-        "Write ~/.aider.model.metadata.json",
-        "Shell profile ~/.bashrc",
-        "Shell profile ~/.profile",
+        AIDER_FILES,
+        SHELL_PROFILES,
         SHIP,
         CHECK,
     ]
@@ -96,17 +96,17 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
     assert result.commands_of("Install Aider 0.86.2") == [
         f"{DEBIAN_HOME}/.local/bin/uv tool install --python /usr/bin/python3.11 --no-index "
         f"--find-links {wheels} aider-chat==0.86.2"]
-    bashrc = result.commands_of("Shell profile ~/.bashrc")[0]
+    assert result.files_changed(SHELL_PROFILES) == [".bashrc", ".profile"]
+    bashrc = result.commands_for(SHELL_PROFILES, f"{DEBIAN_HOME}/.bashrc")[0]
     assert bashrc.startswith(f"UPLOAD {DEBIAN_HOME}/.bashrc\n" + fixture("bashrc-debian-skel.txt"))
-    profile = result.commands_of("Shell profile ~/.profile")[0]
+    profile = result.commands_for(SHELL_PROFILES, f"{DEBIAN_HOME}/.profile")[0]
     assert profile.endswith("# <<< remote-ollama env <<<\n")
 
 
 def test_bash_login_file_is_bash_profile_when_it_exists():
     sections = fresh_debian_client(**{"profile.bash_profile": text_file(". ~/.bashrc\n")})
     result = plan_client(sections, aider_python="3.11")
-    assert "Shell profile ~/.bash_profile" in result.changes
-    assert "Shell profile ~/.profile" not in result.changes
+    assert result.files_changed(SHELL_PROFILES) == [".bashrc", ".bash_profile"]
 
 
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
@@ -156,7 +156,7 @@ def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, prof
     before = converged(fresh(), client_settings(**CLAUDE))
     result = plan_client(before)
     assert result.changes == [
-        *[f"Shell profile ~/{name}" for name in profiles],
+        SHELL_PROFILES,
         "Remove our ~/.local/bin/claude link",
         "Re-enable Claude Code's auto-updater",
         "Remove Claude Code (ours)",
@@ -164,8 +164,9 @@ def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, prof
         "Remove the version lock",
         CHECK,
     ]
+    assert result.files_changed(SHELL_PROFILES) == profiles
     for name in profiles:
-        profile = result.commands_of(f"Shell profile ~/{name}")[0]
+        profile = result.commands_for(SHELL_PROFILES, f"{home}/{name}")[0]
         assert "claude-ollama" not in profile and "# >>> remote-ollama env >>>" in profile
     assert result.commands_of("Remove Claude Code (ours)") == [
         f"rm -rf {home}/.local/share/remote-ollama/claude-code"]
@@ -226,10 +227,8 @@ def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
         "Remove Aider installed with uv",
         "Remove ~/.ai-client/env",
         "Remove the version lock",
-        "Remove ~/.aider.conf.yml",
-        "Remove ~/.aider.model.settings.yml",
-        "Remove ~/.aider.model.metadata.json",
-        *[f"Shell profile ~/{name}" for name in profiles],
+        REMOVE_AIDER_FILES,
+        SHELL_PROFILES,
         "Remove our ~/.local/bin/claude link",
         "Re-enable Claude Code's auto-updater",
         "Remove Claude Code (ours)",
@@ -237,6 +236,9 @@ def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
         "Remove the shipped contract check",
         "Remove ~/.ai-client",
     ]
+    assert result.files_changed(REMOVE_AIDER_FILES) == [
+        ".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json"]
+    assert result.files_changed(SHELL_PROFILES) == profiles
     assert not any(c.startswith("/opt/homebrew/bin/brew") or "tailscale" in c
                    or "remote-ollama/uv" in c or "uv/bin" in c for c in result.commands)
     assert " tool uninstall aider-chat" in result.commands_of("Remove Aider installed with uv")[0]
@@ -252,7 +254,7 @@ def test_uninstall_restores_the_users_aider_config():
     sections = converged(fresh_debian_client(), settings,
                          **{"backup.aider.conf.yml": exists(True)})
     result = plan_client(sections, client_state="absent")
-    assert result.commands_of("Remove ~/.aider.conf.yml") == [
+    assert result.commands_for(REMOVE_AIDER_FILES, f"{DEBIAN_HOME}/.aider.conf.yml") == [
         f"rm -f {DEBIAN_HOME}/.aider.conf.yml",
         f"mv {DEBIAN_HOME}/.aider.conf.yml.before-remote-ollama {DEBIAN_HOME}/.aider.conf.yml"]
 
@@ -309,8 +311,7 @@ def test_other_linux_fails_and_a_missing_python_offline_fails():
 
 def test_client_shell_setting_overrides_the_login_shell():
     result = plan_client(fresh_debian_client(), client_shell="zsh", aider_python="3.11")
-    assert "Shell profile ~/.zshrc" in result.changes
-    assert "Shell profile ~/.bashrc" not in result.changes
+    assert result.files_changed(SHELL_PROFILES) == [".zshrc", ".zprofile"]
 
 
 def test_server_url_from_the_server_group_and_server_hosts_are_skipped():

@@ -12,6 +12,7 @@ import runpy
 import pytest
 from pyinfra.api.exceptions import PyinfraError
 
+from remote_ollama.client import SHELL_PROFILES
 from remote_ollama.operations import power
 from tests.plan import clients
 from tests.plan.harness import REPO, plan, repo_group_data
@@ -132,8 +133,8 @@ def fresh_runner_client(shell: str = "/bin/bash"):
 
 def test_fresh_runner_plans_the_client_with_zsh_and_pinned_tools():
     result = plan_runner_client(fresh_runner_client())
-    assert "Shell profile ~/.zshrc" in result.changes
-    assert not [c for c in result.changes if "bash" in c]  # client_shell wins over bash
+    # client_shell wins over bash: only the zsh files get blocks
+    assert result.files_changed(SHELL_PROFILES) == [".zshrc", ".zprofile"]
     env = result.commands_of("Write ~/.ai-client/env")[1]
     assert f"export OLLAMA_API_BASE={LOCAL_URL}\n" in env
     assert "export AIDER_MODEL=ollama_chat/smollm2:135m" in env

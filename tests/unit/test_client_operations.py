@@ -154,6 +154,33 @@ def test_owned_file_absent_removes_only_ours_and_restores_the_users():
     assert owned(owned_files.owned_file_absent, None) == []
 
 
+def test_owned_files_is_owned_file_for_each_file_in_one_operation():
+    other = "/home/dev/.aider.model.settings.yml"
+    facts = {key(ManagedFile, path=CONF): text(OURS), key(PathExists, path=BACKUP): False,
+             key(ManagedFile, path=other): text("mine\n"),
+             key(PathExists, path=other + owned_files.BACKUP_SUFFIX): False}
+    commands = run_op(owned_files.owned_files, facts, files=[
+        {"path": CONF, "content": OURS, "header": HEADER},  # up to date: nothing
+        {"path": other, "content": OURS, "header": HEADER}])  # the user's: moved aside
+    backup = other + owned_files.BACKUP_SUFFIX
+    assert commands == [f"[ -e {backup} ] || mv {other} {backup}", f"UPLOAD {other}\n{OURS}",
+                        f"chmod 644 {other}"]
+    absent = run_op(owned_files.owned_files_absent, facts, files=[
+        {"path": CONF, "header": HEADER}, {"path": other, "header": HEADER}])
+    assert absent == [f"rm -f {CONF}"]  # the user's own file stays
+
+
+def test_shell_profiles_edit_each_file_in_one_operation():
+    zshrc, zprofile = "/home/dev/.zshrc", "/home/dev/.zprofile"
+    facts = {key(ManagedFile, path=zshrc): text(f"a\n\n{S}\nb\n{E}\n"),
+             key(ManagedFile, path=zprofile): text(None)}
+    commands = run_op(profile.shell_profiles, facts, files={
+        zshrc: [(S, E, "b")], zprofile: [(S, E, "b")]})
+    assert commands == [f"UPLOAD {zprofile}\n{S}\nb\n{E}\n", f"chmod 644 {zprofile}"]
+    assert run_op(profile.shell_profiles, facts, files={zshrc: [(S, E, "b")],
+                                                        zprofile: [(S, E, None)]}) == []
+
+
 def test_directory_absent_if_empty():
     def op(found):
         return run_op(owned_files.directory_absent_if_empty,
