@@ -56,9 +56,13 @@ class DirectoryEntries(FactBase):
     host.get_fact(DirectoryEntries, path="/Users/me/.local/share/remote-ollama/claude-code")
     """
 
-    def command(self, path: str) -> str:
+    def command(self, path: str) -> str:  # globs, not ls: no program to start
         quoted = shlex.quote(path)
-        return f"if [ -d {quoted} ]; then echo dir; ls -A {quoted}; else echo absent; fi"
+        return (
+            f"if [ -d {quoted} ]; then echo dir; for f in {quoted}/* {quoted}/.[!.]* "
+            f'{quoted}/..?*; do if [ -e "$f" ] || [ -L "$f" ]; then echo "${{f##*/}}"; fi; '
+            "done; else echo absent; fi"
+        )
 
     def process(self, output) -> list[str] | None:
         if not output or output[0].strip() != "dir":

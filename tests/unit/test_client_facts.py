@@ -163,3 +163,25 @@ def test_fact_paths_survive_spaces(tmp_path):
     path = Path(tmp_path / "with space")
     path.write_text("ok\n")
     assert run(ManagedFile, path=str(path))["content"] == "ok\n"
+
+
+def test_directory_entries_from_shell_globs_match_listdir(tmp_path):
+    """Hidden names, names with spaces or a leading dash, broken links; an empty folder."""
+    for name in ["a", "b c", ".hidden", "..x", "-dash"]:
+        (tmp_path / name).write_text("")
+    (tmp_path / "broken").symlink_to("/nonexistent")
+    (tmp_path / "empty").mkdir()
+    assert run(DirectoryEntries, path=str(tmp_path)) == sorted(os.listdir(tmp_path))
+    assert run(DirectoryEntries, path=str(tmp_path / "empty")) == []
+    assert run(DirectoryEntries, path=str(tmp_path / "missing")) is None
+
+
+def test_linux_release_read_by_the_shell_is_the_file():
+    from remote_ollama.facts.system import LinuxRelease
+
+    if not os.path.exists("/etc/os-release"):
+        pytest.skip("no /etc/os-release on this machine")
+    out = subprocess.run(["sh", "-c", LinuxRelease().command()], capture_output=True,
+                         text=True).stdout
+    with open("/etc/os-release") as f:
+        assert out.splitlines() == f.read().splitlines()
