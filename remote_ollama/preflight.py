@@ -30,23 +30,24 @@ def require_identity(host_name: str, identity: dict) -> dict:
     return identity
 
 
-def require_mac(host_name: str, macos: dict | None, arch: str | None) -> None:
-    if not macos:
+def require_mac(host_name: str, mac: dict | None) -> None:
+    """An Apple Silicon Mac with a recent enough macOS (``MacSystem``), or a clear error."""
+    if not mac:
         raise DeployError(
-            f"{host_name}: not macOS (sw_vers is missing). The server must be an Apple "
-            f"Silicon Mac with macOS {MIN_MACOS} or later."
+            f"{host_name}: not macOS (sysctl knows no kern.osproductversion). The server "
+            f"must be an Apple Silicon Mac with macOS {MIN_MACOS} or later."
         )
-    version = macos.get("ProductVersion", "")
+    version = mac["version"]
     major = int(version.split(".")[0]) if version.split(".")[0].isdigit() else 0
     if major < MIN_MACOS:
         raise DeployError(
             f"{host_name}: macOS {version} is too old; the server needs macOS {MIN_MACOS} "
             "(Sonoma) or later. Upgrade macOS, then run the deploy again."
         )
-    if arch != "arm64":
+    if mac["arch"] != "arm64":
         raise DeployError(
-            f"{host_name}: CPU architecture is {arch!r}, not 'arm64'. The server must be an "
-            "Apple Silicon (M-series) Mac; Intel Macs are not supported."
+            f"{host_name}: CPU architecture is {mac['arch']!r}, not 'arm64'. The server must "
+            "be an Apple Silicon (M-series) Mac; Intel Macs are not supported."
         )
 
 

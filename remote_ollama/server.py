@@ -17,13 +17,7 @@ from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
 from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet
 from remote_ollama.facts.power import PmsetSettings
-from remote_ollama.facts.system import (
-    Architecture,
-    MacOSVersion,
-    MemoryBytes,
-    ProcessRunning,
-    UserIdentity,
-)
+from remote_ollama.facts.system import MacSystem, ProcessRunning, UserIdentity
 from remote_ollama.facts.tailscale import TailscaleStatus
 from remote_ollama.operations import files, homebrew, launchd, models, ollama, power
 from remote_ollama.plist import (
@@ -67,9 +61,7 @@ def _probe(settings: Settings) -> dict:
     tools = tool_paths("~")
     requests = {
         "identity": (UserIdentity, {}),
-        "macos": (MacOSVersion, {}),
-        "arch": (Architecture, {}),
-        "memory": (MemoryBytes, {}),
+        "mac": (MacSystem, {}),  # release, Apple Silicon and memory: one sysctl
         "brew": (BrewCellar, {}),
         "pmset": (PmsetSettings, {}),
         "app": (ProcessRunning, {"process": "Ollama"}),
@@ -124,8 +116,9 @@ def converge_server(settings: Settings):
         _uninstall(settings, paths, log_dir, seen)
         return
 
-    preflight.require_mac(host.name, seen["macos"], seen["arch"])
-    preflight.check_memory(host.name, settings, seen["memory"], (seen["api"] or {}).get("models"))
+    mac = seen["mac"] or {}
+    preflight.require_mac(host.name, seen["mac"])
+    preflight.check_memory(host.name, settings, mac.get("memsize"), (seen["api"] or {}).get("models"))
     preflight.require_homebrew(host.name, seen["brew"])
     preflight.require_tailscale(host.name, settings, seen["tailscale"])
 

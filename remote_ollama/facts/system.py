@@ -80,21 +80,40 @@ class Architecture(FactBase):
         return output[0].strip() if output and output[0].strip() else None
 
 
-class MemoryBytes(FactBase):
-    """Physical memory in bytes from ``sysctl -n hw.memsize`` (macOS).
+class MacSystem(FactBase):
+    """A Mac's release, CPU and memory from one ``sysctl``, or None when not macOS:
+    ``{"version": "15.1", "arch": "arm64", "memsize": 137438953472}``.
 
-        gib = host.get_fact(MemoryBytes) / 2**30
+    ``kern.osproductversion`` is the release ``sw_vers`` prints (macOS 10.13.4 and
+    later). ``hw.optional.arm64`` is 1 on Apple Silicon, even for a process under Rosetta
+    (where ``uname -m`` says x86_64); Intel Macs do not know it (``x86_64`` here).
+
+        mac = host.get_fact(MacSystem)
     """
+
+    accepts_failure = True  # an Intel Mac's sysctl fails on hw.optional.arm64
+    NAMES = ("hw.memsize", "hw.optional.arm64", "kern.osproductversion")
 
     def requires_command(self) -> str:
         return "sysctl"
 
     def command(self) -> str:
-        return "sysctl -n hw.memsize"
+        return f"sysctl {' '.join(self.NAMES)}"
 
-    def process(self, output) -> int | None:
-        text = output[0].strip() if output else ""
-        return int(text) if text.isdigit() else None
+    def process(self, output) -> dict | None:
+        values = {}
+        for line in output:
+            key, sep, value = line.partition(":")
+            if sep and key.strip() in self.NAMES:
+                values[key.strip()] = value.strip()
+        if not values.get("kern.osproductversion"):
+            return None
+        memsize = values.get("hw.memsize", "")
+        return {
+            "version": values["kern.osproductversion"],
+            "arch": "arm64" if values.get("hw.optional.arm64") == "1" else "x86_64",
+            "memsize": int(memsize) if memsize.isdigit() else None,
+        }
 
 
 class LinuxRelease(FactBase):

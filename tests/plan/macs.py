@@ -22,6 +22,14 @@ HOME, USER, UID = "/Users/admin", "admin", 501
 TAILSCALE_IP = "100.101.102.103"
 
 
+def mac_system(version: str, arm64: bool = True, memsize: int = 128 * 2**30):
+    """The MacSystem section: ``sysctl hw.memsize hw.optional.arm64 kern.osproductversion``
+    (an Intel Mac's sysctl has no hw.optional.arm64 and exits 1)."""
+    lines = [f"hw.memsize: {memsize}", *(["hw.optional.arm64: 1"] if arm64 else []),
+             f"kern.osproductversion: {version}"]
+    return (0 if arm64 else 1, lines)
+
+
 def recorded(name: str) -> list[str]:
     return (FIXTURES / name).read_text().splitlines()
 
@@ -54,9 +62,7 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
     """A Mac with Homebrew and a logged-in Tailscale, nothing of ours yet."""
     sections = {
         "identity": (0, [f"uid={UID}", f"user={USER}", f"home={HOME}", "shell=/bin/zsh"]),
-        "macos": (0, recorded("sw_vers-15.txt")),
-        "arch": (0, ["arm64"]),
-        "memory": (0, [str(128 * 2**30)]),
+        "mac": mac_system("15.1", memsize=128 * 2**30),
         "brew": (0, ["brew", "formula /opt/homebrew/Cellar/git/2.47.0"]),
         "tailscale": (0, recorded("tailscale-status-running.json")),
         "pmset": (0, recorded("pmset-g-default.txt")),
@@ -116,4 +122,5 @@ def stub(sections: dict[str, tuple[int, list[str]]], **data) -> dict:
     return {"fake_responses": {"@@remote-ollama-probe-begin": probe_output(sections)}, **data}
 
 
-__all__ = ["api_url", "converged_mac", "fresh_mac", "group_settings", "recorded", "stub"]
+__all__ = ["api_url", "converged_mac", "fresh_mac", "group_settings", "mac_system", "recorded",
+           "stub"]

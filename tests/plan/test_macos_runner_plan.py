@@ -16,7 +16,7 @@ from remote_ollama.client import SHELL_PROFILES
 from remote_ollama.operations import power
 from tests.plan import clients
 from tests.plan.harness import REPO, plan, repo_group_data
-from tests.plan.macs import HOME, converged_mac, fresh_mac, group_settings, stub
+from tests.plan.macs import HOME, converged_mac, fresh_mac, group_settings, mac_system, stub
 
 PROFILE = runpy.run_path(str(REPO / "inventory" / "macos-ci.py"))["server"][0][1]
 AGENT_PLIST = f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.plist"
@@ -24,7 +24,7 @@ RUNNER = {
     # sw_vers on 14 separates key and value with one tab (two from 15 on).
     "macos": (0, ["ProductName:\tmacOS", "ProductVersion:\t14.7.1", "BuildVersion:\t23H222"]),
     "arch": (0, ["arm64"]),
-    "memory": (0, [str(7 * 2**30)]),
+    "mac": mac_system("14.7.1", memsize=7 * 2**30),
     "tailscale": (0, ["@@absent"]),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pyinfra.api.exceptions import PyinfraError
 
+from remote_ollama.probe import MISSING
 from tests.plan.harness import plan
 from tests.plan.macs import (
     HOME,
@@ -12,6 +13,7 @@ from tests.plan.macs import (
     converged_mac,
     fresh_mac,
     group_settings,
+    mac_system,
     recorded,
     stub,
 )
@@ -99,9 +101,10 @@ def test_tailscale_logged_out_fails_before_any_change():
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"macos": (0, recorded("sw_vers-13.txt"))}, r"macOS 13\.6\.1 is too old"),
-        ({"arch": (0, ["x86_64"])}, r"architecture is 'x86_64', not 'arm64'"),
-        ({"macos": (127, [])}, r"not macOS"),
+        ({"mac": mac_system("13.6.1")}, r"macOS 13\.6\.1 is too old"),
+        ({"mac": mac_system("15.1", arm64=False)}, r"architecture is 'x86_64', not 'arm64'"),
+        ({"mac": (0, [MISSING])}, r"not macOS"),  # no sysctl at all
+        ({"mac": (255, [])}, r"not macOS"),  # Linux's sysctl: none of the names
         ({"brew": (0, [])}, r"Homebrew is not installed"),
         ({"identity": (0, ["uid=0", "user=root", "home=/var/root", "shell=/bin/sh"])},
          r"Ollama must never run as root"),
@@ -113,7 +116,7 @@ def test_unsupported_hosts_fail_with_a_clear_error(change, message):
 
 
 def test_models_that_cannot_fit_fail_or_warn():
-    small = fresh_mac(memory=(0, [str(16 * 2**30)]))
+    small = fresh_mac(mac=mac_system("15.1", memsize=16 * 2**30))
     with pytest.raises(PyinfraError, match=r"qwen3-coder:30b needs about 17 GiB.*16 GiB"):
         plan_server(small)
     assert plan_server(small, memory_check="warn").changes  # converges anyway

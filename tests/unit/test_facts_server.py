@@ -15,7 +15,7 @@ from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import (
     Architecture,
     MacOSVersion,
-    MemoryBytes,
+    MacSystem,
     ProcessRunning,
     UserIdentity,
 )
@@ -38,8 +38,12 @@ CASES = [
     (MacOSVersion, [], None),
     (Architecture, ["arm64"], "arm64"),
     (Architecture, [""], None),
-    (MemoryBytes, ["137438953472"], 137438953472),
-    (MemoryBytes, ["sysctl: unknown oid 'hw.memsize'"], None),
+    (MacSystem, ["hw.memsize: 137438953472", "hw.optional.arm64: 1",
+                 "kern.osproductversion: 15.1"],
+     {"version": "15.1", "arch": "arm64", "memsize": 137438953472}),
+    (MacSystem, ["hw.memsize: 68719476736", "kern.osproductversion: 14.7.1"],  # Intel
+     {"version": "14.7.1", "arch": "x86_64", "memsize": 68719476736}),
+    (MacSystem, [], None),  # Linux's sysctl knows none of the names
     (UserIdentity, ["uid=501", "user=admin", "home=/Users/admin", "shell=/bin/zsh"],
      {"uid": 501, "user": "admin", "home": "/Users/admin", "shell": "/bin/zsh"}),
     (UserIdentity, ["uid=", "user=", "home="], {}),

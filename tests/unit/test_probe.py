@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from remote_ollama.facts.launchd import LaunchdJob
-from remote_ollama.facts.system import Architecture, MemoryBytes
+from remote_ollama.facts.system import Architecture, MacSystem
 from remote_ollama.probe import BEGIN, END, MISSING, parse_section, section_script, split_sections
 
 
@@ -24,11 +24,11 @@ def test_failed_command_gives_the_fact_default_unless_the_fact_reads_failures():
 
 
 def test_missing_required_command_gives_the_default():
-    assert parse_section(MemoryBytes, 0, [MISSING]) is None
+    assert parse_section(MacSystem, 0, [MISSING]) is None
 
 
 def test_section_script_guards_required_commands_and_records_exit_code():
-    script = section_script("mem", MemoryBytes, {})
+    script = section_script("mem", MacSystem, {})
     assert script.startswith(f"echo '{BEGIN} mem'")
     assert "command -v sysctl" in script
     assert f'echo "{END} mem $?"' in script

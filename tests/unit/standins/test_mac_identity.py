@@ -59,3 +59,15 @@ def test_sysctl_writes_need_root(host):
     assert denied.returncode == 1
     host.run("sysctl", "-w", "iogpu.wired_limit_mb=65536", check=True)
     assert host.run("sysctl", "-n", "iogpu.wired_limit_mb").stdout == "65536\n"
+
+
+def test_the_servers_one_sysctl_reads_release_cpu_and_memory(host):
+    from remote_ollama.facts.system import MacSystem
+
+    def mac_system():
+        return MacSystem().process(host.run("sysctl", *MacSystem.NAMES).stdout.splitlines())
+
+    assert mac_system() == {"version": "15.1", "arch": "arm64", "memsize": 192 * 1024**3}
+    host.config("mac.json", {"product_version": "13.6", "arch": "x86_64",
+                             "memsize": 16 * 1024**3})
+    assert mac_system() == {"version": "13.6", "arch": "x86_64", "memsize": 16 * 1024**3}
