@@ -315,6 +315,8 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
         "",
         report.targets_table(found),
         "",
+        report.floor_context(rows),
+        "",
         *settle_lines(extras),
         "## Remote commands per host in a no-op run",
         "",

@@ -165,6 +165,24 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
+def floor_context(rows: list[Row]) -> str:
+    """How the floor itself grows from K=1 to K=16, and the no-op's growth relative to it.
+
+    Informational, not a target: a no-op exactly as cheap as the floor would grow as the
+    floor does, so the floor's growth is the least growth this machine can show."""
+    by_k = {row.clients: row for row in rows}
+    large, small = by_k.get(TARGET_LARGE_K), by_k.get(TARGET_SMALL_K)
+    if not (large and small):
+        return ""
+    floor_growth = ratio(large.floor_median, small.floor_median)
+    noop_growth = ratio(large.noop_median, small.noop_median)
+    return (
+        f"For comparison, the floor itself grows {times(floor_growth)} from K={TARGET_SMALL_K} "
+        f"to K={TARGET_LARGE_K} on this machine; the no-op's growth is "
+        f"{times(ratio(noop_growth, floor_growth))} the floor's."
+    )
+
+
 def targets_table(found: list[Target]) -> str:
     lines = ["| target | measured | verdict |", "| --- | ---: | --- |"]
     for target in found:

@@ -69,6 +69,14 @@ def test_target_limits_are_inclusive():
     assert over_floor.met is True  # exactly 1.5x
 
 
+def test_floor_context_compares_growth_with_the_floors():
+    rows = [row(1, [1.0], [0.5]), row(16, [1.5], [0.6])]
+    assert report.floor_context(rows) == (
+        "For comparison, the floor itself grows 1.20x from K=1 to K=16 on this machine; "
+        "the no-op's growth is 1.25x the floor's.")
+    assert report.floor_context([row(1, [1.0], [0.5])]) == ""  # the CI smoke run
+
+
 def test_targets_not_measured_in_the_ci_smoke_run():
     over_floor, growth = report.targets([row(1, [1.3, 1.2], [0.6, 0.6])])
     assert over_floor.value is None and over_floor.met is None
