@@ -242,3 +242,53 @@ def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(mo
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
     assert probe.prime(bad, requests)["a"] == {"mode": "644", "content": "A"}
     assert len(bad.scripts) == 2 and "probe-begin a'" in bad.scripts[1]
+
+
+def test_slow_sections_run_at_once_and_answer_as_one_by_one(tmp_path):
+    """Two or more `slow` facts run in the background, each into its own file; the parsed
+    sections are the same as run in order, also when there is no temporary folder."""
+    import subprocess
+    import time
+
+    from pyinfra.api import FactBase
+
+    from remote_ollama.facts.files import PathExists
+    from remote_ollama.probe import Probe, probe_script
+
+    class Sleepy(FactBase):
+        slow = True
+
+        def command(self, tag: str) -> str:
+            return f"sleep 0.3; echo {tag}; exit 3"
+
+        def process(self, output):
+            return output
+
+    requests = {"a": (Sleepy, {"tag": "A"}), "b": (Sleepy, {"tag": "B"}),
+                "c": (Sleepy, {"tag": "C"}), "tmp": (PathExists, {"path": "/tmp"})}
+    script = probe_script(requests)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    started = time.monotonic()
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True,
+                         env={"PATH": "/usr/bin:/bin", "TMPDIR": str(temp)})
+    took = time.monotonic() - started
+    parallel = Probe().process(out.stdout.split("\n"))
+    assert parallel == {"a": (3, ["A"]), "b": (3, ["B"]), "c": (3, ["C"]), "tmp": (0, ["yes"])}
+    assert took < 0.8  # three 0.3 s sections at once, not 0.9 s in a row
+    assert "mktemp" in script and not list(temp.iterdir())  # its folder is gone again
+
+    (tmp_path / "mktemp").write_text("#!/bin/sh\nexit 1\n")  # no temporary folder
+    (tmp_path / "mktemp").chmod(0o755)
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True,
+                         env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert Probe().process(out.stdout.split("\n")) == parallel
+
+
+def test_fewer_than_two_slow_sections_run_in_order():
+    from remote_ollama.facts.launchd import LaunchdJob
+    from remote_ollama.probe import probe_script
+
+    script = probe_script({"job": (LaunchdJob, {"target": "gui/501/x"}),
+                           "arch": (Architecture, {})})
+    assert "mktemp" not in script and "&" not in script.replace("&&", "").replace(">&", "")
