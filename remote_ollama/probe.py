@@ -101,26 +101,9 @@ def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any]) -> st
 
 
 def probe_script(requests: dict[str, tuple[type[FactBase], dict[str, Any]]]) -> str:
-    """All sections in one script, its output folded into one line (see the module doc).
-
-    Sections of facts marked ``slow`` (they start a program that takes a while, such as
-    ``launchctl``, ``pmset`` or a ``curl``) run at the same time, each into its own file
-    in a private temporary folder, when there are two or more: the probe then takes about
-    as long as its slowest section, not their sum. Without a temporary folder they run
-    one after the other, like the rest."""
-    scripts = {n: section_script(n, cls, kw) for n, (cls, kw) in requests.items()}
-    slow = [n for n, (cls, _) in requests.items() if getattr(cls, "slow", False)]
-    if len(slow) < 2:
-        return f"{{ {'; '.join(scripts.values())}; }} | {FOLD}"
-    rest = "; ".join(s for n, s in scripts.items() if n not in slow) or ":"
-    started = " ".join(f'{{ {scripts[n]}; }} > "$d/{i}" 2>/dev/null &'
-                       for i, n in enumerate(slow))  # fmt: skip
-    files = " ".join(f'"$d/{i}"' for i in range(len(slow)))
-    one_by_one = "; ".join(scripts[n] for n in slow)
-    return (
-        f'{{ if d=$(mktemp -d 2>/dev/null) && [ -d "$d" ]; then {started} {rest}; wait; '
-        f'cat {files}; rm -rf "$d"; else {one_by_one}; {rest}; fi; }} | {FOLD}'
-    )
+    """All sections in one script, its output folded into one line (see the module doc)."""
+    sections = "; ".join(section_script(n, cls, kw) for n, (cls, kw) in requests.items())
+    return f"{{ {sections}; }} | {FOLD}"
 
 
 def unfold(lines) -> list[str]:

@@ -121,8 +121,6 @@ class ServerReachability(FactBase):
         host.get_fact(ServerReachability, base_url="http://ai-server:11434")
     """
 
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
-
     accepts_failure = True
     STATUS = "@@http "  # curl's -w line after each transfer: "@@http 200" (000: no answer)
     TAILSCALE = "@@tailscale"  # what follows is TailscaleStatus's output

@@ -21,8 +21,6 @@ class LaunchdJob(FactBase):
         job = host.get_fact(LaunchdJob, target="system/com.remote-ollama.ollama")
     """
 
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
-
     accepts_failure = True
 
     def requires_command(self, target: str) -> str:

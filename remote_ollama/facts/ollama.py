@@ -30,8 +30,6 @@ class OllamaApi(FactBase):
         api = host.get_fact(OllamaApi, base_url="http://100.64.0.1:11434")
     """
 
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
-
     def command(self, base_url: str) -> str:
         return _api_curl(shlex.quote(base_url))
 
@@ -70,8 +68,6 @@ class OllamaApiOnTailnet(FactBase):
 
         host.get_fact(OllamaApiOnTailnet, port=11434)
     """
-
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
 
     accepts_failure = True
     ADDRESS = "@@address "

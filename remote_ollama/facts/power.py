@@ -14,8 +14,6 @@ class PmsetSettings(FactBase):
         host.get_fact(PmsetSettings)["sleep"]
     """
 
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
-
     def requires_command(self) -> str:
         return "pmset"
 

@@ -91,8 +91,6 @@ class MacSystem(FactBase):
         mac = host.get_fact(MacSystem)
     """
 
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
-
     accepts_failure = True  # an Intel Mac's sysctl fails on hw.optional.arm64
     NAMES = ("hw.memsize", "hw.optional.arm64", "kern.osproductversion")
 
@@ -142,8 +140,6 @@ class ProcessRunning(FactBase):
 
         host.get_fact(ProcessRunning, process="Ollama")
     """
-
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
 
     accepts_failure = True
 

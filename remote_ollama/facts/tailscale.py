@@ -24,8 +24,6 @@ class TailscaleStatus(FactBase):
         status["state"] == "Running" and status["ipv4"]
     """
 
-    slow = True  # runs a program that takes a while: the probe runs it alongside others
-
     accepts_failure = True
 
     def command(self) -> str:

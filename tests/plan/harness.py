@@ -28,15 +28,7 @@ from pyinfra_cli.util import load_deploy_file
 
 from remote_ollama import probe
 from remote_ollama.facts.files import EOF_MARK, ManagedFile
-from remote_ollama.probe import (
-    BEGIN,
-    END,
-    FOLD,
-    SWAP,
-    parse_section,
-    split_sections,
-    unfold,
-)
+from remote_ollama.probe import BEGIN, END, SWAP, parse_section, split_sections, unfold
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -48,11 +40,6 @@ def probe_output(sections: dict[str, tuple[int, list[str]]]) -> list[str]:
     for name, (code, body) in sections.items():
         lines += [f"{BEGIN} {name}", *body, f"{END} {name} {code}"]
     return ["".join(f"{line}\n" for line in lines).translate(SWAP)]
-
-
-def is_probe(command: str) -> bool:
-    """Whether a command is a probe (``probe.probe_script``)."""
-    return command.startswith("{ ") and command.endswith(FOLD) and f"'{BEGIN} " in command
 
 
 def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
@@ -81,7 +68,7 @@ def batches_answered_from_fact_sections():
     def lookup(self, command: str):
         success, output = real_lookup(self, command)
         wanted, batch = asked.get(self.host.name, ({}, False))
-        if not (batch and is_probe(command)):
+        if not (batch and command.startswith("{ echo '" + BEGIN)):
             return success, output
         named = split_sections(unfold(output.stdout_lines))
         sections = dict(named)

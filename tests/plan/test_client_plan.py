@@ -18,13 +18,14 @@ from tests.plan.clients import (
     stub,
     text_file,
 )
-from tests.plan.harness import is_probe, plan
+from tests.plan.harness import plan
 from tests.plan.macs import fresh_mac, recorded
 
 SERVER = {"ollama_server_host": "ai-server"}
 CLAUDE = {"claude_code_enabled": True}
 SHIP = "Ship the contract check"
 CHECK = "Check the server from this client (warns only)"  # only after a change
+PROBE = "{ echo '@@remote-ollama-probe-begin"  # probe.probe_script
 AIDER_FILES = "Write Aider's files (~/.aider.conf.yml, .aider.model.*)"
 REMOVE_AIDER_FILES = "Remove Aider's files (~/.aider.conf.yml, .aider.model.*)"
 
@@ -115,7 +116,7 @@ def test_converged_client_gets_zero_changes_from_one_probe(fresh, claude):
     result = plan_client(converged(fresh(), settings), claude_code_enabled=claude)
     assert result.changes == []
     assert len(result.executed) == 1  # identity, platform, server and the home, together
-    assert all(is_probe(c) for c in result.executed)
+    assert all(c.startswith(PROBE) for c in result.executed)
 
 
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])

@@ -9,10 +9,11 @@ from pyinfra.connectors.fake import FakeConnector
 from tests.plan import harness
 from tests.plan.clients import client_settings, converged, fresh_debian_client, fresh_mac_client
 from tests.plan.clients import stub as client_stub
-from tests.plan.harness import is_probe, plan
+from tests.plan.harness import plan
 from tests.plan.macs import converged_mac, fresh_mac, group_settings, stub
 
 CLAUDE = {"claude_code_enabled": True}
+PROBE = "{ echo '@@remote-ollama-probe-begin"  # probe.probe_script
 
 
 @pytest.fixture(autouse=True)
@@ -25,7 +26,7 @@ def cli_mode(monkeypatch):
 
 
 def probes(host) -> list[str]:
-    return [c for c in host.executed if is_probe(c)]
+    return [c for c in host.executed if c.startswith(PROBE)]
 
 
 def converged_fleet() -> tuple[dict, dict]:
