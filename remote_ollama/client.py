@@ -314,6 +314,9 @@ def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
         url=claude_code.tarball_url(
             settings.claude_code_registry, platform.system, platform.arch, version
         ),
+        metadata=claude_code.metadata_url(
+            settings.claude_code_registry, platform.system, platform.arch
+        ),
         root=paths.claude_root,
     )
     claude_code.command_link(

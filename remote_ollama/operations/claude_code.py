@@ -2,15 +2,20 @@
 
 The npm package ``@anthropic-ai/claude-code-<os>-<arch>`` holds ``package/claude``; its
 tarball is fetched straight from the registry (pyinfra's npm fact cannot see scoped
-names, and the binary does not need npm at all).
+names, and the binary does not need npm at all) and checked against the sha512 the
+registry publishes for it (``dist.integrity``) before anything is unpacked.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import json
 import shlex
+import urllib.request
 
 from pyinfra import host
-from pyinfra.api import operation
+from pyinfra.api import OperationError, operation
 
 from remote_ollama.facts.client import DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
@@ -27,12 +32,56 @@ def tarball_url(registry: str, system: str, arch: str, version: str) -> str:
     return f"{registry.rstrip('/')}/@anthropic-ai/{pkg}/-/{pkg}-{version}.tgz"
 
 
+def metadata_url(registry: str, system: str, arch: str) -> str:
+    """The package's registry document (its versions, each with ``dist.integrity``)."""
+    return f"{registry.rstrip('/')}/@anthropic-ai/{package_name(system, arch)}"
+
+
+@functools.cache  # once per run: pyinfra runs an operation's body to plan and to execute
+def registry_sha512(url: str, version: str) -> str:
+    """The hex sha512 the registry document at ``url`` gives for ``version``'s tarball.
+
+    Read by the controller when a host needs the download: a registry that cannot be read,
+    or gives no sha512, stops that host's deploy before anything is fetched there."""
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            integrity = json.load(response)["versions"][version]["dist"]["integrity"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise OperationError(
+            f"Claude Code {version}: could not read its sha512 from {url} ({error}); "
+            "nothing was downloaded. Check claude_code_registry and claude_code_version."
+        ) from error
+    for entry in str(integrity).split():  # "sha512-<base64>", maybe among others
+        algorithm, _, digest = entry.partition("-")
+        if algorithm == "sha512":
+            return base64.b64decode(digest).hex()
+    raise OperationError(f"Claude Code {version}: {url} gives no sha512 integrity; "
+                         "nothing was downloaded.")  # fmt: skip
+
+
+def install_command(url: str, sha512: str, target: str) -> str:
+    """Download to ``<target>.partial``, check the sha512, unpack ``claude``, then move
+    the folder into place: a failed or mismatched download leaves ``target`` untouched."""
+    tmp = f"{target}.partial"
+    tgz = shlex.quote(f"{tmp}/package.tgz")
+    tmp, target_q = shlex.quote(tmp), shlex.quote(target)
+    digest = f"$( (sha512sum {tgz} 2>/dev/null || shasum -a 512 {tgz}) | cut -d' ' -f1)"
+    return (
+        f"rm -rf {tmp} && mkdir -p {tmp} && curl -fsSL {shlex.quote(url)} -o {tgz} && "
+        f'if [ "{digest}" != {shlex.quote(sha512)} ]; then rm -rf {tmp}; '
+        f"echo 'Claude Code: the download does not match the registry sha512' >&2; exit 1; fi "
+        f"&& tar -xzf {tgz} -C {tmp} --strip-components=1 package/claude && rm -f {tgz} "
+        f"&& [ -x {tmp}/claude ] && rm -rf {target_q} && mv {tmp} {target_q}"
+    )
+
+
 @operation()
-def binary_installed(version: str, url: str, root: str):
+def binary_installed(version: str, url: str, metadata: str, root: str):
     """Unpack exactly ``version`` into ``<root>/<version>/claude``; drop other versions.
 
     + version: Claude Code version, e.g. ``2.1.332``
     + url: the platform package's tarball
+    + metadata: the package's registry document, which gives the tarball's sha512
     + root: our install folder, e.g. ``/Users/me/.local/share/remote-ollama/claude-code``
 
     Example:
@@ -41,16 +90,12 @@ def binary_installed(version: str, url: str, root: str):
 
         binary_installed(version="2.1.332", root="/home/me/.local/share/remote-ollama/claude-code",
             url="https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/"
-                "claude-code-linux-x64-2.1.332.tgz")
+                "claude-code-linux-x64-2.1.332.tgz",
+            metadata="https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64")
     """
     target = f"{root}/{version}"
     if not fact(PathExists, path=f"{target}/claude"):
-        tmp = shlex.quote(f"{target}.partial")
-        yield (
-            f"rm -rf {tmp} && mkdir -p {tmp} && curl -fsSL {shlex.quote(url)} "
-            f"| tar -xzf - -C {tmp} --strip-components=1 package/claude "
-            f"&& [ -x {tmp}/claude ] && rm -rf {shlex.quote(target)} && mv {tmp} {shlex.quote(target)}"
-        )
+        yield install_command(url, registry_sha512(metadata, version), target)
     others = [e for e in fact(DirectoryEntries, path=root) or [] if e != version]
     for entry in others:
         yield f"rm -rf {shlex.quote(f'{root}/{entry}')}"

@@ -380,3 +380,17 @@ def test_the_client_check_runs_after_a_change_and_only_warns():
     assert CHECK in result.errors_ignored
     assert plan_client(fresh_debian_client(), aider_python="3.11",
                        reachability_check=False).commands_of(CHECK) == []
+
+
+def test_claude_code_download_is_checked_against_the_registry_sha512(stub_registry):
+    from tests.plan.conftest import SHA512
+
+    install = plan_client(fresh_mac_client(), **CLAUDE).commands_of(
+        "Install Claude Code 2.1.332")[0]
+    assert set(stub_registry) == {("https://registry.npmjs.org/@anthropic-ai/"
+                                   "claude-code-darwin-arm64", "2.1.332")}
+    assert f"!= {SHA512} ]" in install and install.index(SHA512) < install.index("tar -xzf")
+    stub_registry.clear()
+    converged_client = converged(fresh_mac_client(), client_settings(**CLAUDE))
+    assert plan_client(converged_client, **CLAUDE).changes == []
+    assert stub_registry == []  # installed already: the registry is not asked

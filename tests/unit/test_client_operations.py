@@ -262,25 +262,88 @@ def test_tarball_url_follows_the_npm_layout():
                    "claude-code-linux-x64-2.1.332.tgz")
 
 
+META = claude_code.metadata_url("https://registry.npmjs.org/", "linux", "x64")
+
+
 def binary(present, entries, version="2.1.332"):
     facts = {key(PathExists, path=f"{ROOT}/{version}/claude"): present,
              key(DirectoryEntries, path=ROOT): entries}
-    return run_op(claude_code.binary_installed, facts, version=version, url=URL, root=ROOT)
+    return run_op(claude_code.binary_installed, facts, version=version, url=URL, metadata=META,
+                  root=ROOT)
 
 
-def test_binary_installed_downloads_once_then_is_a_no_op():
+@pytest.fixture
+def registry(monkeypatch):
+    asked = []
+    monkeypatch.setattr(claude_code, "registry_sha512",
+                        lambda url, version: asked.append((url, version)) or "ab" * 64)
+    return asked
+
+
+def test_binary_installed_downloads_once_then_is_a_no_op(registry):
     fresh = binary(False, None)
-    assert len(fresh) == 1
-    assert f"curl -fsSL {URL} | tar -xzf - -C {ROOT}/2.1.332.partial --strip-components=1 " \
-           "package/claude" in fresh[0]
-    assert fresh[0].endswith(f"mv {ROOT}/2.1.332.partial {ROOT}/2.1.332")
+    assert fresh == [claude_code.install_command(URL, "ab" * 64, f"{ROOT}/2.1.332")]
+    assert registry == [(META, "2.1.332")]
     assert binary(True, ["2.1.332"]) == []
+    assert len(registry) == 1  # installed: the registry is not asked
 
 
-def test_binary_installed_downgrade_installs_the_pin_and_drops_the_other_version():
+def test_binary_installed_downgrade_installs_the_pin_and_drops_the_other_version(registry):
     commands = binary(False, ["2.1.332"], version="2.1.300")
     assert "claude-code-linux-x64-2.1.332.tgz" in commands[0]  # URL given by the caller
     assert commands[1:] == [f"rm -rf {ROOT}/2.1.332"]
+
+
+def _package(tmp_path, content=b"#!/bin/sh\necho claude\n"):
+    """A tarball laid out like the npm package (package/claude) and its sha512."""
+    import hashlib
+    import io
+    import tarfile
+
+    tgz = tmp_path / "pkg.tgz"
+    with tarfile.open(tgz, "w:gz") as archive:
+        info = tarfile.TarInfo("package/claude")
+        info.size, info.mode = len(content), 0o755
+        archive.addfile(info, io.BytesIO(content))
+    return tgz, hashlib.sha512(tgz.read_bytes()).hexdigest()
+
+
+def test_install_command_checks_the_sha512_before_unpacking(tmp_path):
+    import subprocess
+
+    tgz, sha512 = _package(tmp_path)
+    target = tmp_path / "root" / "2.1.332"
+    bad = subprocess.run(["sh", "-c", claude_code.install_command(
+        f"file://{tgz}", "00" * 64, str(target))], capture_output=True, text=True)
+    assert bad.returncode != 0 and "does not match the registry sha512" in bad.stderr
+    assert not target.exists() and not (tmp_path / "root" / "2.1.332.partial").exists()
+    subprocess.run(["sh", "-c", claude_code.install_command(f"file://{tgz}", sha512,
+                                                            str(target))], check=True)
+    assert sorted(p.name for p in target.iterdir()) == ["claude"]  # the tarball is gone
+    assert subprocess.run([target / "claude"], capture_output=True, text=True).stdout == (
+        "claude\n")
+
+
+def test_registry_sha512_reads_dist_integrity_and_fails_clearly(tmp_path):
+    import base64
+    import json
+
+    from pyinfra.api import OperationError
+
+    digest = bytes(range(64))
+    doc = {"versions": {"2.1.332": {"dist": {
+        "integrity": f"sha1-AAAA sha512-{base64.b64encode(digest).decode()}"}}}}
+    meta = tmp_path / "meta.json"
+    meta.write_text(json.dumps(doc))
+    assert claude_code.registry_sha512(f"file://{meta}", "2.1.332") == digest.hex()
+    with pytest.raises(OperationError, match=r"Claude Code 9\.9\.9: could not read its sha512"):
+        claude_code.registry_sha512(f"file://{meta}", "9.9.9")
+    with pytest.raises(OperationError, match="could not read"):
+        claude_code.registry_sha512(f"file://{tmp_path}/missing.json", "2.1.332")
+    sha1_only = tmp_path / "sha1-only.json"
+    sha1_only.write_text(json.dumps({"versions": {"2.1.332": {"dist": {"integrity": "sha1-AAAA"}}}}))
+    with pytest.raises(OperationError, match="gives no sha512"):
+        claude_code.registry_sha512(f"file://{sha1_only}", "2.1.332")
 
 
 def link(current, op=claude_code.command_link, **kwargs):
