@@ -90,7 +90,8 @@ def json_merged(path: str, values: dict, mode: str = "600"):
 
 @operation()
 def json_unmerged(path: str, values: dict):
-    """Remove the keys of ``values`` that still hold those values; delete a file left empty.
+    """Remove the keys of ``values`` that still hold those values; delete a file left empty,
+    and its folder if that was all it held (``~/.claude`` when Claude Code never ran).
 
     + path: absolute path of the JSON file
     + values: the keys (and values) a ``json_merged`` call set
@@ -109,6 +110,7 @@ def json_unmerged(path: str, values: dict):
         return
     wanted = unmerged(doc, values)
     if not wanted:
-        yield f"rm -f {shlex.quote(path)}"
+        folder = shlex.quote(path.rsplit("/", 1)[0] or "/")
+        yield f"rm -f {shlex.quote(path)} && {{ rmdir {folder} 2>/dev/null || true; }}"
     else:
         yield from _write(path, wanted, current["mode"])

@@ -171,7 +171,7 @@ def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, prof
     assert result.commands_of("Remove Claude Code (ours)") == [
         f"rm -rf {home}/.local/share/remote-ollama/claude-code"]
     assert result.commands_of("Re-enable Claude Code's auto-updater") == [
-        f"rm -f {home}/.claude/settings.json"]
+        f"rm -f {home}/.claude/settings.json && {{ rmdir {home}/.claude 2>/dev/null || true; }}"]
 
 
 @pytest.mark.parametrize("data", [

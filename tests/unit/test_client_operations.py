@@ -115,11 +115,31 @@ def test_json_merged_creates_a_missing_file_and_refuses_broken_json():
         json_op(json_settings.json_merged, "[]")
 
 
+def test_json_unmerged_removes_the_folder_only_if_the_file_was_all_it_held(tmp_path):
+    import subprocess
+
+    for extra in (None, "history.jsonl"):
+        folder = tmp_path / f"claude-{extra}"
+        folder.mkdir()
+        (folder / "settings.json").write_text(json.dumps(OFF))
+        if extra:
+            (folder / extra).write_text("{}\n")
+        path = str(folder / "settings.json")
+        (command,) = run_op(json_settings.json_unmerged,
+                            {key(ManagedFile, path=path): text(json.dumps(OFF))},
+                            path=path, values=OFF)
+        subprocess.run(["sh", "-c", command], check=True)
+        assert folder.exists() == bool(extra)
+        assert not (folder / "settings.json").exists()
+
+
 def test_json_unmerged_takes_out_only_our_value():
     both = json.dumps({"env": {"FOO": "bar", "DISABLE_AUTOUPDATER": "1"}})
     assert json.loads(uploaded(json_op(json_settings.json_unmerged, both), SETTINGS)) == {
         "env": {"FOO": "bar"}}
-    assert json_op(json_settings.json_unmerged, json.dumps(OFF)) == [f"rm -f {SETTINGS}"]
+    folder = SETTINGS.rsplit("/", 1)[0]
+    assert json_op(json_settings.json_unmerged, json.dumps(OFF)) == [
+        f"rm -f {SETTINGS} && {{ rmdir {folder} 2>/dev/null || true; }}"]
     users_own = json.dumps({"env": {"DISABLE_AUTOUPDATER": "0"}})
     assert json_op(json_settings.json_unmerged, users_own) == []
     assert json_op(json_settings.json_unmerged, None) == []
