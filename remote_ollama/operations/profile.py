@@ -2,7 +2,8 @@
 
 The whole file is read by the probe (``ManagedFile``) and rewritten only when the edited
 text differs; markers are matched as whole lines, never as regexes (pyinfra 3.10's
-``files.block`` trips over regex characters in markers).
+``files.block`` trips over regex characters in markers). A profile that is a symlink
+(dotfile managers) stays one: the new text is written into its target.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pyinfra.api import FileUploadCommand, OperationError, operation
 
 from remote_ollama.facts.files import ManagedFile
 from remote_ollama.probe import fact
+
+NEW_SUFFIX = ".remote-ollama-new"  # the upload, next to the profile, until it is in place
 
 
 def edit_block(content: str, start: str, end: str, body: str | None, path: str = "") -> str:
@@ -106,13 +109,20 @@ def marker_blocks(path: str, blocks: list[tuple[str, str, str | None]], mode: st
     if wanted == current["content"]:
         host.noop(f"{path} is up to date")
         return
-    if not wanted.strip():
-        yield f"rm -f {shlex.quote(path)}"  # the file held only our blocks
+    quoted, new = shlex.quote(path), path + NEW_SUFFIX
+    if not wanted.strip():  # the file held only our blocks
+        yield f"if [ -L {quoted} ]; then : > {quoted}; else rm -f {quoted}; fi"
         return
-    yield FileUploadCommand(
-        StringIO(wanted), path, remote_temp_filename=host.get_temp_filename(path)
-    )
-    yield f"chmod {current['mode']} {shlex.quote(path)}"
+    yield FileUploadCommand(StringIO(wanted), new, remote_temp_filename=host.get_temp_filename(new))
+    yield write_through(new, path)
+    yield f"chmod {current['mode']} {quoted}"
+
+
+def write_through(new: str, path: str) -> str:
+    """Put the uploaded ``new`` in place of ``path``: renamed over a regular file (never
+    half-written), written into the target of a symlink (a dotfile manager's link stays)."""
+    quoted, new = shlex.quote(path), shlex.quote(new)
+    return f"if [ -L {quoted} ]; then cat {new} > {quoted} && rm -f {new}; else mv -f {new} {quoted}; fi"
 
 
 @operation()

@@ -118,13 +118,18 @@ class HostPlan:
         return list(dict.fromkeys(names))
 
 
+_HELPER_SUFFIXES = (".before-remote-ollama", ".remote-ollama-new")  # backups, uploads
+
+
 def _command_path(command: str) -> str:
-    """The file a command writes: an upload's destination, else its last absolute path
-    that is not a backup (``mv FILE FILE.before-remote-ollama`` is about FILE)."""
+    """The file a command writes: an upload's destination (a profile's goes next to it,
+    ``FILE.remote-ollama-new``), else its last absolute path that is not a backup or an
+    upload (``mv FILE FILE.before-remote-ollama`` is about FILE)."""
     if command.startswith("UPLOAD "):
-        return command.split("\n", 1)[0].removeprefix("UPLOAD ")
-    paths = [w for w in shlex.split(command)
-             if w.startswith("/") and not w.endswith(".before-remote-ollama")]  # fmt: skip
+        dest = command.split("\n", 1)[0].removeprefix("UPLOAD ")
+        return dest.removesuffix(".remote-ollama-new")
+    words = [w.rstrip(";") for w in shlex.split(command)]
+    paths = [w for w in words if w.startswith("/") and not w.endswith(_HELPER_SUFFIXES)]
     return paths[-1] if paths else ""
 
 

@@ -64,7 +64,8 @@ def test_fresh_mac_gets_the_full_plan():
         ".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json"]
     assert result.files_changed(SHELL_PROFILES) == [".zshrc", ".zprofile"]
     zshrc = result.commands_for(SHELL_PROFILES, f"{MAC_HOME}/.zshrc")[0]
-    assert zshrc.startswith(f'UPLOAD {MAC_HOME}/.zshrc\nexport EDITOR=vim\nalias ll="ls -l"\n\n')
+    assert zshrc.startswith(
+        f'UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\nexport EDITOR=vim\nalias ll="ls -l"\n\n')
     assert "# >>> remote-ollama env >>>" in zshrc
     assert '. "$HOME/.ai-client/claude-ollama.sh"' in zshrc
     assert "# >>> remote-ollama claude-ollama >>>" in result.commands_for(
@@ -98,7 +99,8 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
         f"--find-links {wheels} aider-chat==0.86.2"]
     assert result.files_changed(SHELL_PROFILES) == [".bashrc", ".profile"]
     bashrc = result.commands_for(SHELL_PROFILES, f"{DEBIAN_HOME}/.bashrc")[0]
-    assert bashrc.startswith(f"UPLOAD {DEBIAN_HOME}/.bashrc\n" + fixture("bashrc-debian-skel.txt"))
+    assert bashrc.startswith(f"UPLOAD {DEBIAN_HOME}/.bashrc.remote-ollama-new\n"
+                             + fixture("bashrc-debian-skel.txt"))
     profile = result.commands_for(SHELL_PROFILES, f"{DEBIAN_HOME}/.profile")[0]
     assert profile.endswith("# <<< remote-ollama env <<<\n")
 

@@ -23,7 +23,9 @@ RC = "/home/dev/.bashrc"
 
 
 def uploaded(commands: list[str], path: str) -> str:
-    upload = next(c for c in commands if c.startswith(f"UPLOAD {path}\n"))
+    """The text uploaded for ``path`` (profiles are uploaded next to it, then put in place)."""
+    upload = next(c for c in commands if c.startswith((f"UPLOAD {path}\n",
+                                                       f"UPLOAD {path}.remote-ollama-new\n")))
     return upload.split("\n", 1)[1]
 
 
@@ -67,9 +69,34 @@ def test_marker_blocks_then_second_application_is_a_no_op(before, blocks, after)
 
 def test_marker_blocks_keep_the_files_mode_and_delete_a_file_left_empty():
     assert blocks_on("x\n", [(S, E, "b")], mode="600")[-1] == f"chmod 600 {RC}"
-    assert blocks_on(f"{S}\nb\n{E}\n", [(S, E, None), (CS, CE, None)]) == [f"rm -f {RC}"]
+    assert blocks_on(f"{S}\nb\n{E}\n", [(S, E, None), (CS, CE, None)]) == [
+        f"if [ -L {RC} ]; then : > {RC}; else rm -f {RC}; fi"]  # a link's target is kept
     assert blocks_on(None, [(S, E, None)]) == []
     assert blocks_on("user stuff\n", [(S, E, None)]) == []
+
+
+def test_a_profile_that_is_a_symlink_stays_one_and_its_target_gets_the_text(tmp_path):
+    """A dotfile manager's link: the text goes into the target; a plain file is replaced
+    whole by a rename. Run in a real shell, the upload played by writing the new file."""
+    import os
+    import subprocess
+
+    dotfiles = tmp_path / "dotfiles"
+    dotfiles.mkdir()
+    (dotfiles / "zshrc").write_text("alias ll='ls -l'\n")
+    os.chmod(dotfiles / "zshrc", 0o600)
+    link, plain = tmp_path / ".zshrc", tmp_path / ".bashrc"
+    link.symlink_to(dotfiles / "zshrc")
+    plain.write_text("old\n")
+    for path in (link, plain):
+        new = f"{path}{profile.NEW_SUFFIX}"
+        with open(new, "w") as f:
+            f.write("new text\n")
+        subprocess.run(["sh", "-c", profile.write_through(new, str(path))], check=True)
+        assert path.read_text() == "new text\n" and not os.path.exists(new)
+    assert link.is_symlink() and (dotfiles / "zshrc").read_text() == "new text\n"
+    assert (dotfiles / "zshrc").stat().st_mode & 0o777 == 0o600  # the target's own file
+    assert not plain.is_symlink()
 
 
 @pytest.mark.parametrize("broken", [f"{S}\nb\n", f"b\n{E}\n", f"{E}\n{S}\n", f"{S}\n{S}\n{E}\n"])
@@ -196,7 +223,9 @@ def test_shell_profiles_edit_each_file_in_one_operation():
              key(ManagedFile, path=zprofile): text(None)}
     commands = run_op(profile.shell_profiles, facts, files={
         zshrc: [(S, E, "b")], zprofile: [(S, E, "b")]})
-    assert commands == [f"UPLOAD {zprofile}\n{S}\nb\n{E}\n", f"chmod 644 {zprofile}"]
+    assert commands == [f"UPLOAD {zprofile}.remote-ollama-new\n{S}\nb\n{E}\n",
+                        profile.write_through(zprofile + ".remote-ollama-new", zprofile),
+                        f"chmod 644 {zprofile}"]
     assert run_op(profile.shell_profiles, facts, files={zshrc: [(S, E, "b")],
                                                         zprofile: [(S, E, None)]}) == []
 
