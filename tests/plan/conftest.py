@@ -17,3 +17,19 @@ def stub_registry(monkeypatch):
 
     monkeypatch.setattr(claude_code, "registry_sha512", registry_sha512)
     return asked
+
+
+@pytest.fixture
+def sent(monkeypatch) -> list[str]:
+    """Every command the fake hosts are sent during the test, in order."""
+    from pyinfra.connectors.fake import FakeConnector
+
+    commands: list[str] = []
+    original = FakeConnector.run_shell_command
+
+    def record(self, command, **kwargs):
+        commands.append(str(command))
+        return original(self, command, **kwargs)
+
+    monkeypatch.setattr(FakeConnector, "run_shell_command", record)
+    return commands

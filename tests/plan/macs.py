@@ -22,6 +22,21 @@ HOME, USER, UID = "/Users/admin", "admin", 501
 TAILSCALE_IP = "100.101.102.103"
 
 
+# What a fresh Mac's server converge changes, in order (Homebrew Ollama, agent mode).
+FRESH_SERVER_CHANGES = [
+    "Install Ollama (Homebrew formula)",
+    "Create the log directory",
+    "Write the Ollama launchd plist",
+    "Load the Ollama job",
+    "Wait for the Ollama API",
+    "Pull missing models",
+    "Keep the Mac awake (pmset)",
+    "Ship the contract check",
+    "Ship the warm-up tool",
+    "Check the server against the API contract",
+]
+
+
 def mac_system(version: str, arm64: bool = True, memsize: int = 128 * 2**30):
     """The MacSystem section: ``sysctl hw.memsize hw.optional.arm64 kern.osproductversion``
     (an Intel Mac's sysctl has no hw.optional.arm64 and exits 1)."""
@@ -122,5 +137,5 @@ def stub(sections: dict[str, tuple[int, list[str]]], **data) -> dict:
     return {"fake_responses": {"@@remote-ollama-probe-begin": probe_output(sections)}, **data}
 
 
-__all__ = ["api_url", "converged_mac", "fresh_mac", "group_settings", "mac_system", "recorded",
+__all__ = ["FRESH_SERVER_CHANGES", "api_url", "converged_mac", "fresh_mac", "group_settings", "mac_system", "recorded",
            "stub"]

@@ -187,17 +187,7 @@ def test_broken_pair_fails_before_any_change(data):
         plan("client", clients={"c": stub(sections)}, data={**SERVER, **CLAUDE, **data})
 
 
-def test_broken_pair_sends_nothing_but_the_first_probe(monkeypatch):
-    from pyinfra.connectors.fake import FakeConnector
-
-    sent: list[str] = []
-    original = FakeConnector.run_shell_command
-
-    def record(self, command, **kwargs):
-        sent.append(str(command))
-        return original(self, command, **kwargs)
-
-    monkeypatch.setattr(FakeConnector, "run_shell_command", record)
+def test_broken_pair_sends_nothing_but_the_first_probe(sent):
     with pytest.raises(PyinfraError, match="known to be broken"):
         plan_client(converged(fresh_mac_client(), client_settings(**CLAUDE)),
                     ollama_version="0.13.5", **CLAUDE)

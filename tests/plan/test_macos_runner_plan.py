@@ -16,7 +16,15 @@ from remote_ollama.client import SHELL_PROFILES
 from remote_ollama.operations import power
 from tests.plan import clients
 from tests.plan.harness import REPO, plan, repo_group_data
-from tests.plan.macs import HOME, converged_mac, fresh_mac, group_settings, mac_system, stub
+from tests.plan.macs import (
+    FRESH_SERVER_CHANGES,
+    HOME,
+    converged_mac,
+    fresh_mac,
+    group_settings,
+    mac_system,
+    stub,
+)
 
 PROFILE = runpy.run_path(str(REPO / "inventory" / "macos-ci.py"))["server"][0][1]
 AGENT_PLIST = f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.plist"
@@ -55,18 +63,7 @@ def pmset_calls(monkeypatch):
 
 def test_fresh_runner_plans_a_full_server_converge(pmset_calls):
     result = plan_runner(fresh_mac(**RUNNER))
-    assert result.changes == [
-        "Install Ollama (Homebrew formula)",
-        "Create the log directory",
-        "Write the Ollama launchd plist",
-        "Load the Ollama job",
-        "Wait for the Ollama API",
-        "Pull missing models",
-        "Keep the Mac awake (pmset)",
-        "Ship the contract check",
-        "Ship the warm-up tool",
-        "Check the server against the API contract",
-    ]
+    assert result.changes == FRESH_SERVER_CHANGES
     plist = result.commands_of("Write the Ollama launchd plist")[1]
     assert plist.startswith(f"UPLOAD {AGENT_PLIST}")  # a LaunchAgent, as in the profile
     assert "<string>127.0.0.1:11434</string>" in plist

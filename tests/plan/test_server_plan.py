@@ -8,6 +8,7 @@ from pyinfra.api.exceptions import PyinfraError
 from remote_ollama.probe import MISSING
 from tests.plan.harness import plan
 from tests.plan.macs import (
+    FRESH_SERVER_CHANGES,
     HOME,
     TAILSCALE_IP,
     converged_mac,
@@ -28,18 +29,7 @@ def plan_server(sections, **data):
 
 def test_fresh_mac_gets_the_full_plan_in_order():
     result = plan_server(fresh_mac())
-    assert result.changes == [
-        "Install Ollama (Homebrew formula)",
-        "Create the log directory",
-        "Write the Ollama launchd plist",
-        "Load the Ollama job",
-        "Wait for the Ollama API",
-        "Pull missing models",
-        "Keep the Mac awake (pmset)",
-        "Ship the contract check",
-        "Ship the warm-up tool",
-        "Check the server against the API contract",
-    ]
+    assert result.changes == FRESH_SERVER_CHANGES
     commands = result.commands
     assert "/opt/homebrew/bin/brew install --formula ollama" in commands
     assert f"launchctl bootstrap gui/$(id -u) {PLIST}" in commands
@@ -169,17 +159,7 @@ def test_invalid_settings_send_no_command_to_any_host():
         plan("server", server={"ai-server": stub(fresh_mac(), ollama_port=70000)})
 
 
-def test_invalid_settings_reach_no_host_even_a_valid_one(monkeypatch):
-    from pyinfra.connectors.fake import FakeConnector
-
-    sent: list[str] = []
-    original = FakeConnector.run_shell_command
-
-    def record(self, command, **kwargs):
-        sent.append(str(command))
-        return original(self, command, **kwargs)
-
-    monkeypatch.setattr(FakeConnector, "run_shell_command", record)
+def test_invalid_settings_reach_no_host_even_a_valid_one(sent):
     with pytest.raises(PyinfraError, match=r"ai-client-1: unknown setting 'modles'"):
         plan("server", server={"ai-server": stub(fresh_mac())},
              clients={"ai-client-1": {"modles": ["x"]}})
