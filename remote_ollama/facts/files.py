@@ -10,12 +10,17 @@ ABSENT = "@@remote-ollama-absent@@"
 EOF_MARK = "@@remote-ollama-eof@@"  # also closes a last line that has no newline
 
 
+def mode_of(quoted: str) -> str:
+    """Shell printing a file's octal mode, following links: GNU ``stat -c`` first (GNU
+    ``stat -f`` means filesystem status), then BSD ``stat -f`` (macOS)."""
+    return f"(stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted})"
+
+
 class ManagedFile(FactBase):
     """``{"mode": "644", "content": "..."}`` for a text file, or None when it is absent.
 
     Reads both in one command so a deploy can compare what it would write with what is
-    there without a checksum round trip. GNU stat is tried first: GNU `stat -f` means
-    filesystem status and would print the wrong thing; BSD `stat -c` fails cleanly.
+    there without a checksum round trip.
 
         current = host.get_fact(ManagedFile, path="/Users/me/.ai-client/env")
     """
@@ -24,7 +29,7 @@ class ManagedFile(FactBase):
         quoted = shlex.quote(path)
         return (
             f"if [ -f {quoted} ]; then "
-            f"(stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted}); cat {quoted}; "
+            f"{mode_of(quoted)}; cat {quoted}; "
             f"echo '{EOF_MARK}'; "
             f"else echo '{ABSENT}'; fi"
         )
@@ -139,7 +144,7 @@ class FileDigest(FactBase):
         quoted = shlex.quote(path)
         return (
             f"if [ -f {quoted} ]; then "
-            f"(stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted}); "
+            f"{mode_of(quoted)}; "
             f"(sha256sum {quoted} 2>/dev/null || shasum -a 256 {quoted}); "
             f"else echo '{ABSENT}'; fi"
         )
