@@ -158,7 +158,10 @@ def _probe(settings: Settings, url: str) -> dict:
             "contract_present": (PathExists, {"path": tool_paths(paths.home)["contract"]}),
         }
     )
-    return prime(host, requests)
+    seen = prime(host, requests)
+    if "server" in seen:  # Tailscale was asked only if the server gave no answer
+        seen["tailscale"] = seen["server"]["tailscale"]
+    return seen
 
 
 def profile_targets(shell: str, seen: dict) -> list[str]:
@@ -196,9 +199,8 @@ def converge_client(settings: Settings, url: str):
     if platform.system == "darwin":
         require_homebrew(host.name, seen["brew"])
     python = _aider_python(settings, platform, seen)
-    if "server" not in seen or seen["server"]["tailscale"] is not None:  # no answer: why?
-        tailscale = seen["server"]["tailscale"] if "server" in seen else seen["tailscale"]
-        checks.report_tailscale(host.name, platform, tailscale)
+    if seen["tailscale"] is not None:  # None: the server answered, no diagnosis needed
+        checks.report_tailscale(host.name, platform, seen["tailscale"])
 
     tool = _installer(settings, platform, paths, seen)
     for other in INSTALLERS:
