@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from remote_ollama.analytics.run_metrics import RunReport
-from remote_ollama.analytics.tables import fmt_count, fmt_pct, fmt_ratio, fmt_seconds
+from remote_ollama.analytics.tables import fmt_count, fmt_pct, fmt_ratio, fmt_seconds, plural
 
 # Above this cache hit rate, losing the prompt cache multiplies the prefill work a lot.
 HIGH_CACHE_HIT_RATE = 0.60
@@ -29,8 +29,9 @@ def _subagents(report: RunReport) -> str:
     average = report.average(report.total_spawns)
     inside = sum(report.total_tools(subagent=True).values())
     text = (
-        f"Subagents: {fmt_count(average)} Task spawns per iteration on average "
-        f"({report.total_spawns} in total), making {inside} tool call(s) of their own."
+        f"Subagents: {fmt_count(average)} Task {_spawns(average)} per iteration on average"
+        f" ({report.total_spawns:,} in total), making"
+        f" {plural(inside, 'tool call')} of their own."
     )
     if report.total_spawns:
         text += (
@@ -41,6 +42,10 @@ def _subagents(report: RunReport) -> str:
     else:
         text += " This workload does not depend on subagents."
     return text
+
+
+def _spawns(average: float | None) -> str:
+    return "spawn" if average == 1 else "spawns"
 
 
 def _cache(report: RunReport) -> str:
@@ -109,12 +114,15 @@ def _pace(report: RunReport) -> str:
 
 
 def _damage(report: RunReport) -> list[str]:
-    damage = {
-        "malformed line(s)": report.bad_line_count,
-        "iteration(s) without a result event": report.missing_result_count,
-        "missing iteration file(s)": report.missing_file_count,
-    }
-    found = [f"{count} {what}" for what, count in damage.items() if count]
+    damage = (
+        (report.bad_line_count, "malformed line", "malformed lines"),
+        (report.missing_result_count, "iteration without a result event",
+         "iterations without a result event"),
+        (report.incomplete_tokens_count, "iteration whose token count is incomplete",
+         "iterations whose token counts are incomplete"),
+        (report.missing_file_count, "missing iteration file", "missing iteration files"),
+    )
+    found = [plural(count, one, many) for count, one, many in damage if count]
     if not found:
         return []
     return [

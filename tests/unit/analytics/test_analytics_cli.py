@@ -75,7 +75,7 @@ def test_report_prints_and_rewrites_summary(tmp_path, capsys):
     assert main(["analytics", "report", str(run_dir), "--write", "--markdown"]) == 0
     printed = capsys.readouterr().out
     assert printed == (run_dir / "summary.md").read_text()
-    assert "| Total | 1,700 | 4,000 | 21,000 | 1,100 | 84.0% | 5,500 |" in printed
+    assert "| Total | 10,019 | 4,500 | 24,400 | 980 | 84.4% | 5,500 |" in printed
 
 
 def test_report_finds_run_by_name_under_analytics(tmp_path, monkeypatch, capsys):

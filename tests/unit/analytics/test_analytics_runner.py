@@ -35,7 +35,7 @@ def test_loop_saves_iterations_meta_and_summary(tmp_path, monkeypatch):
         assert (run_dir / f"iteration-{number}.json").read_bytes() == original
         assert (run_dir / f"iteration-{number}.stderr").read_text() == "fake claude stderr\n"
     meta = json.loads((run_dir / "run.json").read_text())
-    assert meta["stopped"] == "completed 2 iteration(s)"
+    assert meta["stopped"] == "completed 2 iterations"
     assert meta["prompt"] == "Do the thing."
     assert [(i["number"], i["exit_code"], i["interrupted"]) for i in meta["iterations"]] == [
         (1, 0, False), (2, 0, False),
@@ -50,9 +50,9 @@ def test_loop_saves_iterations_meta_and_summary(tmp_path, monkeypatch):
     # live rows: iteration number, then Read..other of iteration 1's top level = 1 each
     assert printed[2].split()[:10] == ["1"] * 10
     assert printed[3].split()[:10] == ["2"] + ["1"] * 9
-    # the summary measured both copies: 12000 + 12000 cache read tokens
+    # the summary measured both copies: twice iteration 1's modelUsage
     summary = (run_dir / "summary.md").read_text()
-    assert table(summary, "Tokens")["Total"][:4] == ["2,400", "6,000", "24,000", "1,600"]
+    assert table(summary, "Tokens")["Total"][:4] == ["19,038", "7,000", "30,800", "1,360"]
 
 
 def test_failing_claude_is_recorded_and_the_loop_goes_on(tmp_path, monkeypatch):
@@ -62,7 +62,7 @@ def test_failing_claude_is_recorded_and_the_loop_goes_on(tmp_path, monkeypatch):
     run_dir, code = run_loop(plan_for(tmp_path, claude), stream=io.StringIO())
     assert code == 0
     summary = (run_dir / "summary.md").read_text()
-    assert "- iteration 2: claude exited with code 3 (stderr: fake claude stderr)" in summary
+    assert "- iteration 2: claude exited with code 3 (its stderr is in iteration-2.stderr)" in summary
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_partial_iteration(tmp_path, monkeypatch):
