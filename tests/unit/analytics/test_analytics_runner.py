@@ -1,12 +1,17 @@
 """run_loop with a fake claude: files written, live rows, Ctrl-C keeps what was measured."""
 
+import contextlib
 import io
 import json
+import os
 import signal
+import sys
 import time
 
+import pytest
 from analytics_support import TOOLS_AND_CACHE, make_fake_claude, table
 
+from remote_ollama.analytics import runner
 from remote_ollama.analytics.runner import EXIT_INTERRUPTED, LoopPlan, claude_command, run_loop
 
 
@@ -85,3 +90,64 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_partial_iteration(tmp_path, monkeypa
     # the 4 recorded lines hold msg_1 with TodoWrite and Read
     assert table(summary, "Tool calls per iteration (top level)")["1"][-1] == "2"
     assert "- iteration 1: stopped by Ctrl-C" in summary
+
+
+STUBBORN_CLAUDE = '''#!{python}
+"""A claude that started children: one in its process group, one that left it."""
+import os, signal, subprocess, sys, time
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+escaped = subprocess.Popen(
+    [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True,
+)  # holds claude's stdout open, out of claude's group
+with open(os.environ["PIDS_FILE"], "w") as pids:
+    pids.write(f"{{grandchild.pid}} {{escaped.pid}}")
+if os.environ.get("IGNORE_TERM"):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print('{{"type":"system","subtype":"init"}}', flush=True)
+time.sleep(0.3)
+os.kill(os.getppid(), signal.SIGINT)  # the user's Ctrl-C reaches only the runner
+time.sleep(60)
+'''
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1].startswith("Z")  # a zombie is dead
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("ignore_term", [False, True])
+def test_ctrl_c_stops_the_whole_process_group_within_a_bound(
+    tmp_path, monkeypatch, ignore_term,
+):
+    monkeypatch.setattr(runner, "TERMINATE_GRACE_S", 1.0)
+    monkeypatch.setattr(runner, "KILL_GRACE_S", 1.0)
+    script = tmp_path / "stubborn-claude"
+    script.write_text(STUBBORN_CLAUDE.format(python=sys.executable))
+    script.chmod(0o755)
+    pids_file = tmp_path / "pids"
+    env = {**os.environ, "PIDS_FILE": str(pids_file), "IGNORE_TERM": "1" if ignore_term else ""}
+    started = time.monotonic()
+    outcome = runner.run_iteration(
+        [str(script)], env, tmp_path / "iteration-1.json", tmp_path / "iteration-1.stderr",
+    )
+    elapsed = time.monotonic() - started
+    grandchild, escaped = (int(pid) for pid in pids_file.read_text().split())
+    try:
+        assert outcome.interrupted
+        # SIGTERM, then SIGKILL after 1 s, then 1 s more for the pipe the escaped child
+        # holds: bounded, not the 60 s the children sleep.
+        assert elapsed < 6
+        expected = -signal.SIGKILL if ignore_term else -signal.SIGTERM
+        assert outcome.exit_code == expected
+        deadline = time.monotonic() + 5
+        while not _gone(grandchild) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(grandchild), "claude's child survived the stop"
+        assert (tmp_path / "iteration-1.json").read_text() == '{"type":"system","subtype":"init"}\n'
+    finally:
+        for pid in (grandchild, escaped):  # ours: started by this test's script
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
