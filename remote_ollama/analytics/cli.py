@@ -158,7 +158,7 @@ def _register_compare(commands) -> None:
 
 def run_command(args) -> int:
     """`analytics run`."""
-    from remote_ollama.analytics.runner import LoopPlan, run_loop
+    from remote_ollama.analytics.runner import EXIT_INTERRUPTED, LoopPlan, run_loop
 
     try:
         prompt = load_prompt(args.mode, args.prompt, args.goal)
@@ -182,7 +182,11 @@ def run_command(args) -> int:
         plan.base_url, plan.model = base_url, model
         plan.max_context, plan.max_context_source = window.tokens, window.source
         plan.env_overrides = claude_ollama_env(base_url, model, args.small_model, window.tokens)
-    _, exit_code = run_loop(plan)
+    try:
+        _, exit_code = run_loop(plan)
+    except KeyboardInterrupt:  # a second Ctrl-C while the summary was being written
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return exit_code
 
 

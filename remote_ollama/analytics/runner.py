@@ -7,6 +7,7 @@ and ``summary.md`` is still written.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -114,7 +115,9 @@ def _stop(process: subprocess.Popen, out) -> int | None:
         except subprocess.TimeoutExpired:
             # Something outside the group still holds claude's stdout open: give up on it.
             rest = b""
-            process.stdout.close()
+            # Under a gevent-patched subprocess (a host program's) its reader still holds it.
+            with contextlib.suppress(RuntimeError):
+                process.stdout.close()
     if rest:
         out.write(rest)
     try:
