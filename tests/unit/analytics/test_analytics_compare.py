@@ -73,6 +73,29 @@ def test_png_chart(tmp_path):
     assert target.stat().st_size > 10_000
 
 
+def test_each_quantity_has_its_own_axis():
+    pytest.importorskip("matplotlib")
+    from remote_ollama.analytics.plot import _import_pyplot, draw
+
+    pyplot = _import_pyplot()
+    figure = draw(pyplot, report_of(TOOLS_AND_CACHE), report_of(RECORDED))
+    try:
+        axes = {axis.get_ylabel(): axis for axis in figure.axes}
+        assert list(axes) == ["calls", "tokens", "%", "seconds"]
+
+        def heights(axis):
+            return [round(bar.get_height(), 4) for bar in axis.patches]
+
+        # percent alone on its axis: A 24400 / 28900 = 84.4%, B none (drawn as 0, "n/a")
+        assert heights(axes["%"]) == [round(100 * 24400 / 28900, 4), 0]
+        assert [text.get_text() for text in axes["%"].texts] == ["84.4%", "n/a"]
+        # seconds alone on theirs: 33.6 and 0.4625, both visible at this scale
+        assert heights(axes["seconds"]) == [33.6, 0.4625]
+        assert axes["seconds"].get_ylim()[1] < 50
+    finally:
+        pyplot.close(figure)
+
+
 def test_png_without_matplotlib_names_the_extra(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` fail
     with pytest.raises(PlotUnavailable, match=r"remote-ollama\[plot\]"):
