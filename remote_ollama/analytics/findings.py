@@ -83,7 +83,8 @@ def _depth(report: RunReport) -> str:
     if not shallow and not deep:
         return text + " No file was read, searched or edited through these tools."
     if not deep:
-        return text + " No file was edited: a read-only workload (as expected in plan mode)."
+        expected = " (as expected in plan mode)" if report.meta.get("mode") == "plan" else ""
+        return text + f" No file was edited: a read-only workload{expected}."
     if shallow / deep >= EXPLORATION_RATIO:
         return text + (
             " Exploration dominates: the local model must cope with long tool results"

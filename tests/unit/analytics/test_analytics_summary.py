@@ -17,6 +17,7 @@ from analytics_support import (
 )
 
 from remote_ollama.analytics.summary import render_summary
+from remote_ollama.analytics.tables import plural
 
 
 @pytest.fixture(scope="module")
@@ -223,3 +224,22 @@ def test_recorded_real_ctrl_c():
         "iteration 1: tokens incomplete, the figures are a lower bound: no result event:"
         " no token counts",
     ]
+
+
+def test_counts_of_one_are_singular():
+    # the recorded Agent run: 1 spawn in each of 2 iterations, 2 subagent calls in all
+    run = FIXTURES / "recorded" / "run-agent-two-results"
+    found = bullets(render_summary(report_of(run)), "Findings")
+    assert found[0].startswith(
+        "Subagents: 1 Task spawn per iteration on average (2 in total), making 2 tool calls"
+    )
+    # build mode with no edit: no claim about plan mode
+    assert found[2].endswith("No file was edited: a read-only workload.")
+
+
+def test_plural():
+    assert [plural(n, "iteration") for n in (0, 1, 2, 1000)] == [
+        "0 iterations", "1 iteration", "2 iterations", "1,000 iterations",
+    ]
+    assert plural(1, "entry", "entries") == "1 entry"
+    assert plural(3, "entry", "entries") == "3 entries"
