@@ -57,7 +57,7 @@ def _cache(report: RunReport) -> str:
             " such as Ollama, reports none), so there is no cache saving to lose."
         )
     fresh = tokens.input + tokens.cache_creation
-    per_iteration = fmt_count(round(report.average(tokens.context)))
+    per_iteration = _at_least(report) + fmt_count(round(report.average(tokens.context)))
     if rate > HIGH_CACHE_HIT_RATE:
         multiple = f"{tokens.context / fresh:.1f}x" if fresh else "far more than"
         return (
@@ -104,11 +104,17 @@ def _context(report: RunReport) -> list[str]:
     ]
 
 
+def _at_least(report: RunReport) -> str:
+    """Said before a token figure that is only a lower bound (see Problems)."""
+    return "" if report.tokens_complete else "at least "
+
+
 def _pace(report: RunReport) -> str:
     output = report.average(report.total_tokens.output)
     wall = report.average(report.total_wall_time_s)
     return (
-        f"Pace: {fmt_seconds(wall)} s wall time and {fmt_count(output)} output tokens per"
+        f"Pace: {fmt_seconds(wall)} s wall time and {_at_least(report)}{fmt_count(output)}"
+        " output tokens per"
         " iteration on average; compare with a run on the other backend"
         " (`remote-ollama analytics compare`)."
     )

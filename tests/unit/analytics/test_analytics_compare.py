@@ -63,6 +63,8 @@ def test_problems_of_both_runs_are_shown():
     text = render_compare(report_of(DAMAGED), report_of(RECORDED), markdown=True)
     assert "| malformed lines | 4 | 0 | -4 | -100% |" in text
     assert "- A: iteration 3: iteration-3.json missing, not measured" in text
+    # A's iteration 2 has no result event: its tokens are a lower bound, and the table says so
+    assert "| iterations with incomplete tokens | 1 | 0 | -1 | -100% |" in text
 
 
 def test_png_chart(tmp_path):

@@ -243,3 +243,11 @@ def test_plural():
     ]
     assert plural(1, "entry", "entries") == "1 entry"
     assert plural(3, "entry", "entries") == "3 entries"
+
+
+def test_findings_say_at_least_when_tokens_are_incomplete():
+    found = bullets(render_summary(report_of(DAMAGED)), "Findings")
+    # output 30 + 60 over 2 measured iterations; iteration 2 is a lower bound
+    assert found[-2].startswith("Pace: 7.8 s wall time and at least 45 output tokens per")
+    complete = bullets(render_summary(report_of(TOOLS_AND_CACHE)), "Findings")
+    assert "at least" not in " ".join(complete)
