@@ -17,6 +17,7 @@ from remote_ollama.analytics.backend import (
     ALIAS_FILE,
     CLIENT_ENV_FILE,
     CONTEXT_VAR,
+    DEFAULT_CONTEXT_TOKENS,
     BackendError,
     claude_ollama_env,
     resolve_context_window,
@@ -112,7 +113,8 @@ def _register_run(commands) -> None:
                         help="model for Claude Code's background (Haiku) slot; default --model")
     parser.add_argument("--max-context", type=_positive_int, metavar="TOKENS",
                         help=f"server context window, sent as {CONTEXT_VAR} (default: as the"
-                        f" alias: ${CONTEXT_VAR}, else the value in ~/{ALIAS_FILE}, else 65536)")
+                        f" alias: ${CONTEXT_VAR}, else the value in ~/{ALIAS_FILE}, else"
+                        f" {DEFAULT_CONTEXT_TOKENS})")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"where run directories go (default: ./{DEFAULT_OUT})")
     parser.add_argument("--claude-bin", default=os.environ.get("CLAUDE_BIN", "claude"),
