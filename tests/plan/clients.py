@@ -21,11 +21,10 @@ from remote_ollama.client import (
     PROFILES,
 )
 from remote_ollama.compat import verdict
-from remote_ollama.facts.files import ABSENT, EOF_MARK
-from remote_ollama.operations.profile import edit_block
+from remote_ollama.operations.profile import Block, edit_block
 from remote_ollama.self_check import shipped_source
 from remote_ollama.settings import Settings
-from tests.plan.harness import probe_output
+from tests.plan.harness import managed_file_lines, probe_output
 from tests.plan.macs import digest_of, group_settings, recorded
 
 CLIENT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clients"
@@ -38,11 +37,9 @@ def fixture(name: str) -> str:
     return (CLIENT_FIXTURES / name).read_text()
 
 
-def text_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
-    """A ManagedFile section: mode, the content, the EOF marker right after the last byte."""
-    if content is None:
-        return (0, [ABSENT])
-    return (0, [mode, *(content + EOF_MARK).split("\n")])
+def text_file(content: str | None, mode: str = "644", links: int = 1) -> tuple[int, list[str]]:
+    """A ManagedFile section for a file holding ``content`` (None: absent)."""
+    return (0, managed_file_lines(content, mode, links))
 
 
 def managed_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
@@ -196,9 +193,9 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
     for name in PROFILES:
         content = _content(fresh, name)
         if name in targets:
-            content = edit_block(content or "", ENV_START, ENV_END, render.profile_env_block())
+            content = edit_block(content, Block(ENV_START, ENV_END, render.profile_env_block()))
             if claude_body:
-                content = edit_block(content, CLAUDE_START, CLAUDE_END, claude_body)
+                content = edit_block(content, Block(CLAUDE_START, CLAUDE_END, claude_body))
         sections[f"profile{name}"] = text_file(content)
     sections.update(changes)
     return sections
