@@ -89,6 +89,7 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
         "claude_settings": text_file(None),
         "contract": text_file(None),
         "contract_present": exists(False),
+        "seed_uninstaller": text_file(None),
     }
     for name in PROFILES:
         sections[f"profile{name}"] = text_file(profiles.get(name))
@@ -135,6 +136,30 @@ def fresh_debian_client(**changes) -> dict:
     )
     sections.update(changes)
     return sections
+
+
+# What the install scripts (henriquefalconer/remote-ollama, client/scripts/install.sh) leave:
+# the env block their heredoc appends to ~/.zshrc or ~/.bashrc (after an empty line), the
+# env file (umask mode, OLLAMA_API_BASE with /v1 in early versions), and uninstall.sh.
+SEED_BLOCK = ('\n# >>> ai-client >>>\n# remote-ollama ai-client environment configuration\n'
+              'if [ -f "$HOME/.ai-client/env" ]; then\n    source "$HOME/.ai-client/env"\nfi\n'
+              '# <<< ai-client <<<\n')
+SEED_ENV_FILE = ("# remote-ollama ai-client environment configuration\n"
+                 "# Source: client/specs/API_CONTRACT.md\n"
+                 "# Generated from env.template by install.sh -- do not edit manually\n"
+                 "export OLLAMA_API_BASE=http://ai-server:11434/v1\n"
+                 "export OPENAI_API_BASE=http://ai-server:11434/v1\n"
+                 "export OPENAI_API_KEY=ollama\n# export AIDER_MODEL=ollama/<model-name>\n")
+SEED_UNINSTALLER = ("#!/bin/bash\nset -euo pipefail\n\n# remote-ollama-client uninstall script\n"
+                    "# Removes only client-side changes made by install.sh\n")
+
+
+def seeded(fresh: dict, profile: str, users: str) -> dict:
+    """``fresh`` as the install scripts left it, ``users`` being the profile before them."""
+    return {**fresh, f"profile{profile}": text_file(users + SEED_BLOCK),
+            "env": text_file(SEED_ENV_FILE), "env_present": exists(True),
+            "seed_uninstaller": text_file(SEED_UNINSTALLER),
+            "client_dir": entries(["env", "uninstall.sh"])}
 
 
 def client_settings(**overrides) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pyinfra.api.exceptions import PyinfraError
 
-from remote_ollama.client import SHELL_PROFILES
+from remote_ollama.client import SHELL_PROFILES, TAKE_OVER
 from tests.plan.clients import (
     DEBIAN_HOME,
     MAC_HOME,
@@ -15,6 +15,7 @@ from tests.plan.clients import (
     fixture,
     fresh_debian_client,
     fresh_mac_client,
+    seeded,
     stub,
     text_file,
 )
@@ -386,3 +387,50 @@ def test_claude_code_download_is_checked_against_the_registry_sha512(stub_regist
     converged_client = converged(fresh_mac_client(), client_settings(**CLAUDE))
     assert plan_client(converged_client, **CLAUDE).changes == []
     assert stub_registry == []  # installed already: the registry is not asked
+
+
+SEED_UNINSTALLER = "Remove the install scripts' ~/.ai-client/uninstall.sh (it would undo this deploy)"
+
+
+@pytest.mark.parametrize(("fresh", "rc", "home"), [(fresh_mac_client, ".zshrc", MAC_HOME),
+                                                   (fresh_debian_client, ".bashrc", DEBIAN_HOME)])
+@pytest.mark.parametrize("claude", [False, True])
+def test_a_client_set_up_by_the_install_scripts_is_taken_over_in_one_run(fresh, rc, home,
+                                                                         claude):
+    """Their block becomes ours where it is, their uninstall.sh goes, both named in the
+    run; the profile then is what a converge of the user's own file gives, so the second
+    run changes nothing and uninstall gives back the user's bytes."""
+    users = "export EDITOR=vim\r\nalias ll='ls -l'"  # a CR and no final newline, kept
+    data = {**CLAUDE} if claude else {}
+    result = plan_client(seeded(fresh(), rc, users), **data)
+    assert SHELL_PROFILES + TAKE_OVER in result.changes
+    assert result.commands_of(SEED_UNINSTALLER) == [f"rm -f {home}/.ai-client/uninstall.sh"]
+    assert "Write ~/.ai-client/env" in result.changes
+    written = result.commands_for(SHELL_PROFILES + TAKE_OVER, f"{home}/{rc}")[0]
+    settings = client_settings(**data)
+    ours = converged(fresh(**{f"profile{rc}": text_file(users)}), settings)
+    assert written == f"UPLOAD {home}/{rc}.remote-ollama-new\n" + _content(ours, rc)
+    assert written.count("# >>> remote-ollama env >>>") == 1 and "ai-client >>>" not in written
+
+    again = plan_client(ours, **data)
+    assert again.changes == [] and len(again.executed) == 1  # the second run: one probe
+    removed = plan_client(ours, client_state="absent")
+    assert removed.commands_for(SHELL_PROFILES, f"{home}/{rc}")[0] == (
+        f"UPLOAD {home}/{rc}.remote-ollama-new\n{users}")
+
+
+def test_uninstall_of_a_client_the_install_scripts_set_up_removes_their_pieces_too():
+    result = plan_client(seeded(fresh_mac_client(), ".zshrc", "a\n"), client_state="absent")
+    assert result.commands_for(SHELL_PROFILES + TAKE_OVER, f"{MAC_HOME}/.zshrc") == [
+        f"UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\na\n",
+        f"if [ -L {MAC_HOME}/.zshrc ]; then cat {MAC_HOME}/.zshrc.remote-ollama-new > "
+        f"{MAC_HOME}/.zshrc && rm -f {MAC_HOME}/.zshrc.remote-ollama-new; else mv -f "
+        f"{MAC_HOME}/.zshrc.remote-ollama-new {MAC_HOME}/.zshrc; fi", f"chmod 644 {MAC_HOME}/.zshrc"]
+    assert result.commands_of(SEED_UNINSTALLER) == [f"rm -f {MAC_HOME}/.ai-client/uninstall.sh"]
+    assert result.commands_of("Remove ~/.ai-client") == [f"rmdir {MAC_HOME}/.ai-client"]
+
+
+def _content(sections: dict, name: str) -> str:
+    from tests.plan.clients import _content as content
+
+    return content(sections, name)
