@@ -19,7 +19,7 @@ def mode_of(quoted: str) -> str:
 
 def mode_and_links_of(quoted: str) -> str:
     """Shell printing ``<octal mode> <hard links>`` of a file, following symlinks (GNU
-    ``stat -c '%a %h'``, then BSD ``stat -f '%Lp %l'``)."""
+    ``stat -c '%a %h'``, then BSD ``stat -f '%Lp %l'``: ``l`` is ``st_nlink`` in BSD stat(1))."""
     return f"(stat -L -c '%a %h' {quoted} 2>/dev/null || stat -L -f '%Lp %l' {quoted})"
 
 
@@ -53,7 +53,9 @@ class ManagedFile(FactBase):
     """``{"mode": "644", "links": 1, "content": "..."}`` for a regular file (symlinks
     followed), or None when it is absent.
 
-    The content is read as base64, so every byte arrives as it is in the file: CR, no final
+    The content is read as base64 (``base64 < file``: GNU coreutils wraps at 76 columns;
+    macOS's reads stdin and writes one unbroken line, e.g. javanibble.com's "Essential Base64
+    Commands"; both decode the same), so every byte arrives as it is in the file: CR, no final
     newline, ``\\x1e`` (which the probe's fold would otherwise swap), bytes that are not UTF-8
     (which would stop pyinfra reading the output at all). ``content`` is ``decode``d: text
     for UTF-8 files, lone surrogates for other bytes. ``links`` is the hard-link count.
