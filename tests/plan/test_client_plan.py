@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyinfra.api.exceptions import PyinfraError
 
 from remote_ollama.client import SHELL_PROFILES, TAKE_OVER
@@ -434,3 +436,35 @@ def _content(sections: dict, name: str) -> str:
     from tests.plan.clients import _content as content
 
     return content(sections, name)
+
+
+NASTY_PIECES = [b"\n", b"\r\n", b"\r", b"\x1e", b"\x0c", "\u2028".encode(), b"\xff", b"\xe9",
+                b"export A=1", b"# >>> remote-ollama env", b"@@stat", b" ", b"x"]
+
+
+@settings(max_examples=8, deadline=None)
+@given(users=st.lists(st.sampled_from(NASTY_PIECES), max_size=12).map(b"".join),
+       seeded_by_scripts=st.booleans())
+def test_any_zshrc_survives_the_client_deploy_and_its_uninstall(users, seeded_by_scripts):
+    """The whole deploy, planned: a generated ~/.zshrc (maybe with the install scripts'
+    block) gets one block; the host as it would then be plans no change; uninstall plans
+    the user's bytes back."""
+    from remote_ollama.facts.files import decode, encode
+    from tests.plan.clients import SEED_BLOCK
+
+    text = decode(users)
+    before = fresh_mac_client(**{"profile.zshrc": text_file(
+        text + (SEED_BLOCK if seeded_by_scripts else ""))})
+    first = plan_client(before)
+    name = SHELL_PROFILES + (TAKE_OVER if seeded_by_scripts else "")
+    written = first.commands_for(name, f"{MAC_HOME}/.zshrc")[0].split("\n", 1)[1]
+    assert written.count("# >>> remote-ollama env >>>\n") == 1
+    after = converged(fresh_mac_client(**{"profile.zshrc": text_file(text)}), client_settings())
+    assert _content(after, ".zshrc") == written
+    assert plan_client(after).changes == []
+    removed = plan_client(after, client_state="absent")
+    back = removed.commands_for(SHELL_PROFILES, f"{MAC_HOME}/.zshrc")
+    if users:
+        assert encode(back[0].split("\n", 1)[1]) == users
+    else:
+        assert back == [f": > {MAC_HOME}/.zshrc"]  # an existing empty file stays
