@@ -47,6 +47,7 @@ CLAUDE_END = "# <<< remote-ollama claude-ollama <<<"
 PROFILES = (".zshrc", ".zprofile", ".bashrc", ".bash_profile", ".profile")
 SHELL_PROFILES = "Shell profiles (~/.zshrc, .zprofile, .bashrc, .bash_profile, .profile)"
 TAKE_OVER = " (replacing the install scripts' blocks)"  # in the name when a profile has one
+REMOVE_FORMER = " (removing the install scripts' blocks too)"  # the same, on uninstall
 # What the install scripts (henriquefalconer/remote-ollama, client/scripts/install.sh) append
 # to ~/.zshrc or ~/.bashrc: after an empty line, the env block (its path as "$HOME/..." or
 # absolute, its comment naming remote-ollama or remote-ollama-proxy) and, in later versions,
@@ -331,7 +332,8 @@ def _profiles(paths: Paths, targets: list[str], claude: bool, seen: dict):
         ]
         current = seen[f"profile{name}"]
         former = former or profile.holds_former(current and current["content"], blocks)
-    profile.shell_profiles(name=SHELL_PROFILES + (TAKE_OVER if former else ""), files=files)
+    suffix = (TAKE_OVER if targets else REMOVE_FORMER) if former else ""
+    profile.shell_profiles(name=SHELL_PROFILES + suffix, files=files)
 
 
 def _seed_uninstaller_absent(paths: Paths) -> None:

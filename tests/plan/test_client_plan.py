@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyinfra.api.exceptions import PyinfraError
 
-from remote_ollama.client import SHELL_PROFILES, TAKE_OVER
+from remote_ollama.client import REMOVE_FORMER, SHELL_PROFILES, TAKE_OVER
 from tests.plan.clients import (
     DEBIAN_HOME,
     MAC_HOME,
@@ -423,7 +423,7 @@ def test_a_client_set_up_by_the_install_scripts_is_taken_over_in_one_run(fresh, 
 
 def test_uninstall_of_a_client_the_install_scripts_set_up_removes_their_pieces_too():
     result = plan_client(seeded(fresh_mac_client(), ".zshrc", "a\n"), client_state="absent")
-    assert result.commands_for(SHELL_PROFILES + TAKE_OVER, f"{MAC_HOME}/.zshrc") == [
+    assert result.commands_for(SHELL_PROFILES + REMOVE_FORMER, f"{MAC_HOME}/.zshrc") == [
         f"UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\na\n",
         f"if [ -L {MAC_HOME}/.zshrc ]; then cat {MAC_HOME}/.zshrc.remote-ollama-new > "
         f"{MAC_HOME}/.zshrc && rm -f {MAC_HOME}/.zshrc.remote-ollama-new; else mv -f "
