@@ -7,6 +7,7 @@ runs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pyinfra import host
@@ -45,6 +46,24 @@ CLAUDE_START = "# >>> remote-ollama claude-ollama >>>"
 CLAUDE_END = "# <<< remote-ollama claude-ollama <<<"
 PROFILES = (".zshrc", ".zprofile", ".bashrc", ".bash_profile", ".profile")
 SHELL_PROFILES = "Shell profiles (~/.zshrc, .zprofile, .bashrc, .bash_profile, .profile)"
+TAKE_OVER = " (replacing the install scripts' blocks)"  # in the name when a profile has one
+REMOVE_FORMER = " (removing the install scripts' blocks too)"  # the same, on uninstall
+# What the install scripts (henriquefalconer/remote-ollama, client/scripts/install.sh) append
+# to ~/.zshrc or ~/.bashrc: after an empty line, the env block (its path as "$HOME/..." or
+# absolute, its comment naming remote-ollama or remote-ollama-proxy) and, in later versions,
+# a claude-ollama alias block. Ours replace them; any other line in them stops the run.
+SEED_ENV = profile.FormerBlock(
+    "# >>> ai-client >>>", "# <<< ai-client <<<",
+    re.compile(r'#.*|if \[ -f "[^"]*/\.ai-client/env" \]; then|(source|\.) "[^"]*/\.ai-client/env"|fi|'),
+)
+SEED_CLAUDE = profile.FormerBlock(
+    "# >>> claude-ollama >>>", "# <<< claude-ollama <<<",
+    re.compile(r"#.*|alias claude-ollama='[^']*'|"),
+)
+# ~/.ai-client/uninstall.sh, copied there by the install scripts: it removes Aider (pipx),
+# the profile blocks and all of ~/.ai-client, so it would undo this deploy behind its back.
+SEED_UNINSTALLER = ".ai-client/uninstall.sh"
+SEED_UNINSTALLER_SIGN = "remote-ollama"  # its header: "# remote-ollama-client uninstall script"
 # Aider's files in the home directory, each with the header that marks it as ours.
 AIDER_FILES = {
     ".aider.conf.yml": render.HEADER,
@@ -132,6 +151,7 @@ def _probe(settings: Settings, url: str) -> dict:
     else:
         requests["tailscale"] = (TailscaleStatus, {})
     requests.update({f"profile{p}": (ManagedFile, {"path": paths[p]}) for p in PROFILES})
+    requests["seed_uninstaller"] = (ManagedFile, {"path": paths[SEED_UNINSTALLER]})
     for name in AIDER_FILES:
         requests[f"file{name}"] = (ManagedFile, {"path": paths[name]})
         requests[f"backup{name}"] = (PathExists, {"path": paths[name] + owned_files.BACKUP_SUFFIX})
@@ -235,7 +255,8 @@ def converge_client(settings: Settings, url: str):
                for name, header in AIDER_FILES.items()],
     )
     targets = profile_targets(shell, seen)
-    _profiles(paths, targets, settings.claude_code_enabled)
+    _profiles(paths, targets, settings.claude_code_enabled, seen)
+    _seed_uninstaller_absent(paths)
     if settings.claude_code_enabled:
         _claude_code(settings, url, platform, paths, ollama)
     else:
@@ -295,17 +316,32 @@ def _binary(settings: Settings, paths: Paths) -> str:
     return f"{paths.claude_root}/{settings.claude_code_version}/claude"
 
 
-def _profiles(paths: Paths, targets: list[str], claude: bool):
+def _profiles(paths: Paths, targets: list[str], claude: bool, seen: dict):
     """One operation for the profile files: the env block (and claude-ollama's when
-    enabled) where the shell reads them, and neither anywhere else."""
-    files = {}
+    enabled) where the shell reads them, and neither anywhere else. The install scripts'
+    blocks are replaced by ours where they are (or removed); the operation's name says so."""
+    files, former = {}, False
     for name in PROFILES:
         ours = name in targets
-        files[paths[name]] = [
-            (ENV_START, ENV_END, render.profile_env_block() if ours else None),
-            (CLAUDE_START, CLAUDE_END, render.claude_ollama_block() if ours and claude else None),
+        files[paths[name]] = blocks = [
+            profile.Block(ENV_START, ENV_END, render.profile_env_block() if ours else None,
+                          (SEED_ENV,)),
+            profile.Block(CLAUDE_START, CLAUDE_END,
+                          render.claude_ollama_block() if ours and claude else None,
+                          (SEED_CLAUDE,)),
         ]
-    profile.shell_profiles(name=SHELL_PROFILES, files=files)
+        current = seen[f"profile{name}"]
+        former = former or profile.holds_former(current and current["content"], blocks)
+    suffix = (TAKE_OVER if targets else REMOVE_FORMER) if former else ""
+    profile.shell_profiles(name=SHELL_PROFILES + suffix, files=files)
+
+
+def _seed_uninstaller_absent(paths: Paths) -> None:
+    owned_files.former_file_absent(
+        name="Remove the install scripts' ~/.ai-client/uninstall.sh (it would undo this deploy)",
+        path=paths[SEED_UNINSTALLER],
+        sign=SEED_UNINSTALLER_SIGN,
+    )
 
 
 def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
@@ -379,12 +415,18 @@ def _uninstall(paths: Paths, seen: dict) -> None:
         name="Remove Aider's files (~/.aider.conf.yml, .aider.model.*)",
         files=[{"path": paths[name], "header": header} for name, header in AIDER_FILES.items()],
     )
-    _profiles(paths, [], False)
+    _profiles(paths, [], False, seen)
+    _seed_uninstaller_absent(paths)
     _claude_code_absent(paths, seen)
     files.file_absent(name="Remove the shipped contract check",
                       path=tool_paths(paths.home)["contract"])
     owned_files.directory_absent_if_empty(
         name="Remove ~/.ai-client",
         path=paths.client_dir,
-        ignoring=["env", ".version-lock", "claude-ollama.sh"],
+        ignoring=["env", ".version-lock", "claude-ollama.sh"]
+        + (["uninstall.sh"] if _is_seed_uninstaller(seen["seed_uninstaller"]) else []),
     )
+
+
+def _is_seed_uninstaller(current: dict | None) -> bool:
+    return current is not None and SEED_UNINSTALLER_SIGN in current["content"]

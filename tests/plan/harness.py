@@ -10,6 +10,7 @@ test exercises validation, the probe, preflight and every operation's decisions.
 
 from __future__ import annotations
 
+import base64
 import os
 import shlex
 from contextlib import contextmanager
@@ -27,7 +28,7 @@ from pyinfra_cli.inventory import _get_group_data
 from pyinfra_cli.util import load_deploy_file
 
 from remote_ollama import probe
-from remote_ollama.facts.files import EOF_MARK, ManagedFile
+from remote_ollama.facts.files import ABSENT, EOF_MARK, ManagedFile, decode, encode
 from remote_ollama.probe import BEGIN, END, SWAP, parse_section, split_sections, unfold
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,6 +43,15 @@ def probe_output(sections: dict[str, tuple[int, list[str]]]) -> list[str]:
     return ["".join(f"{line}\n" for line in lines).translate(SWAP)]
 
 
+def managed_file_lines(content: str | None, mode: str = "644", links: int = 1) -> list[str]:
+    """What ``ManagedFile``'s command prints for a file holding ``content``: mode and link
+    count, the bytes as base64 (wrapped at 76 like GNU ``base64``), the EOF marker."""
+    if content is None:
+        return [ABSENT]
+    data = base64.b64encode(encode(content)).decode()
+    return [f"{mode} {links}", *[data[i : i + 76] for i in range(0, len(data), 76)], EOF_MARK]
+
+
 def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
     """What a host prints for a batch section (``ManagedFiles`` or ``PathsExist``), given
     each member's one-fact section ``named[member]``; a member without one is absent."""
@@ -50,9 +60,10 @@ def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
     if cls is not ManagedFile:
         return [f"{'yes' if value else 'no'} {path}" for path, value in values]
     present = [(path, value) for path, value in values if value is not None]
-    stats = [f"{v['mode']} {len(v['content'].encode())} {path}" for path, v in present]
-    contents = "".join(v["content"] for _, v in present) + EOF_MARK
-    return ["@@stat", *stats, "@@content", *contents.split("\n")]
+    stats = [f"{v['mode']} {v['links']} {len(encode(v['content']))} {path}"
+             for path, v in present]  # fmt: skip
+    data = base64.b64encode(b"".join(encode(v["content"]) for _, v in present)).decode()
+    return ["@@stat", *stats, "@@content", data, EOF_MARK]
 
 
 @contextmanager
@@ -136,6 +147,7 @@ def _command_path(command: str) -> str:
 def _render(command) -> str:
     if isinstance(command, FileUploadCommand):
         content = command.src.getvalue() if hasattr(command.src, "getvalue") else command.src
+        content = decode(content) if isinstance(content, bytes) else content  # profiles: bytes
         return f"UPLOAD {command.dest}\n{content}"
     if isinstance(command, StringCommand):
         return command.get_raw_value()

@@ -151,23 +151,24 @@ def test_file_digest_matches_pythons_sha256_in_a_real_shell(tmp_path):
 
 
 def test_probe_output_is_folded_into_one_line_and_unfolded_exactly():
-    """The host's tr and unfold() are inverses: empty lines, trailing spaces and even a
-    record separator in a file survive; the wire carries one line."""
+    """The host's tr and unfold() are inverses: empty lines, trailing spaces and a record
+    separator, CR and a byte that is not UTF-8 in a file survive (files cross as base64);
+    the wire carries one line."""
     import subprocess
 
-    from remote_ollama.facts.files import ManagedFile
+    from remote_ollama.facts.files import ManagedFile, encode
     from remote_ollama.probe import Probe, probe_script
 
-    content = "first\n\n  indented  \nhas \x1e separator\nno newline at end"
+    content = b"first\n\n  indented  \nhas \x1e separator\r\n\xff\nno newline at end"
     path = "/tmp/remote-ollama-test-fold.txt"
-    with open(path, "w") as f:
+    with open(path, "wb") as f:
         f.write(content)
     script = probe_script({"f": (ManagedFile, {"path": path}), "arch": (Architecture, {})})
-    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
-    wire = out.stdout.split("\n")
-    assert len(wire) == 2  # the one line the \x1e in the file became, and the rest
+    out = subprocess.run(["sh", "-c", script], capture_output=True, check=True)
+    wire = out.stdout.decode("utf-8").split("\n")  # strictly, as pyinfra reads it
+    assert len(wire) == 1
     sections = Probe().process(wire)
-    assert parse_section(ManagedFile, *sections["f"])["content"] == content
+    assert encode(parse_section(ManagedFile, *sections["f"])["content"]) == content
     assert parse_section(Architecture, *sections["arch"]) == subprocess.run(
         ["uname", "-m"], capture_output=True, text=True).stdout.strip()
 
@@ -207,11 +208,12 @@ def test_managed_files_batch_reads_many_files_exactly_in_a_real_shell(tmp_path):
 def test_managed_files_batch_that_does_not_add_up_is_none():
     from remote_ollama.facts.files import EOF_MARK, ManagedFiles
 
-    # stat said 5 bytes, cat gave 3: the file changed between the two reads
-    assert ManagedFiles().process(["@@stat", "644 5 /x", "@@content", f"abc{EOF_MARK}"]) is None
-    assert ManagedFiles().process(["@@stat", "644 3 /x", "@@content", f"abc{EOF_MARK}"]) == {
-        "/x": {"mode": "644", "content": "abc"}}
+    # stat said 5 bytes, cat gave 3 ("abc" in base64): the file changed between the reads
+    assert ManagedFiles().process(["@@stat", "644 1 5 /x", "@@content", "YWJj", EOF_MARK]) is None
+    assert ManagedFiles().process(["@@stat", "644 1 3 /x", "@@content", "YWJj", EOF_MARK]) == {
+        "/x": {"mode": "644", "links": 1, "content": "abc"}}
     assert ManagedFiles().process(["@@stat", "garbage", "@@content", EOF_MARK]) is None
+    assert ManagedFiles().process(["@@stat", "644 1 3 /x", "@@content", "abc!", EOF_MARK]) is None
 
 
 def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(monkeypatch):
@@ -227,18 +229,19 @@ def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(mo
             return {"identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
                     "batch.ManagedFile": (0, self.batch_answer),
                     "batch.PathExists": (0, ["yes /etc/x", "no ./y"]),
-                    "a": (0, ["644", f"A{EOF_MARK}"]), "b": (0, ["@@remote-ollama-absent@@"])}
+                    "a": (0, ["644 1", "QQ==", EOF_MARK]), "b": (0, ["@@remote-ollama-absent@@"])}
 
     requests = {"a": (ManagedFile, {"path": "~/a"}), "b": (ManagedFile, {"path": "/etc/b"}),
                 "x": (PathExists, {"path": "/etc/x"}), "y": (PathExists, {"path": "~/y"})}
-    good = Host(["@@stat", "644 1 ./a", "@@content", f"A{EOF_MARK}"])
+    good = Host(["@@stat", "644 1 1 ./a", "@@content", "QQ==", EOF_MARK])
+    a = {"mode": "644", "links": 1, "content": "A"}
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
-    assert probe.prime(good, requests) == {"a": {"mode": "644", "content": "A"}, "b": None,
+    assert probe.prime(good, requests) == {"a": a, "b": None,
                                            "x": True, "y": False}
     assert len(good.scripts) == 1 and "probe-begin a'" not in good.scripts[0]
-    assert probe.fact(ManagedFile, good, path="/Users/me/a") == {"mode": "644", "content": "A"}
+    assert probe.fact(ManagedFile, good, path="/Users/me/a") == a
 
-    bad = Host(["@@stat", "644 9 ./a", "@@content", f"A{EOF_MARK}"])  # changed mid-read
+    bad = Host(["@@stat", "644 1 9 ./a", "@@content", "QQ==", EOF_MARK])  # changed mid-read
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
-    assert probe.prime(bad, requests)["a"] == {"mode": "644", "content": "A"}
+    assert probe.prime(bad, requests)["a"] == a
     assert len(bad.scripts) == 2 and "probe-begin a'" in bad.scripts[1]
