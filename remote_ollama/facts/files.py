@@ -83,15 +83,12 @@ class ManagedFiles(FactBase):
         joined = "\n".join(rest)
         if not joined.endswith(EOF_MARK):
             return None
-        data = joined[: -len(EOF_MARK)].encode("utf-8")
+        data = joined[: -len(EOF_MARK)].encode("utf-8", "surrogateescape")  # bytes as read
         if sum(size for _, _, size in files) != len(data):
             return None
         found, offset = {}, 0
         for path, mode, size in files:
-            try:
-                content = data[offset : offset + size].decode("utf-8")
-            except UnicodeDecodeError:
-                return None
+            content = data[offset : offset + size].decode("utf-8", "surrogateescape")
             found[path] = {"mode": mode, "content": content}
             offset += size
         return found
