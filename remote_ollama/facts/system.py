@@ -7,6 +7,11 @@ import shlex
 from pyinfra.api import FactBase
 
 
+def _number(text: str) -> bool:
+    """Digits 0-9 only: ``str.isdigit`` also accepts ``²``, which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 class UserIdentity(FactBase):
     """The SSH user: ``{"uid": 501, "user": "admin", "home": "/Users/admin", "shell": ...}``.
 
@@ -29,7 +34,7 @@ class UserIdentity(FactBase):
 
     def process(self, output) -> dict:
         values = dict(line.split("=", 1) for line in output if "=" in line)
-        if not values.get("uid", "").isdigit():
+        if not _number(values.get("uid", "")):
             return {}
         shell = values.get("shell")
         if shell is None:  # getent's passwd line: the shell is its seventh field
@@ -112,7 +117,7 @@ class MacSystem(FactBase):
         return {
             "version": values["kern.osproductversion"],
             "arch": "arm64" if values.get("hw.optional.arm64") == "1" else "x86_64",
-            "memsize": int(memsize) if memsize.isdigit() else None,
+            "memsize": int(memsize) if _number(memsize) else None,
         }
 
 
