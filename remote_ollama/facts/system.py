@@ -73,16 +73,30 @@ class MacOSVersion(FactBase):
 
 
 class Architecture(FactBase):
-    """``uname -m``: ``arm64`` on Apple Silicon, ``x86_64`` on Intel.
+    """The CPU: ``arm64`` on Apple Silicon, else what ``uname -m`` says (``x86_64``,
+    ``aarch64``...).
+
+    Under Rosetta, ``uname -m`` says ``x86_64`` on an Apple Silicon Mac, so macOS is asked
+    with ``sysctl`` first, as ``MacSystem`` does: ``hw.optional.arm64`` is 1 on Apple
+    Silicon even for a translated process, and ``sysctl.proc_translated`` is 1 only under
+    Rosetta. Both are unknown to Intel Macs and to Linux, where ``uname -m`` decides.
 
         arch = host.get_fact(Architecture)
     """
 
     def command(self) -> str:
-        return "uname -m"
+        return (
+            'echo "uname=$(uname -m)"; '
+            'echo "arm64=$(sysctl -n hw.optional.arm64 2>/dev/null)"; '
+            'echo "translated=$(sysctl -n sysctl.proc_translated 2>/dev/null)"'
+        )
 
     def process(self, output) -> str | None:
-        return output[0].strip() if output and output[0].strip() else None
+        values = dict(line.strip().split("=", 1) for line in output if "=" in line)
+        if "1" in (values.get("arm64"), values.get("translated")):
+            return "arm64"
+        machine = values.get("uname") if values else (output[0] if output else "")
+        return (machine or "").strip() or None
 
 
 class MacSystem(FactBase):
