@@ -164,7 +164,7 @@ def canned(data: bytes, code: int) -> type[FactBase]:
     return Canned
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_every_section_arrives_whole_through_a_real_shell(data):
     answers = {name: (data.draw(outputs(), label=name), data.draw(codes)) for name in SECTIONS}
@@ -178,7 +178,7 @@ def test_every_section_arrives_whole_through_a_real_shell(data):
 
 
 @pytest.mark.parametrize("name", sorted(SECTIONS))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(out=outputs(), code=codes)
 def test_no_parser_raises_on_any_output(name, out, code):
     probe.parse_section(SECTIONS[name], code, lines_of(out))
