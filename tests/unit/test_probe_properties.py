@@ -98,6 +98,10 @@ SHAPES = [
     b" sleep                1 (sleep prevented by coreaudiod, sharingd)\n"
     b" SleepDisabled\t\t0\n womp                 1\n",
     b"ProductName:\t\tmacOS\nProductVersion:\t\t15.1\nBuildVersion:\t\t24B83\n",
+    # JSON of the right shape with entries of the wrong type (a stranger on the port)
+    b'{"version":"1"}\n{"models":["name",{"name":1},{"name":"a"},{"name":[1]}]}\n'
+    b'{"models":[{"name":2},{"name":"b"},"name"]}\n',
+    b'{"BackendState":["Running"],"Self":{"TailscaleIPs":"100.1.2.3","DNSName":1}}\n',
 ]
 SAMPLES = RECORDED + SHAPES
 
@@ -175,6 +179,13 @@ def test_every_section_arrives_whole_through_a_real_shell(data):
         out, code = answers[name]
         assert sections[name] == (code, lines_of(out)), name
         probe.parse_section(cls, *sections[name])  # no parser may raise
+
+
+@pytest.mark.parametrize("name", sorted(SECTIONS))
+def test_no_parser_raises_on_any_recorded_shape(name):
+    for data in SAMPLES:
+        for code in (0, 1):
+            probe.parse_section(SECTIONS[name], code, lines_of(data))
 
 
 @pytest.mark.parametrize("name", sorted(SECTIONS))
