@@ -91,3 +91,25 @@ def test_the_probe_needs_no_more_than_one_command(shell_host, monkeypatch):
         cls, script))
     server._probe(Settings(ollama_bind="loopback", ollama_port=11434))
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize("tags", ['"Tags": null,', '', '"Tags": ["tag:ai-server"],'])
+def test_status_of_a_mac_app_node_parses_with_or_without_tags(tags):
+    from remote_ollama.facts.tailscale import TailscaleStatus
+
+    text = ('{\n  "BackendState": "Running",\n  "Self": {\n    "HostName": "Borja\u2019s '
+            'MacBook Air",\n    "DNSName": "borjas-macbook-air.tail1234.ts.net.",\n    '
+            f'{tags}\n    "TailscaleIPs": [\n      "100.64.0.12",\n      "fd7a:115c:a1e0::c"\n'
+            '    ]\n  }\n}')  # printf("%s"): no final newline
+    assert TailscaleStatus().process(text.split("\n")) == {
+        "installed": True, "state": "Running", "ipv4": "100.64.0.12",
+        "dns_name": "borjas-macbook-air.tail1234.ts.net", "hostname": "Borja\u2019s MacBook Air"}
+
+
+def test_logged_out_status_with_null_addresses_reads_as_no_address():
+    from remote_ollama.facts.tailscale import TailscaleStatus
+
+    status = TailscaleStatus().process(['{"BackendState": "NeedsLogin", "TailscaleIPs": null,',
+                                        '"Self": {"TailscaleIPs": null, "DNSName": ""}}'])
+    assert status["state"] == "NeedsLogin" and status["ipv4"] is None
+    assert status["dns_name"] is None
