@@ -304,3 +304,34 @@ def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(mo
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
     assert probe.prime(bad, requests)["a"] == {"mode": "644", "content": "A"}
     assert len(bad.scripts) == 2 and "probe-begin a'" in bad.scripts[1]
+
+
+def test_pyinfra_reads_the_hex_wire_where_raw_bytes_would_break_it(tmp_path):
+    """pyinfra 3.10's connectors decode each output line as strict UTF-8
+    (connectors/util.py read_buffer; paramiko's readline does the same with u()), so raw
+    Latin-1 output raises there. The probe's wire is plain hex and reads as one line."""
+    from queue import Queue
+
+    import pytest
+    from pyinfra.connectors.util import read_buffer
+
+    from remote_ollama.facts.files import ManagedFile
+    from remote_ollama.probe import Probe, probe_script
+
+    with pytest.raises(UnicodeDecodeError):
+        read_buffer("stdout", [b"caf\xe9\n"], Queue())
+    (tmp_path / "profile").write_bytes(b"caf\xe9\n")
+    script = probe_script({"f": (ManagedFile, {"path": str(tmp_path / "profile")})})
+    wire = Queue()
+    out = subprocess_bytes(script)
+    read_buffer("stdout", out.splitlines(keepends=True), wire)
+    lines = [item.line for item in wire.queue]
+    assert len(lines) == 1
+    content = parse_section(ManagedFile, *Probe().process(lines)["f"])["content"]
+    assert content.encode("utf-8", "surrogateescape") == b"caf\xe9\n"
+
+
+def subprocess_bytes(script: str) -> bytes:
+    import subprocess
+
+    return subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout
