@@ -47,7 +47,8 @@ def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
     if cls is not ManagedFile:
         return [f"{'yes' if value else 'no'} {path}" for path, value in values]
     present = [(path, value) for path, value in values if value is not None]
-    stats = [f"{v['mode']} {len(v['content'].encode())} {path}" for path, v in present]
+    stats = [f"{v['mode']} {len(v['content'].encode('utf-8', 'surrogateescape'))} {path}"
+             for path, v in present]
     contents = "".join(v["content"] for _, v in present) + EOF_MARK
     return ["@@stat", *stats, "@@content", *contents.split("\n")]
 
