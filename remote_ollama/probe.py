@@ -27,13 +27,14 @@ the parser drops exactly that one newline again. The nonce is random per probe a
 from the first marker, which the script prints before any command runs, so a file whose
 content holds a marker line (a user's shell profile) cannot end or forge a section.
 
-On the wire the whole output goes through ``od`` as hex on one line: pyinfra reads a
-command's output line by line and decodes it as strict UTF-8, so a single non-UTF-8 byte
-(a Latin-1 profile) would lose the whole probe, and a carriage return would be taken for
-a line end by some readers. Hex carries every byte exactly, as one line (the controller's
-per-line work was ~900 lines per client host before the probe was folded). The
-controller decodes it back, UTF-8 with ``surrogateescape``, so bytes that are not UTF-8
-reach the facts unchanged instead of raising.
+On the wire the whole output goes through ``od`` as hex on one line. pyinfra 3.10 reads
+a command's output line by line (split on ``\\n`` only: paramiko's reader is not in
+universal-newline mode, so a carriage return stays in its line) and decodes each line as
+strict UTF-8 (``connectors/util.py`` ``read_buffer``, paramiko's ``u()``): a single byte
+that is not UTF-8 (a Latin-1 profile) raised there and lost the whole probe. Hex carries
+every byte exactly, as one line, which also keeps the controller's per-line work small
+(~900 lines per client host otherwise). The controller decodes it back, UTF-8 with
+``surrogateescape``, so bytes that are not UTF-8 reach the facts unchanged.
 """
 
 from __future__ import annotations
@@ -139,7 +140,7 @@ def unfold(lines) -> list[str]:
     surrogates (``surrogateescape``); a wire that is not hex gives no lines."""
     wire = next((line.strip() for line in reversed(list(lines)) if line.strip()), "")
     try:
-        data = bytes.fromhex(wire)
+        data = bytes.fromhex(wire[: len(wire) // 2 * 2])  # a cut-off wire: what arrived
     except ValueError:
         return []
     return [] if not data else data.decode("utf-8", "surrogateescape").split("\n")
@@ -208,7 +209,8 @@ def _end_code(line: str, name: str, nonce: str | None) -> int | None:
     words = line[len(END) + 1 :].split() if line.startswith(END + " ") else []
     if len(words) < 2 or words[0] != name or " ".join(words[2:]) != (nonce or ""):
         return None
-    return int(words[1]) if words[1].lstrip("-").isdigit() else 1
+    code = words[1].lstrip("-")
+    return int(words[1]) if code.isascii() and code.isdigit() else 1
 
 
 def parse_section(cls: type[FactBase], code: int, lines: list[str]) -> Any:

@@ -240,6 +240,7 @@ def test_unfold_inverts_fold_and_ignores_what_a_profile_printed_before():
     assert unfold(fold(original)) == [*original, ""]
     assert unfold(["Welcome to my shell!", *fold(original)]) == [*original, ""]
     assert unfold(["not hex"]) == [] and unfold([]) == []
+    assert unfold([fold(["a", "b"])[0][:-1]]) == ["a", "b"]  # cut off: what arrived
 
 
 def test_managed_files_batch_reads_many_files_exactly_in_a_real_shell(tmp_path):
