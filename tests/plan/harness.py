@@ -29,18 +29,15 @@ from pyinfra_cli.util import load_deploy_file
 
 from remote_ollama import probe
 from remote_ollama.facts.files import ABSENT, EOF_MARK, ManagedFile, decode, encode
-from remote_ollama.probe import BEGIN, END, SWAP, parse_section, split_sections, unfold
+from remote_ollama.probe import BEGIN, parse_section, split_sections, unfold
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def probe_output(sections: dict[str, tuple[int, list[str]]]) -> list[str]:
     """Stdout of a probe whose sections answered as given: ``{name: (exit code, lines)}``,
-    folded into one line as the probe's ``tr`` folds it on a host."""
-    lines: list[str] = []
-    for name, (code, body) in sections.items():
-        lines += [f"{BEGIN} {name}", *body, f"{END} {name} {code}"]
-    return ["".join(f"{line}\n" for line in lines).translate(SWAP)]
+    encoded as a host sends it (``probe.host_output``)."""
+    return probe.host_output(sections)
 
 
 def managed_file_lines(content: str | None, mode: str = "644", links: int = 1) -> list[str]:
@@ -68,9 +65,10 @@ def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
 
 @contextmanager
 def batches_answered_from_fact_sections():
-    """Fake hosts answer the probe's batch sections from the stub's one-fact sections."""
+    """Fake hosts answer the probe's batch sections from the stub's one-fact sections;
+    the probe's nonce is fixed, so the same question gives the same script."""
     asked: dict[str, tuple[dict, bool]] = {}
-    real_ask, real_lookup = probe._ask, FakeConnector._lookup_response
+    real_ask, real_lookup, real_nonce = probe._ask, FakeConnector._lookup_response, probe.new_nonce
 
     def ask(host, cache, wanted, batch=True):
         asked[host.name] = (wanted, batch)
@@ -89,10 +87,12 @@ def batches_answered_from_fact_sections():
                                        for line in probe_output(sections)])  # fmt: skip
 
     probe._ask, FakeConnector._lookup_response = ask, lookup
+    probe.new_nonce = lambda: "0"  # the same script for the same question, run after run
     try:
         yield
     finally:
         probe._ask, FakeConnector._lookup_response = real_ask, real_lookup
+        probe.new_nonce = real_nonce
 
 
 def repo_group_data() -> dict[str, dict]:
