@@ -373,7 +373,7 @@ def _claude_code_absent(paths: Paths, seen: dict) -> None:
             path=paths.claude_settings,
             values=AUTOUPDATER_OFF,
         )
-    files.file_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
+    files.our_folder_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
     files.file_absent(name="Remove the claude-ollama function", path=paths.claude_script)
 
 
