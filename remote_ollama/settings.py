@@ -262,8 +262,8 @@ class Settings(BaseModel):
     # server
     server_state: Literal["present", "absent"] = Field(
         "present",
-        description="`absent` uninstalls the job, plist and logs (keeps brew, Tailscale, "
-        "binary, models).",
+        description="`absent` uninstalls the jobs, plists and our log files, by name (keeps "
+        "brew, Tailscale, binary, models, and any other file in the log folder).",
         json_schema_extra={"group": "server"},
     )
     ollama_service: Literal["agent", "daemon"] = Field(
@@ -343,7 +343,8 @@ class Settings(BaseModel):
     )
     ollama_release_url: ReleaseUrl = Field(
         "https://github.com/ollama/ollama/releases/download/v{version}/ollama-darwin.tgz",
-        description="Release archive URL for a pinned version; `{version}` is replaced.",
+        description="Release archive URL for a pinned version; `{version}` is replaced (the "
+        "only placeholder allowed).",
         json_schema_extra={"group": "server"},
     )
     ollama_health_timeout: int = Field(
