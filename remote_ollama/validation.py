@@ -90,14 +90,8 @@ def ignored_group_data_files(folders: list[Path]) -> list[str]:
 
 
 def _group_data_folders(state) -> list[Path]:
-    folders = []
-    for base in (getattr(state, "cwd", None), getattr(state.inventory, "filename", None)):
-        if base:
-            base_path = Path(base)
-            folder = (base_path if base_path.is_dir() else base_path.parent) / "group_data"
-            if folder not in folders:
-                folders.append(folder)
-    return folders
+    """``group_data`` of the folder pyinfra runs in (where the README says to run it)."""
+    return [Path(state.cwd) / "group_data"] if getattr(state, "cwd", None) else []
 
 
 def validate_inventory(state) -> dict[str, Settings]:
