@@ -92,6 +92,10 @@ def render(rows) -> str:
         "- **unsafe**: accepted and rendered into something else; **crash**: a traceback;",
         f"  **hang**: still running after {CASE_SECONDS} s.",
         "",
+        "To add a class of input or a whole area (network answers, analytics files, shell",
+        "profiles), write a case set as `tests/hostile/reliability.py` describes and list it",
+        "in its `CASE_SETS`.",
+        "",
         "| area | class of input | tried | rejected | safe | unsafe | crash | hang |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
