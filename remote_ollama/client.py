@@ -74,27 +74,39 @@ AUTOUPDATER_OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
 INSTALLERS = ("uv", "pipx")
 
 
-def server_url(settings: Settings, inventory) -> str:
-    """``http://<ollama_server_host or the server group's first host>:<ollama_port>``."""
+def server_url(settings: Settings, inventory) -> str | None:
+    """``http://<ollama_server_host or the server group's first host>:<ollama_port>``.
+
+    None for an uninstall (``client_state=absent``) with no server known: it needs none.
+    """
     name = settings.ollama_server_host
     if not name:
         servers = inventory.get_group("server", []) if "server" in inventory.groups else []
+        if not servers and settings.client_state == "absent":
+            return None
         if not servers:
             raise DeployError(
                 "no server known: set ollama_server_host (e.g. --data ollama_server_host="
                 "ai-server) or put the server in the inventory's `server` group."
             )
-        name = (
-            servers[0].name.split("/", 1)[1]
-            if servers[0].name.startswith("@")
-            else (servers[0].name)
-        )
-        if not (IPV4_RE.match(name) or HOSTNAME_RE.match(name)):
+        name = _inventory_address(servers[0].name, settings)
+        if name is None and settings.client_state == "absent":
+            return None
+        if not name or not (IPV4_RE.fullmatch(name) or HOSTNAME_RE.fullmatch(name)):
             raise DeployError(
-                f"the server's inventory name {name!r} is not a hostname or IPv4 address; "
-                "set ollama_server_host to the address clients should use."
+                f"the server's inventory name {servers[0].name!r} is not a hostname or IPv4 "
+                "address; set ollama_server_host to the address clients should use."
             )
     return f"http://{name}:{settings.ollama_port}"
+
+
+def _inventory_address(name: str, settings: Settings) -> str | None:
+    """The address in an inventory name: ``@ssh/ai-server`` -> ``ai-server``; ``@local`` is
+    this machine, reachable at 127.0.0.1 unless Ollama binds only to the Tailscale address
+    (not known before the server's probe): None."""
+    if name == "@local":
+        return "127.0.0.1" if settings.ollama_bind != "tailscale" else None
+    return name.split("/", 1)[1] if name.startswith("@") and "/" in name else name
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ class Paths:
         return self[".claude/settings.json"]
 
 
-def _probe(settings: Settings, url: str) -> dict:
+def _probe(settings: Settings, url: str | None) -> dict:
     """Identity, platform, Tailscale, the server, and every file and tool in the home."""
     paths = Paths("~")  # ~/ paths: resolved in the probe's $HOME, cached for the real home
     requests = {
@@ -198,7 +210,7 @@ def profile_targets(shell: str, seen: dict) -> list[str]:
 
 
 @deploy("remote-ollama client")
-def converge_client(settings: Settings, url: str):
+def converge_client(settings: Settings, url: str | None):
     """Converge this client, or uninstall it when ``client_state`` is ``absent``."""
     seen = _probe(settings, url)
     identity = seen["identity"]
@@ -397,7 +409,7 @@ def _claude_code_absent(paths: Paths, seen: dict) -> None:
             path=paths.claude_settings,
             values=AUTOUPDATER_OFF,
         )
-    files.file_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
+    files.our_folder_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
     files.file_absent(name="Remove the claude-ollama function", path=paths.claude_script)
 
 
