@@ -222,7 +222,7 @@ def _log_files(log_dir: str) -> list[str]:
 def _uninstall_requests(settings: Settings, paths) -> dict:
     """Probe requests for ``_uninstall``: each log file by name, and the default folder."""
     log_dir = expand_home(settings.ollama_log_dir, "~")
-    requests = {f"log {name}": (PathExists, {"path": path})
+    requests = {f"log.{name}": (PathExists, {"path": path})
                 for name, path in zip(LOG_FILES, _log_files(log_dir), strict=True)}  # fmt: skip
     if settings.ollama_log_dir == DEFAULT_LOG_DIR:
         requests["log_dir_entries"] = (DirectoryEntries, {"path": log_dir})

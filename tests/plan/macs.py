@@ -114,7 +114,7 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         plist_present=(0, ["yes"]),
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
-        **{f"log {name}": (0, ["yes"]) for name in ("ollama.out.log", "ollama.err.log")},
+        **{f"log.{name}": (0, ["yes"]) for name in ("ollama.out.log", "ollama.err.log")},
         log_dir_entries=(0, ["dir", "ollama.err.log", "ollama.out.log"]),
         api=_api(settings, settings.models, version),
         api_tailnet=(0, [f"@@address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),

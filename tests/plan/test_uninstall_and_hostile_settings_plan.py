@@ -60,7 +60,7 @@ def test_the_default_log_folder_with_other_files_in_it_stays():
 
 def test_uninstall_also_removes_the_warm_up_job():
     sections = converged_mac(group_settings("server"), warm_plist_present=(0, ["yes"]))
-    sections["log warm.log"] = (0, ["yes"])
+    sections["log.warm.log"] = (0, ["yes"])
     result = plan_server(sections, server_state="absent")
     warm = f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.warm.plist"
     assert warm in removals(result) and f"{LOGS}/warm.log" in removals(result)
