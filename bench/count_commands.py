@@ -5,7 +5,8 @@
 Everything after ``--`` is passed to pyinfra's own entry point (``pyinfra_cli.main``),
 in this process, after patching the SSH connector so that each ``connect``,
 ``run_shell_command``, ``put_file`` and ``get_file`` appends one JSON line to LOG:
-``{"host", "kind", "command", "start" (epoch s), "seconds", "ok"}``. ``command`` is the
+``{"host", "kind", "command", "start" (epoch s), "seconds", "ok", "fds"}``, fds being
+the process's open file descriptors when the call returned (-1 where /proc is absent). ``command`` is the
 shell text pyinfra sends (before its own sudo/env wrapping), so a probe shows its section markers.
 Nested calls (a sudo ``put_file`` runs ``cp`` through ``run_shell_command``) are logged
 at the outer call only, so one line is one thing a deploy asked the host to do.
@@ -26,6 +27,14 @@ def _text(command) -> str:
     return raw() if raw else str(command)
 
 
+def open_fds() -> int:
+    """How many file descriptors this process holds (its SSH sockets among them)."""
+    try:
+        return len(os.listdir("/proc/self/fd")) - 1  # less the one listdir opened
+    except OSError:
+        return -1
+
+
 def install(log_path: str) -> None:
     """Patch SSHConnector so every remote call is appended to ``log_path``."""
     import gevent
@@ -37,7 +46,7 @@ def install(log_path: str) -> None:
 
     def record(host, kind: str, command: str, start: float, seconds: float, ok) -> None:
         line = {"host": host.name, "kind": kind, "command": command, "start": start,
-                "seconds": round(seconds, 6), "ok": ok}  # fmt: skip
+                "seconds": round(seconds, 6), "ok": ok, "fds": open_fds()}  # fmt: skip
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(json.dumps(line) + "\n")
 

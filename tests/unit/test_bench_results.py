@@ -51,36 +51,131 @@ def test_row_medians_and_ratio():
 
 
 def test_targets_met_and_not_met():
-    rows = [row(1, [1.0], [0.8]), row(4, [1.1], [0.9]), row(16, [1.2], [1.0])]
-    over_floor, growth = report.targets(rows)
-    assert over_floor.value == pytest.approx(1.2) and over_floor.met and over_floor.verdict == "met"
-    assert growth.value == pytest.approx(1.2) and growth.met
+    rows = [row(1, [1.0], [0.8]), row(16, [1.2], [1.0]), row(64, [2.2], [2.0])]
+    at16, at64, growth = report.targets(rows)
+    assert at16.value == pytest.approx(1.2) and at16.met and at16.verdict == "met"
+    assert at64.value == pytest.approx(1.1) and at64.met
+    # no-op grows 2.2/1.2 = 1.83x, the floor 2.0x: 0.92x the floor's growth
+    assert growth.value == pytest.approx((2.2 / 1.2) / 2.0) and growth.met
 
-    rows = [row(1, [1.0], [0.8]), row(16, [2.0], [1.0])]
-    over_floor, growth = report.targets(rows)
-    assert over_floor.value == pytest.approx(2.0) and over_floor.met is False
-    assert growth.value == pytest.approx(2.0) and growth.verdict == "NOT met"
+    rows = [row(16, [1.0], [1.0]), row(64, [3.0], [1.5])]
+    at16, at64, growth = report.targets(rows)
+    assert at64.value == pytest.approx(2.0) and at64.met is False
+    assert growth.value == pytest.approx(3.0 / 1.5) and growth.verdict == "NOT met"
 
 
 def test_target_limits_are_inclusive():
-    over_floor, growth = report.targets([row(1, [1.0], [1.0]), row(16, [1.3], [1.0])])
-    assert growth.met is True  # exactly 1.3x
-    over_floor, _ = report.targets([row(16, [1.5], [1.0])])
-    assert over_floor.met is True  # exactly 1.5x
+    _, at64, growth = report.targets([row(16, [1.0], [1.0]), row(64, [1.65], [1.5])])
+    assert at64.value == pytest.approx(1.1) and at64.met is True
+    assert growth.value == pytest.approx(1.1) and growth.met is True  # exactly 1.1x
+    at16, _, _ = report.targets([row(16, [1.5], [1.0])])
+    assert at16.met is True  # exactly 1.5x
 
 
-def test_floor_context_compares_growth_with_the_floors():
-    rows = [row(1, [1.0], [0.5]), row(16, [1.5], [0.6])]
-    assert report.floor_context(rows) == (
-        "For comparison, the floor itself grows 1.20x from K=1 to K=16 on this machine; "
-        "the no-op's growth is 1.25x the floor's.")
-    assert report.floor_context([row(1, [1.0], [0.5])]) == ""  # the CI smoke run
+def test_growth_table_compares_each_step_with_the_floors():
+    rows = [row(1, [1.0], [0.5]), row(16, [1.5], [0.6]), row(64, [3.0], [1.2])]
+    lines = report.growth_table(rows).splitlines()
+    assert lines[2] == "| 1 -> 16 | 2 -> 17 | 1.50x | 1.20x | 1.25x |"
+    assert lines[3] == "| 16 -> 64 | 17 -> 65 | 2.00x | 2.00x | 1.00x |"
+    assert report.growth_table([row(1, [1.0], [0.5])]) == ""  # the CI smoke run
 
 
 def test_targets_not_measured_in_the_ci_smoke_run():
-    over_floor, growth = report.targets([row(1, [1.3, 1.2], [0.6, 0.6])])
-    assert over_floor.value is None and over_floor.met is None
-    assert growth.verdict == "not measured"
+    found = report.targets([row(1, [1.3, 1.2], [0.6, 0.6])])
+    assert [t.met for t in found] == [None, None, None]
+    assert found[-1].verdict == "not measured"
+
+
+def test_a_floor_only_row_has_no_noop_figures():
+    r = report.Row(64, None, [], [1.0, 1.2], floor_cpu=[0.9, 1.1], floor_rss=[90_000])
+    assert r.noop_median is None and r.ratio is None and r.floor_median == pytest.approx(1.1)
+    line = report.table([r]).splitlines()[2]
+    assert line == "| 64 | - | - | 1.10 s | - | - | - / 1.00 s | - / 88 MiB |"
+
+
+def test_fit_is_least_squares():
+    intercept, slope = report.fit([(2, 1.0), (17, 2.5), (65, 7.3)])
+    assert slope == pytest.approx(0.1) and intercept == pytest.approx(0.8)
+    assert report.fit([(2, 1.0), (2, 3.0)]) is None  # one size: no slope
+    a, b = report.fit([(1, 1.0), (2, 2.0), (3, 2.0)])  # not on a line: the best fit
+    assert b == pytest.approx(0.5) and a == pytest.approx(2 / 3)
+
+
+def test_per_host_costs_from_medians():
+    rows = [report.Row(k, 10.0, [1.0], [0.5], noop_cpu=[0.5 + 0.01 * (k + 1)],
+                       floor_cpu=[0.4 + 0.005 * (k + 1)], noop_rss=[80_000 + 300 * (k + 1)],
+                       floor_rss=[70_000 + 200 * (k + 1)], fds=12 + (k + 1),
+                       floor_fds=10 + (k + 1)) for k in (1, 16, 64)]  # fmt: skip
+    costs = report.per_host_costs(rows)
+    assert costs["noop_cpu"] == pytest.approx((0.5, 0.01))
+    assert costs["floor_cpu"] == pytest.approx((0.4, 0.005))
+    assert costs["noop_rss"] == pytest.approx((80_000, 300))
+    assert costs["fds"] == pytest.approx((12, 1))
+    text = report.costs_table(costs)
+    assert "| controller CPU, no-op | 0.50 s | 10.0 ms |" in text
+    assert "| controller peak RSS, no-op | 78.1 MiB | 300 KiB |" in text
+    assert "| controller open fds, no-op | 12.0 | 1.00 |" in text
+
+
+def test_default_parallel_is_pyinfras():
+    # pyinfra/api/state.py: min(20 per CPU, hosts, (open-files limit - 10) / 3)
+    assert report.default_parallel(65, 2, 20000) == 40
+    assert report.default_parallel(17, 2, 20000) == 17
+    assert report.default_parallel(1000, 8, 1024) == 160
+    assert report.default_parallel(1000, 32, 1024) == 338
+    assert report.default_parallel(1000, 8, 256) == 82
+
+
+def test_projection_adds_cpu_and_network_time():
+    costs = {"noop_cpu": (0.5, 0.01), "noop_rss": (80_000.0, 300.0), "fds": (12.0, 1.0)}
+    assume = report.Assumptions(rtt=0.05, round_trips=10, probe=0.2, cores=8, nofile=1024)
+    p = report.project(costs, 1000, assume)
+    assert p["parallel"] == 160
+    assert p["cpu"] == pytest.approx(10.5)
+    assert p["rss"] == pytest.approx(380_000)
+    assert p["fds"] == pytest.approx(1012)
+    assert p["network"] == pytest.approx(7 * 0.7)  # 1000/160 -> 7 windows of 0.7 s
+    assert p["wall_low"] == pytest.approx(10.5) and p["wall_high"] == pytest.approx(15.4)
+    assert report.project(costs, 1000, assume, parallel=1000)["network"] == pytest.approx(0.7)
+    assert report.hosts_within(costs, "fds", 1024) == 1012
+    assert report.hosts_within(costs, "noop_cpu", 60) == 5950
+    assert report.hosts_within({"fds": (12.0, 0.0)}, "fds", 1024) is None
+
+
+def test_projection_section_states_its_numbers():
+    rows = [report.Row(k, 10.0, [1.0], [0.5], noop_cpu=[0.5 + 0.01 * (k + 1)],
+                       noop_rss=[80_000 + 300 * (k + 1)], fds=12 + (k + 1))
+            for k in (1, 16, 64)]  # fmt: skip
+    text = report.projection_section(rows)
+    assert "**10.0 ms of CPU, 300 KiB of memory and 1.00 open files per host**" in text
+    assert "1024 on Linux (~1,012 hosts) and 256 on macOS (~244 hosts)" in text
+    assert "| 1000 | 160 | 10.50 s | 371 MiB | 1012 | 4.9 s | 10.5 .. 15.4 s |" in text
+    assert "### When and how to shard the controller" in text
+    fat = [report.Row(r.clients, 10.0, [1.0], [0.5], noop_cpu=r.noop_cpu, fds=12 + 2 * r.hosts)
+           for r in rows]  # fmt: skip
+    assert "| 1000 | 160 | 10.50 s | - | 2012 (over the limit of 1024: fails) |" in (
+        report.projection_section(fat))
+    one = report.projection_section([rows[0]])
+    assert "Needs at least two fleet sizes" in one
+
+
+def test_projection_from_a_floor_only_run():
+    rows = [report.Row(k, None, [], [0.5], floor_cpu=[0.4 + 0.005 * (k + 1)],
+                       floor_rss=[70_000 + 200 * (k + 1)], floor_fds=10 + (k + 1))
+            for k in (1, 64)]  # fmt: skip
+    text = report.projection_section(rows)
+    assert "per extra host in a floor run" in text and "**5.0 ms of CPU, 200 KiB" in text
+
+
+def test_top_functions_by_self_time():
+    stats = {("/x/site-packages/paramiko/packet.py", 10, "read_all"): (5, 5, 0.30, 0.40, {}),
+             ("/w/remote_ollama/probe.py", 3, "parse"): (9, 9, 0.10, 0.20, {}),
+             ("~", 0, "<built-in method time.sleep>"): (1, 1, 0.05, 0.05, {})}  # fmt: skip
+    top = report.top_functions(stats, count=2)
+    assert [t["function"] for t in top] == ["paramiko/packet.py:10(read_all)",
+                                            "remote_ollama/probe.py:3(parse)"]  # fmt: skip
+    assert top[0]["package"].startswith("SSH transport")
+    assert "| `paramiko/packet.py:10(read_all)` | 5 | 0.300 s | 0.400 s |" in report.top_table(top)
 
 
 def test_probe_sections_in_order():
@@ -123,15 +218,16 @@ def test_summarize_counts():
 
 
 def test_table_renders_one_sorted_row_per_k():
-    text = report.table([
-        row(16, [1.5], [1.0], {"ai-server": 2, "ai-client-1": 2}, first=90.0),
-        row(1, [1.25, 1.35], [0.5, 0.7], {"ai-server": 2, "ai-client-1": 2}),
-    ])  # fmt: skip
+    sixteen = row(16, [1.5], [1.0], {"ai-server": 2, "ai-client-1": 2}, first=90.0)
+    sixteen.noop_cpu, sixteen.floor_cpu = [0.7, 0.8, 0.75], [0.5]
+    sixteen.noop_rss, sixteen.floor_rss = [102_400], [81_920, 81_920]
+    text = report.table([sixteen, row(1, [1.25, 1.35], [0.5, 0.7], {"ai-server": 2, "ai-client-1": 2})])
     lines = text.splitlines()
     assert lines[0].startswith("| K (clients) | first converge | no-op median | floor median")
     assert lines[1].startswith("| ---: |")
-    assert lines[2] == "| 1 | 10.00 s | 1.30 s | 0.60 s | 2.17x | server 2, clients 2 |"
-    assert lines[3] == "| 16 | 90.00 s | 1.50 s | 1.00 s | 1.50x | server 2, clients 2 |"
+    assert lines[2] == "| 1 | 10.00 s | 1.30 s | 0.60 s | 2.17x | server 2, clients 2 | - / - | - / - |"
+    assert lines[3] == ("| 16 | 90.00 s | 1.50 s | 1.00 s | 1.50x | server 2, clients 2 "
+                        "| 0.75 s / 0.50 s | 100 MiB / 80 MiB |")
     assert len(lines) == 4
 
 
