@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -208,12 +209,30 @@ def phases(launched: float, seconds: float, entries: list[dict]) -> dict[str, fl
     return out
 
 
+CLIENT_DISK_GIB = 1.1  # a converged client's overlay upper layer (Aider, uv's cache, Claude Code)
+DISK_MARGIN_GIB = 5.0
+
+
+def check_disk(k: int, state: Path, client_gib: float = CLIENT_DISK_GIB) -> None:
+    """Refuse a first converge that would fill the disk every engineer shares: each
+    converged client keeps ~1 GiB in its upper layer (fleet usage measures it)."""
+    state.mkdir(parents=True, exist_ok=True)
+    free_gib = shutil.disk_usage(state).free / 2**30
+    need = k * client_gib + DISK_MARGIN_GIB
+    if free_gib < need:
+        raise RuntimeError(f"K={k}: a first converge needs about {need:.0f} GiB free under "
+                           f"{state} ({client_gib:.1f} GiB per client and {DISK_MARGIN_GIB:.0f} "
+                           f"spare); {free_gib:.0f} GiB are. Free some, or bench --floor-only.")
+
+
 def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None,
             floor_only: bool = False):  # fmt: skip
     from converge import write_settings_inventory
     from testbed import Fleet
 
     fleet = Fleet()
+    if not floor_only:
+        check_disk(k, fleet.state)
     problems = fleet.down()  # a fresh fleet: its first converge is measured
     if problems:
         raise RuntimeError(f"fleet down left: {problems}")

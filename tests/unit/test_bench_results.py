@@ -159,6 +159,15 @@ def test_projection_section_states_its_numbers():
     assert "Needs at least two fleet sizes" in one
 
 
+def test_a_per_host_cost_below_the_noise_is_not_projected_as_negative():
+    rows = [report.Row(1, 10.0, [1.0], [0.5], noop_cpu=[1.1], noop_rss=[70_000], fds=7),
+            report.Row(4, 10.0, [1.0], [0.5], noop_cpu=[0.9], noop_rss=[71_000], fds=10)]
+    text = report.projection_section(rows)
+    assert "**Not measurable in this run**: controller CPU, no-op fitted -0.06667 per host" in text
+    assert "-" + "0." not in text.split("| ---: |")[-1].split("###")[0]  # no negative figure
+    assert "| 1000 | 160 | 1.23 s |" in text  # the fixed cost only
+
+
 def test_projection_from_a_floor_only_run():
     rows = [report.Row(k, None, [], [0.5], floor_cpu=[0.4 + 0.005 * (k + 1)],
                        floor_rss=[70_000 + 200 * (k + 1)], floor_fds=10 + (k + 1))
@@ -175,7 +184,11 @@ def test_top_functions_by_self_time():
     assert [t["function"] for t in top] == ["paramiko/packet.py:10(read_all)",
                                             "remote_ollama/probe.py:3(parse)"]  # fmt: skip
     assert top[0]["package"].startswith("SSH transport")
-    assert "| `paramiko/packet.py:10(read_all)` | 5 | 0.300 s | 0.400 s |" in report.top_table(top)
+    assert ("| `paramiko/packet.py:10(read_all)` | SSH transport and crypto (paramiko, "
+            "cryptography) | 5 | 0.300 s | 0.400 s |") in report.top_table(top)
+    stdlib = {("/root/.pyenv/versions/3.11.7/lib/python3.11/re/_parser.py", 516, "_parse"):
+              (1, 1, 0.1, 0.1, {})}  # fmt: skip
+    assert report.top_functions(stdlib)[0]["function"] == "re/_parser.py:516(_parse)"
 
 
 def test_probe_sections_in_order():
@@ -253,3 +266,29 @@ def test_plot_writes_a_png(tmp_path):
     out = tmp_path / "fleet.png"
     report.plot([row(1, [1.0, 1.1], [0.5, 0.6]), row(4, [1.2], [0.7])], out)
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def _bench_fleet():
+    spec = importlib.util.spec_from_file_location(
+        "bench_fleet", Path(__file__).resolve().parents[2] / "bench" / "fleet.py")
+    module = sys.modules.setdefault("bench_fleet", importlib.util.module_from_spec(spec))
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_bench_refuses_a_converge_that_would_fill_the_disk(tmp_path, monkeypatch):
+    fleet = _bench_fleet()
+    usage = type("Usage", (), {"free": 40 * 2**30})
+    monkeypatch.setattr(fleet.shutil, "disk_usage", lambda path: usage)
+    fleet.check_disk(16, tmp_path)  # 16 x 1.1 + 5 = 22.6 GiB: fits in 40
+    with pytest.raises(RuntimeError, match="K=64: a first converge needs about 75 GiB"):
+        fleet.check_disk(64, tmp_path)
+
+
+def test_the_bench_takes_up_to_sixty_four_clients():
+    fleet = _bench_fleet()
+    args = fleet.parse_args(["--clients", "1,16,64", "--parallel", "65", "--floor-only"])
+    assert args.clients == [1, 16, 64] and args.parallel == 65 and args.floor_only
+    assert fleet.parse_args([]).clients == [1, 16, 64]
+    with pytest.raises(SystemExit):
+        fleet.parse_args(["--clients", "65"])
