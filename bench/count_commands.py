@@ -10,6 +10,7 @@ the process's open file descriptors when the call returned (-1 where /proc is ab
 shell text pyinfra sends (before its own sudo/env wrapping), so a probe shows its section markers.
 Nested calls (a sudo ``put_file`` runs ``cp`` through ``run_shell_command``) are logged
 at the outer call only, so one line is one thing a deploy asked the host to do.
+LOG.stats.json gets the number of known_hosts lookups and of entries they tested.
 With BENCH_CPROFILE=FILE set, the whole pyinfra run is also profiled into FILE (cProfile).
 """
 
@@ -25,6 +26,9 @@ from functools import wraps
 def _text(command) -> str:
     raw = getattr(command, "get_raw_value", None)
     return raw() if raw else str(command)
+
+
+STATS = {"hostkeys_lookups": 0, "hostkeys_entries_tested": 0}
 
 
 def open_fds() -> int:
@@ -72,6 +76,20 @@ def install(log_path: str) -> None:
 
         setattr(SSHConnector, name, logged)
 
+    # paramiko's known_hosts lookups: each tests every entry of the file (a list scan),
+    # so their number per host times the file's size is a cost that grows with the fleet
+    # squared. Counted here, written to LOG.stats.json at exit.
+    from paramiko.hostkeys import HostKeys
+
+    lookup = HostKeys.lookup
+
+    @wraps(lookup)
+    def counted_lookup(self, hostname):
+        STATS["hostkeys_lookups"] += 1
+        STATS["hostkeys_entries_tested"] += len(self._entries)
+        return lookup(self, hostname)
+
+    HostKeys.lookup = counted_lookup
     wrap("connect", lambda *a, **k: "")
     wrap("run_shell_command", lambda command, *a, **k: _text(command))
     wrap("put_file", lambda src, remote, *a, **k: f"put_file {remote}")
@@ -102,6 +120,8 @@ def main(argv: list[str]) -> int:
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile_path)
+        with open(argv[0] + ".stats.json", "w", encoding="utf-8") as out:
+            json.dump(STATS, out)
     return 0
 
 

@@ -176,7 +176,36 @@ def counted_run(inventory: Path, deploy_files: list[str], workdir: Path, k: int,
     else:
         assert_noop(proc, f"counted no-op run (K={k})")
     entries = [json.loads(line) for line in log_path.read_text().splitlines() if line]
-    return seconds, launched, entries
+    stats_path = log_path.with_name(log_path.name + ".stats.json")
+    stats = json.loads(stats_path.read_text()) if stats_path.exists() else {}
+    return seconds, launched, entries, stats
+
+
+def known_hosts_check_seconds(entries: int = 500, lookups: int = 40) -> dict[str, float]:
+    """Seconds paramiko takes to test one known_hosts entry against a host name, for
+    plain entries (``name,ip``) and hashed ones (``|1|salt|hmac``, what OpenSSH writes
+    with HashKnownHosts, Debian's and Ubuntu's default). Measured with lookups of a name
+    the file lacks, each of which tests every entry (as a lookup of the last host does)."""
+    from paramiko.hostkeys import HostKeys
+
+    key = "AAAAC3NzaC1lZDI1NTE5AAAAIJdD7y3aLq454yWBdwLWbieU1ebz9/cu7/QEXn9OIeZJ"  # any key
+    out = {}
+    for label in ("plain", "hashed"):
+        with tempfile.NamedTemporaryFile("w", suffix=".known_hosts", delete=False) as f:
+            for n in range(entries):
+                name = f"host-{n},100.64.{n // 250}.{n % 250}"
+                if label == "hashed":
+                    name = HostKeys.hash_host(f"host-{n}")
+                f.write(f"{name} ssh-ed25519 {key}\n")
+        try:
+            keys = HostKeys(f.name)
+        finally:
+            os.unlink(f.name)
+        started = time.perf_counter()
+        for _ in range(lookups):
+            keys.lookup("not-in-the-file")
+        out[label] = (time.perf_counter() - started) / (lookups * entries)
+    return out
 
 
 def peak_fds(entries: list[dict]) -> int | None:
@@ -263,20 +292,25 @@ def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None,
         results_of(proc, f"floor run {number} (K={k})")
         floor.append(seconds)
         cpu["floor"].append(proc.cpu)
-        log(f"K={k}: run {number}/{runs}: no-op {noop[-1] if noop else float('nan'):.2f} s "
-            f"(controller {cpu['noop'][-1]['controller'] if noop else float('nan'):.2f} s CPU), "
-            f"floor {floor[-1]:.2f} s ({cpu['floor'][-1]['controller']:.2f} s CPU)")  # fmt: skip
+        done = (f"no-op {noop[-1]:.2f} s ({cpu['noop'][-1]['controller']:.2f} s CPU), "
+                if noop else "")
+        log(f"K={k}: run {number}/{runs}: {done}floor {floor[-1]:.2f} s "
+            f"({cpu['floor'][-1]['controller']:.2f} s CPU)")  # fmt: skip
 
-    _, _, floor_entries = counted_run(inventory, deploy_files, workdir, k, floor=True)
-    entries, counted_seconds, launched = [], None, None
+    _, _, floor_entries, floor_stats = counted_run(inventory, deploy_files, workdir, k,
+                                                   floor=True)  # fmt: skip
+    entries, counted_seconds, launched, stats = [], None, None, floor_stats
     if not floor_only:
-        counted_seconds, launched, entries = counted_run(inventory, deploy_files, workdir, k)
+        counted_seconds, launched, entries, stats = counted_run(inventory, deploy_files,
+                                                                workdir, k)  # fmt: skip
     row = report.Row(k, first, noop, floor, report.command_counts(entries),
                      noop_cpu=[c["controller"] for c in cpu["noop"]],
                      floor_cpu=[c["controller"] for c in cpu["floor"]],
                      noop_rss=[c["rss_kib"] for c in cpu["noop"]],
                      floor_rss=[c["rss_kib"] for c in cpu["floor"]],
-                     fds=peak_fds(entries), floor_fds=peak_fds(floor_entries))  # fmt: skip
+                     fds=peak_fds(entries), floor_fds=peak_fds(floor_entries),
+                     hostkeys_lookups=stats.get("hostkeys_lookups"),
+                     hostkeys_entries=stats.get("hostkeys_entries_tested"))  # fmt: skip
     if entries:
         log(f"K={k}: counted no-op run {counted_seconds:.2f} s; commands per host: "
             f"{report.summarize_counts(row.commands)}; controller fds at most {row.fds}")
@@ -300,8 +334,8 @@ def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None,
         import pstats
 
         path = profile_dir / f"profile-k{k}{'-floor' if floor_only else ''}.prof"
-        seconds, _, _ = counted_run(inventory, deploy_files, workdir, k, profile=path,
-                                    floor=floor_only)  # fmt: skip
+        seconds, _, _, _ = counted_run(inventory, deploy_files, workdir, k, profile=path,
+                                       floor=floor_only)  # fmt: skip
         stats = pstats.Stats(str(path))
         extra["profile"] = {"seconds": seconds, "file": path.name,
                             "self_time": report.self_time_by_package(stats.stats),
@@ -359,7 +393,8 @@ def machine() -> dict[str, str]:
 
 
 def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str], runs: int,
-           plot_name: str, note: str = "") -> str:  # fmt: skip
+           plot_name: str, note: str = "",
+           known_hosts: dict[str, float] | None = None) -> str:  # fmt: skip
     found = report.targets(rows)
     largest = max(rows, key=lambda r: r.clients)
     counted = [k for k in sorted(extras) if extras[k]["commands_by_host"]]
@@ -437,7 +472,7 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
         host_cost_lines(extras[largest.clients]["usage"], largest.clients,
                         converged=largest.first is not None),
         "",
-        report.projection_section(rows),
+        report.projection_section(rows, per_entry=known_hosts),
         "",
         "## CPU during the runs",
         "",
@@ -584,12 +619,15 @@ def main(argv: list[str]) -> int:
             left = Fleet().down()
             if left:
                 log(f"fleet down left: {left}")
-    info = {**machine(), "code": code}
+    known_hosts = known_hosts_check_seconds()
+    info = {**machine(), "code": code,
+            "known_hosts entry test (paramiko)": f"plain {known_hosts['plain'] * 1e6:.1f} µs, "
+                                                 f"hashed {known_hosts['hashed'] * 1e6:.1f} µs"}
     report.plot(rows, args.out / "fleet.png")
     (args.out / "results.md").write_text(render(rows, extras, info, args.runs, "fleet.png",
-                                                         args.note))
+                                                         args.note, known_hosts))
     raw = {"machine": info, "runs": args.runs,
-           "pyinfra_options": PYINFRA_OPTIONS,
+           "pyinfra_options": PYINFRA_OPTIONS, "known_hosts_entry_seconds": known_hosts,
            "rows": [{**dataclasses.asdict(r), **extras[r.clients]} for r in rows]}  # fmt: skip
     (args.out / "results.json").write_text(json.dumps(raw, indent=1) + "\n")
     print(report.table(rows))

@@ -7,6 +7,7 @@ unit tests (tests/unit/test_bench_results.py) cover all of it without a fleet.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import statistics
 from collections import Counter
@@ -71,6 +72,8 @@ class Row:
     floor_rss: list[int] = field(default_factory=list)
     fds: int | None = None  # the controller's most open fds in the counted no-op run
     floor_fds: int | None = None  # the same in a floor run
+    hostkeys_lookups: int | None = None  # paramiko known_hosts lookups in a counted run
+    hostkeys_entries: int | None = None  # known_hosts entries those lookups tested
 
     @property
     def hosts(self) -> int:
@@ -273,6 +276,7 @@ class Assumptions:
     probe: float = 0.2  # s, the slowest probe on its own host (the server's: ~0.16 s here)
     cores: int = 8  # the controller's: pyinfra's default --parallel is 20 per core
     nofile: int = 1024  # the controller's open-files soft limit (Linux; macOS shells: 256)
+    known_hosts_per_host: int = 1  # known_hosts lines per fleet host (the testbed has 3)
 
 
 def default_parallel(hosts: int, cores: int, nofile: int) -> int:
@@ -281,8 +285,24 @@ def default_parallel(hosts: int, cores: int, nofile: int) -> int:
     return max(1, min(20 * cores, hosts, round((nofile - 10) / 3)))
 
 
+def lookups_per_host(rows: list[Row]) -> float | None:
+    """paramiko known_hosts lookups per host and run, from the largest K that counted them."""
+    counted = [r for r in rows if r.hostkeys_lookups]
+    if not counted:
+        return None
+    largest = max(counted, key=lambda r: r.clients)
+    return largest.hostkeys_lookups / largest.hosts
+
+
+def known_hosts_seconds(hosts: int, lookups: float, per_entry: float, per_host: int) -> float:
+    """CPU seconds matching known_hosts: every lookup tests every entry of the file
+    (paramiko's HostKeys.lookup is a list scan), and the file grows with the fleet."""
+    return lookups * hosts * (hosts * per_host) * per_entry
+
+
 def project(costs: dict[str, tuple[float, float]], hosts: int, assume: Assumptions,
-            parallel: int | None = None) -> dict:  # fmt: skip
+            parallel: int | None = None, lookups: float | None = None,
+            per_entry: dict[str, float] | None = None) -> dict:  # fmt: skip
     """One controller's no-op re-converge of `hosts` hosts, from the fitted costs.
 
     The controller is one thread (gevent): its CPU seconds add up, so they bound the
@@ -295,11 +315,14 @@ def project(costs: dict[str, tuple[float, float]], hosts: int, assume: Assumptio
         return costs[name][0] + costs[name][1] * hosts if name in costs else None
 
     cpu = at("noop_cpu")
+    matching = {label: known_hosts_seconds(hosts, lookups, seconds, assume.known_hosts_per_host)
+                for label, seconds in (per_entry or {}).items()} if lookups else {}  # fmt: skip
     per_host_network = assume.round_trips * assume.rtt + assume.probe
     network = -(-hosts // parallel) * per_host_network
     return {
         "hosts": hosts, "parallel": parallel, "cpu": cpu, "rss": at("noop_rss"),
         "fds": at("fds"), "nofile": assume.nofile, "network": network,
+        "known_hosts": matching,
         "wall_low": max(cpu or 0.0, network), "wall_high": (cpu or 0.0) + network,
     }  # fmt: skip
 
@@ -313,16 +336,20 @@ def hosts_within(costs: dict[str, tuple[float, float]], name: str, limit: float)
 
 
 def projection_table(rows: list[dict]) -> str:
-    lines = ["| hosts | --parallel | controller CPU | controller RSS | open fds "
-             "| network part | wall (overlap .. none) |",
-             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+    lines = ["| hosts | --parallel | controller CPU | + known_hosts, plain / hashed "
+             "| controller RSS | open fds | network part | wall (overlap .. none), plain |",
+             "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
     for p in rows:
         fds = "-" if p["fds"] is None else f"{p['fds']:.0f}"
         if p["fds"] is not None and p["fds"] > p["nofile"]:
             fds += f" (over the limit of {p['nofile']}: fails)"
-        lines.append(f"| {p['hosts']} | {p['parallel']} | {seconds(p['cpu'])} | {mib(p['rss'])} "
-                     f"| {fds} | {p['network']:.1f} s "
-                     f"| {p['wall_low']:.1f} .. {p['wall_high']:.1f} s |")  # fmt: skip
+        matching = p["known_hosts"]
+        known = (f"{matching['plain']:.1f} s / {matching['hashed']:.1f} s"
+                 if {"plain", "hashed"} <= set(matching) else "-")  # fmt: skip
+        extra = matching.get("plain", 0.0)
+        lines.append(f"| {p['hosts']} | {p['parallel']} | {seconds(p['cpu'])} | {known} "
+                     f"| {mib(p['rss'])} | {fds} | {p['network']:.1f} s "
+                     f"| {p['wall_low'] + extra:.1f} .. {p['wall_high'] + extra:.1f} s |")  # fmt: skip
     return "\n".join(lines)
 
 
@@ -475,7 +502,8 @@ BUDGET_SECONDS = 60.0  # a no-op re-converge of the whole fleet within a minute
 LINUX_NOFILE, MACOS_NOFILE = 1024, 256  # a login shell's default open-files soft limit
 
 
-def projection_section(rows: list[Row], assume: Assumptions = Assumptions()) -> str:
+def projection_section(rows: list[Row], assume: Assumptions = Assumptions(),
+                       per_entry: dict[str, float] | None = None) -> str:  # fmt: skip
     """## Projection: the measured per-host cost carried to 256 and 1,000 hosts."""
     costs = per_host_costs(rows)
     basis = "no-op"
@@ -497,10 +525,12 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions()) -> 
     rss_per_host = costs.get("noop_rss", (0.0, 0.0))[1]
     fd_per_host = costs.get("fds", (0.0, 0.0))[1]
     raised = Assumptions(assume.rtt, assume.round_trips, assume.probe, assume.cores, 65536)
+    lookups = lookups_per_host(rows)
     table_rows = []
     for n in PROJECT_TO:
-        table_rows.append(project(costs, n, assume))
-        table_rows.append(project(costs, n, raised, parallel=min(n, 500)))
+        table_rows.append(project(costs, n, assume, lookups=lookups, per_entry=per_entry))
+        table_rows.append(project(costs, n, raised, parallel=min(n, 500), lookups=lookups,
+                                  per_entry=per_entry))  # fmt: skip
     within_cpu = hosts_within(costs, "noop_cpu", BUDGET_SECONDS)
     linux_fds = hosts_within(costs, "fds", LINUX_NOFILE)
     mac_fds = hosts_within(costs, "fds", MACOS_NOFILE)
@@ -511,6 +541,47 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions()) -> 
         return "no limit in sight" if value is None else f"~{value:,} hosts"
 
     per_host_net = assume.round_trips * assume.rtt + assume.probe
+    found: list[tuple[float, str]] = [(
+        mac_fds if mac_fds is not None else math.inf,
+        f"**Open files.** Every host's SSH connection stays open for the whole run "
+        f"({fd_per_host:.2f} fds per host measured). A login shell's default soft limit "
+        f"is 1024 on Linux ({hosts(linux_fds)}) and 256 on macOS ({hosts(mac_fds)}); past "
+        "it, connecting fails with \"Too many open files\" for the hosts beyond it. "
+        "`ulimit -n 65536` (macOS: also `launchctl limit maxfiles`) before `pyinfra` "
+        "removes it.")]  # fmt: skip
+    if lookups and per_entry and {"plain", "hashed"} <= set(per_entry):
+        e = assume.known_hosts_per_host
+
+        def budget_hosts(t: float) -> int:
+            return int(math.sqrt(BUDGET_SECONDS / (lookups * e * t)))
+
+        found.append((budget_hosts(per_entry["hashed"]),
+            f"**known_hosts matching grows with the fleet squared.** paramiko looks a host "
+            f"up {lookups:.0f} times per connection, and each lookup tests every entry of "
+            f"the known_hosts file in turn: {per_entry['plain'] * 1e6:.1f} µs per plain "
+            f"entry, {per_entry['hashed'] * 1e6:.0f} µs per hashed one (`|1|...`, "
+            "OpenSSH's HashKnownHosts, the default on Debian and Ubuntu; not on macOS), "
+            "measured here. With one line per host, matching alone takes a minute at "
+            f"~{budget_hosts(per_entry['hashed']):,} hosts when hashed and "
+            f"~{budget_hosts(per_entry['plain']):,} when plain; a user's own known_hosts "
+            "adds every other host it lists. Give the fleet its own unhashed file "
+            "(`ssh_known_hosts_file` in the inventory's data, as the testbed does), one per "
+            "shard when sharding."))  # fmt: skip
+    found.append((within_cpu if within_cpu is not None else math.inf,
+        f"**The controller's one core.** {cpu_per_host * 1000:.1f} ms per host is "
+        f"{big['cpu']:.0f} s of CPU at 1,000 hosts; a one-minute budget holds "
+        f"{hosts(within_cpu)} per pyinfra process. More `--parallel` does not help past "
+        "this point: the greenlets share one core."))  # fmt: skip
+    found.sort(key=lambda item: item[0])
+    breaks = [text for _, text in found] + [
+        f"**Round trips, at the default `--parallel`.** With {big['parallel']} hosts "
+        f"in flight, 1,000 hosts take {big['network']:.0f} s of network time; raising "
+        "`--parallel` (and the open-files limit with it) shortens this until the CPU "
+        "bound is reached.",
+        f"**Memory is not the limit**: {rss_per_host:.0f} KiB per host is "
+        f"{big['rss'] / 1024 if big['rss'] else 0:.0f} MiB at 1,000 hosts; a GiB holds "
+        f"{hosts(gib_hosts)}.",
+    ]
     return "\n".join([
         "## Projection to 256 and 1,000 hosts",
         "",
@@ -543,6 +614,9 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions()) -> 
         f"{assume.probe:.1f} s (the server's, the slowest; ~0.16 s on this testbed's "
         "stand-ins). The testbed cannot show this: its hosts share this machine's cores "
         "with the controller, which is why its no-op grows faster than on a real fleet.",
+        f"- **known_hosts**: {assume.known_hosts_per_host} line per fleet host, plain "
+        "(see below for hashed); the controller's CPU above includes the testbed's "
+        "known_hosts at K <= 64 only, so the quadratic part is added on its own.",
         "",
         "The network part is (hosts / parallel) x the time per host in flight; the wall "
         "time lies between the larger of it and the controller's CPU (full overlap) and "
@@ -556,24 +630,7 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions()) -> 
         "",
         "### What breaks first",
         "",
-        f"1. **Open files.** Every host's SSH connection stays open for the whole run "
-        f"({fd_per_host:.2f} fds per host measured). A login shell's default soft limit "
-        f"is 1024 on Linux ({hosts(linux_fds)}) and 256 on macOS ({hosts(mac_fds)}), and "
-        "past it connections fail with \"Too many open files\": the hosts beyond it are "
-        "reported as failed to connect. This comes first, and on a Mac controller "
-        "already between 200 and 256 hosts. `ulimit -n 65536` (macOS: also "
-        "`launchctl limit maxfiles`) before `pyinfra` removes it.",
-        f"2. **The controller's one core.** {cpu_per_host * 1000:.1f} ms per host is "
-        f"{big['cpu']:.0f} s of CPU at 1,000 hosts; a one-minute budget holds "
-        f"{hosts(within_cpu)} per pyinfra process. More `--parallel` does not help past "
-        "this point: the greenlets share one core.",
-        f"3. **Round trips, at the default `--parallel`.** With {big['parallel']} hosts "
-        f"in flight, 1,000 hosts take {big['network']:.0f} s of network time; raising "
-        "`--parallel` (and the open-files limit with it) shortens this until the CPU "
-        "bound above is reached.",
-        f"4. **Memory is not the limit**: {rss_per_host:.0f} KiB per host is "
-        f"{big['rss'] / 1024 if big['rss'] else 0:.0f} MiB at 1,000 hosts; a GiB holds "
-        f"{hosts(gib_hosts)}.",
+        *[f"{number}. {text}" for number, text in enumerate(breaks, 1)],
         "",
         "### Keeping it within a budget",
         "",

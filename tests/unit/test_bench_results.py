@@ -149,11 +149,11 @@ def test_projection_section_states_its_numbers():
     text = report.projection_section(rows)
     assert "**10.0 ms of CPU, 300 KiB of memory and 1.00 open files per host**" in text
     assert "1024 on Linux (~1,012 hosts) and 256 on macOS (~244 hosts)" in text
-    assert "| 1000 | 160 | 10.50 s | 371 MiB | 1012 | 4.9 s | 10.5 .. 15.4 s |" in text
+    assert "| 1000 | 160 | 10.50 s | - | 371 MiB | 1012 | 4.9 s | 10.5 .. 15.4 s |" in text
     assert "### When and how to shard the controller" in text
     fat = [report.Row(r.clients, 10.0, [1.0], [0.5], noop_cpu=r.noop_cpu, fds=12 + 2 * r.hosts)
            for r in rows]  # fmt: skip
-    assert "| 1000 | 160 | 10.50 s | - | 2012 (over the limit of 1024: fails) |" in (
+    assert "| 1000 | 160 | 10.50 s | - | - | 2012 (over the limit of 1024: fails) |" in (
         report.projection_section(fat))
     one = report.projection_section([rows[0]])
     assert "Needs at least two fleet sizes" in one
@@ -166,6 +166,26 @@ def test_a_per_host_cost_below_the_noise_is_not_projected_as_negative():
     assert "**Not measurable in this run**: controller CPU, no-op fitted -0.06667 per host" in text
     assert "-" + "0." not in text.split("| ---: |")[-1].split("###")[0]  # no negative figure
     assert "| 1000 | 160 | 1.23 s |" in text  # the fixed cost only
+
+
+def test_known_hosts_matching_grows_with_the_fleet_squared():
+    # each of 4 lookups per host tests every line: 4 x 1000 hosts x 1000 lines x 2 us
+    assert report.known_hosts_seconds(1000, 4, 2e-6, 1) == pytest.approx(8.0)
+    assert report.known_hosts_seconds(2000, 4, 2e-6, 1) == pytest.approx(32.0)
+    assert report.known_hosts_seconds(1000, 4, 2e-6, 3) == pytest.approx(24.0)
+    rows = [report.Row(k, 10.0, [1.0], [0.5], noop_cpu=[0.5 + 0.01 * (k + 1)], fds=12 + k,
+                       hostkeys_lookups=4 * (k + 1)) for k in (16, 64)]  # fmt: skip
+    assert report.lookups_per_host(rows) == 4
+    assert report.lookups_per_host([rows[0].__class__(1, 1.0, [1.0], [1.0])]) is None
+    text = report.projection_section(rows, per_entry={"plain": 2e-6, "hashed": 60e-6})
+    # 4 x 1000 x 1000 x 60 us = 240 s hashed; a minute of matching at sqrt(60 / 240e-6) = 500
+    assert "| 1000 | 160 | 10.50 s | 8.0 s / 240.0 s |" in text
+    assert "a minute at ~500 hosts when hashed and ~2,738 when plain" in text
+    breaks = text.split("### What breaks first")[1]
+    # ordered by the fleet size at which each one bites: macOS's open files (~244),
+    # hashed known_hosts (~500), then the CPU budget (~5,950 hosts)
+    assert breaks.index("**Open files.**") < breaks.index("**known_hosts matching")
+    assert breaks.index("**known_hosts matching") < breaks.index("**The controller's one core")
 
 
 def test_projection_from_a_floor_only_run():
