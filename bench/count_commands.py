@@ -28,7 +28,7 @@ def _text(command) -> str:
     return raw() if raw else str(command)
 
 
-STATS = {"hostkeys_lookups": 0, "hostkeys_entries_tested": 0}
+STATS = {"hostkeys_lookups": 0, "hostkeys_entries_tested": 0, "hostkeys_file_entries": 0}
 
 
 def open_fds() -> int:
@@ -77,8 +77,9 @@ def install(log_path: str) -> None:
         setattr(SSHConnector, name, logged)
 
     # paramiko's known_hosts lookups: each tests every entry of the file (a list scan),
-    # so their number per host times the file's size is a cost that grows with the fleet
-    # squared. Counted here, written to LOG.stats.json at exit.
+    # when loading it (each new line is checked against those before) and for each host
+    # at connect, so the entries tested grow with the file squared. Counted here, with
+    # the file's size, written to LOG.stats.json at exit.
     from paramiko.hostkeys import HostKeys
 
     lookup = HostKeys.lookup
@@ -87,6 +88,7 @@ def install(log_path: str) -> None:
     def counted_lookup(self, hostname):
         STATS["hostkeys_lookups"] += 1
         STATS["hostkeys_entries_tested"] += len(self._entries)
+        STATS["hostkeys_file_entries"] = max(STATS["hostkeys_file_entries"], len(self._entries))
         return lookup(self, hostname)
 
     HostKeys.lookup = counted_lookup

@@ -309,8 +309,8 @@ def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None,
                      noop_rss=[c["rss_kib"] for c in cpu["noop"]],
                      floor_rss=[c["rss_kib"] for c in cpu["floor"]],
                      fds=peak_fds(entries), floor_fds=peak_fds(floor_entries),
-                     hostkeys_lookups=stats.get("hostkeys_lookups"),
-                     hostkeys_entries=stats.get("hostkeys_entries_tested"))  # fmt: skip
+                     hostkeys_tested=stats.get("hostkeys_entries_tested"),
+                     hostkeys_file=stats.get("hostkeys_file_entries"))  # fmt: skip
     if entries:
         log(f"K={k}: counted no-op run {counted_seconds:.2f} s; commands per host: "
             f"{report.summarize_counts(row.commands)}; controller fds at most {row.fds}")

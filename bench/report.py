@@ -72,8 +72,8 @@ class Row:
     floor_rss: list[int] = field(default_factory=list)
     fds: int | None = None  # the controller's most open fds in the counted no-op run
     floor_fds: int | None = None  # the same in a floor run
-    hostkeys_lookups: int | None = None  # paramiko known_hosts lookups in a counted run
-    hostkeys_entries: int | None = None  # known_hosts entries those lookups tested
+    hostkeys_tested: int | None = None  # known_hosts entries paramiko tested in a counted run
+    hostkeys_file: int | None = None  # entries in that known_hosts file
 
     @property
     def hosts(self) -> int:
@@ -285,23 +285,25 @@ def default_parallel(hosts: int, cores: int, nofile: int) -> int:
     return max(1, min(20 * cores, hosts, round((nofile - 10) / 3)))
 
 
-def lookups_per_host(rows: list[Row]) -> float | None:
-    """paramiko known_hosts lookups per host and run, from the largest K that counted them."""
-    counted = [r for r in rows if r.hostkeys_lookups]
+def known_hosts_factor(rows: list[Row]) -> float | None:
+    """c in "paramiko tests c x E^2 known_hosts entries in a run, for a file of E entries"
+    (loading the file checks each line against those before it; each connect scans it
+    again), from the largest K that counted them."""
+    counted = [r for r in rows if r.hostkeys_tested and r.hostkeys_file]
     if not counted:
         return None
     largest = max(counted, key=lambda r: r.clients)
-    return largest.hostkeys_lookups / largest.hosts
+    return largest.hostkeys_tested / largest.hostkeys_file**2
 
 
-def known_hosts_seconds(hosts: int, lookups: float, per_entry: float, per_host: int) -> float:
-    """CPU seconds matching known_hosts: every lookup tests every entry of the file
-    (paramiko's HostKeys.lookup is a list scan), and the file grows with the fleet."""
-    return lookups * hosts * (hosts * per_host) * per_entry
+def known_hosts_seconds(hosts: int, factor: float, per_entry: float, per_host: int) -> float:
+    """CPU seconds matching known_hosts in one run: every lookup tests every entry of the
+    file (paramiko's HostKeys is a list), and the file grows with the fleet."""
+    return factor * (hosts * per_host) ** 2 * per_entry
 
 
 def project(costs: dict[str, tuple[float, float]], hosts: int, assume: Assumptions,
-            parallel: int | None = None, lookups: float | None = None,
+            parallel: int | None = None, factor: float | None = None,
             per_entry: dict[str, float] | None = None) -> dict:  # fmt: skip
     """One controller's no-op re-converge of `hosts` hosts, from the fitted costs.
 
@@ -315,8 +317,8 @@ def project(costs: dict[str, tuple[float, float]], hosts: int, assume: Assumptio
         return costs[name][0] + costs[name][1] * hosts if name in costs else None
 
     cpu = at("noop_cpu")
-    matching = {label: known_hosts_seconds(hosts, lookups, seconds, assume.known_hosts_per_host)
-                for label, seconds in (per_entry or {}).items()} if lookups else {}  # fmt: skip
+    matching = {label: known_hosts_seconds(hosts, factor, seconds, assume.known_hosts_per_host)
+                for label, seconds in (per_entry or {}).items()} if factor else {}  # fmt: skip
     per_host_network = assume.round_trips * assume.rtt + assume.probe
     network = -(-hosts // parallel) * per_host_network
     return {
@@ -525,11 +527,11 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions(),
     rss_per_host = costs.get("noop_rss", (0.0, 0.0))[1]
     fd_per_host = costs.get("fds", (0.0, 0.0))[1]
     raised = Assumptions(assume.rtt, assume.round_trips, assume.probe, assume.cores, 65536)
-    lookups = lookups_per_host(rows)
+    factor = known_hosts_factor(rows)
     table_rows = []
     for n in PROJECT_TO:
-        table_rows.append(project(costs, n, assume, lookups=lookups, per_entry=per_entry))
-        table_rows.append(project(costs, n, raised, parallel=min(n, 500), lookups=lookups,
+        table_rows.append(project(costs, n, assume, factor=factor, per_entry=per_entry))
+        table_rows.append(project(costs, n, raised, parallel=min(n, 500), factor=factor,
                                   per_entry=per_entry))  # fmt: skip
     within_cpu = hosts_within(costs, "noop_cpu", BUDGET_SECONDS)
     linux_fds = hosts_within(costs, "fds", LINUX_NOFILE)
@@ -549,24 +551,27 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions(),
         "it, connecting fails with \"Too many open files\" for the hosts beyond it. "
         "`ulimit -n 65536` (macOS: also `launchctl limit maxfiles`) before `pyinfra` "
         "removes it.")]  # fmt: skip
-    if lookups and per_entry and {"plain", "hashed"} <= set(per_entry):
+    if factor and per_entry and {"plain", "hashed"} <= set(per_entry):
         e = assume.known_hosts_per_host
 
         def budget_hosts(t: float) -> int:
-            return int(math.sqrt(BUDGET_SECONDS / (lookups * e * t)))
+            return int(math.sqrt(BUDGET_SECONDS / (factor * e * e * t)))
 
         found.append((budget_hosts(per_entry["hashed"]),
-            f"**known_hosts matching grows with the fleet squared.** paramiko looks a host "
-            f"up {lookups:.0f} times per connection, and each lookup tests every entry of "
-            f"the known_hosts file in turn: {per_entry['plain'] * 1e6:.1f} µs per plain "
-            f"entry, {per_entry['hashed'] * 1e6:.0f} µs per hashed one (`|1|...`, "
-            "OpenSSH's HashKnownHosts, the default on Debian and Ubuntu; not on macOS), "
-            "measured here. With one line per host, matching alone takes a minute at "
+            "**known_hosts matching grows with the fleet squared.** paramiko keeps "
+            "known_hosts as a list: loading the file tests each line against the lines "
+            "before it, and each connection scans it again, "
+            f"{factor:.2f} x (lines)^2 entry tests per run as counted here. One test takes "
+            f"{per_entry['plain'] * 1e6:.1f} µs for a plain line and "
+            f"{per_entry['hashed'] * 1e6:.0f} µs for a hashed one (`|1|...`: an HMAC per "
+            "line; OpenSSH's HashKnownHosts, the default on Debian and Ubuntu, not on "
+            "macOS), measured here. With one line per host, this alone takes a minute at "
             f"~{budget_hosts(per_entry['hashed']):,} hosts when hashed and "
-            f"~{budget_hosts(per_entry['plain']):,} when plain; a user's own known_hosts "
-            "adds every other host it lists. Give the fleet its own unhashed file "
-            "(`ssh_known_hosts_file` in the inventory's data, as the testbed does), one per "
-            "shard when sharding."))  # fmt: skip
+            f"~{budget_hosts(per_entry['plain']):,} when plain, and a user's own "
+            "known_hosts adds every other host it lists. Give the fleet its own unhashed "
+            "file (`ssh_known_hosts_file` in the inventory's data, as the testbed does), "
+            "one per shard when sharding (paramiko#2251 and its open fix #2254 index plain "
+            "entries)."))  # fmt: skip
     found.append((within_cpu if within_cpu is not None else math.inf,
         f"**The controller's one core.** {cpu_per_host * 1000:.1f} ms per host is "
         f"{big['cpu']:.0f} s of CPU at 1,000 hosts; a one-minute budget holds "

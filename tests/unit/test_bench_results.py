@@ -169,21 +169,23 @@ def test_a_per_host_cost_below_the_noise_is_not_projected_as_negative():
 
 
 def test_known_hosts_matching_grows_with_the_fleet_squared():
-    # each of 4 lookups per host tests every line: 4 x 1000 hosts x 1000 lines x 2 us
-    assert report.known_hosts_seconds(1000, 4, 2e-6, 1) == pytest.approx(8.0)
-    assert report.known_hosts_seconds(2000, 4, 2e-6, 1) == pytest.approx(32.0)
-    assert report.known_hosts_seconds(1000, 4, 2e-6, 3) == pytest.approx(24.0)
+    # c x (hosts x lines per host)^2 entry tests: 2 x 1000^2 x 2 us
+    assert report.known_hosts_seconds(1000, 2.0, 2e-6, 1) == pytest.approx(4.0)
+    assert report.known_hosts_seconds(2000, 2.0, 2e-6, 1) == pytest.approx(16.0)
+    assert report.known_hosts_seconds(1000, 2.0, 2e-6, 3) == pytest.approx(36.0)
+    # the testbed's file at K=64: 195 lines, 50,505 tests counted -> c = 1.33
     rows = [report.Row(k, 10.0, [1.0], [0.5], noop_cpu=[0.5 + 0.01 * (k + 1)], fds=12 + k,
-                       hostkeys_lookups=4 * (k + 1)) for k in (16, 64)]  # fmt: skip
-    assert report.lookups_per_host(rows) == 4
-    assert report.lookups_per_host([rows[0].__class__(1, 1.0, [1.0], [1.0])]) is None
+                       hostkeys_tested=int(1.33 * (3 * (k + 1)) ** 2),
+                       hostkeys_file=3 * (k + 1)) for k in (16, 64)]  # fmt: skip
+    assert report.known_hosts_factor(rows) == pytest.approx(1.33, abs=0.001)
+    assert report.known_hosts_factor([report.Row(1, 1.0, [1.0], [1.0])]) is None
     text = report.projection_section(rows, per_entry={"plain": 2e-6, "hashed": 60e-6})
-    # 4 x 1000 x 1000 x 60 us = 240 s hashed; a minute of matching at sqrt(60 / 240e-6) = 500
-    assert "| 1000 | 160 | 10.50 s | 8.0 s / 240.0 s |" in text
-    assert "a minute at ~500 hosts when hashed and ~2,738 when plain" in text
+    # 1.33 x 1000^2 x 60 us = 80 s hashed; a minute of it at sqrt(60 / (1.33 x 60e-6)) = 867
+    assert "| 1000 | 160 | 10.50 s | 2.7 s / 79.8 s |" in text
+    assert "a minute at ~867 hosts when hashed and ~4,749 when plain" in text
     breaks = text.split("### What breaks first")[1]
     # ordered by the fleet size at which each one bites: macOS's open files (~244),
-    # hashed known_hosts (~500), then the CPU budget (~5,950 hosts)
+    # hashed known_hosts (~867), then the CPU budget (~5,950 hosts)
     assert breaks.index("**Open files.**") < breaks.index("**known_hosts matching")
     assert breaks.index("**known_hosts matching") < breaks.index("**The controller's one core")
 
