@@ -181,7 +181,7 @@ def counted_run(inventory: Path, deploy_files: list[str], workdir: Path, k: int,
     return seconds, launched, entries, stats
 
 
-def known_hosts_check_seconds(entries: int = 500, lookups: int = 40) -> dict[str, float]:
+def known_hosts_check_seconds(entries: int = 400, lookups: int = 20) -> dict[str, float]:
     """Seconds paramiko takes to test one known_hosts entry against a host name, for
     plain entries (``name,ip``) and hashed ones (``|1|salt|hmac``, what OpenSSH writes
     with HashKnownHosts, Debian's and Ubuntu's default). Measured with lookups of a name

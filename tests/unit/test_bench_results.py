@@ -314,3 +314,9 @@ def test_the_bench_takes_up_to_sixty_four_clients():
     assert fleet.parse_args([]).clients == [1, 16, 64]
     with pytest.raises(SystemExit):
         fleet.parse_args(["--clients", "65"])
+
+
+def test_known_hosts_entry_test_is_timed_for_plain_and_hashed_lines():
+    found = _bench_fleet().known_hosts_check_seconds(entries=50, lookups=2)
+    assert set(found) == {"plain", "hashed"}
+    assert found["plain"] > 0 and found["hashed"] > 0  # seconds per entry; no timing target
