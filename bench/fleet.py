@@ -420,6 +420,8 @@ def render(rows: list[report.Row], extras: dict[int, dict], info: dict[str, str]
         "",
         "## Results",
         "",
+        *(["Floor only (`--floor-only`): no converge and no no-op runs.", ""]
+          if all(not r.noop for r in rows) else []),
         f"Deploys: `pyinfra -y --json {options + ' ' if options else ''}INVENTORY "
         f"{' '.join(deploy_files)}`; floor: `pyinfra -y --json {options + ' ' if options else ''}"
         f"INVENTORY exec -- true`; medians of {runs} runs each, alternated; every no-op run "
@@ -582,6 +584,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--parallel", type=int,
                         help="pass --parallel N to every pyinfra run (default: pyinfra's own)")
     parser.add_argument("--note", default="", help="a line shown at the top of results.md")
+    parser.add_argument("--render", type=Path, metavar="DIR",
+                        help="only write DIR/results.md again from DIR/results.json")
     parser.add_argument("--out", type=Path, default=BENCH,
                         help="where results.md, fleet.png and results.json go (default bench/)")
     args = parser.parse_args(argv)
@@ -592,8 +596,37 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def write_results(out: Path, rows: list[report.Row], extras: dict[int, dict], info: dict,
+                  runs: int, note: str, known_hosts: dict[str, float]) -> None:  # fmt: skip
+    report.plot(rows, out / "fleet.png")
+    (out / "results.md").write_text(render(rows, extras, info, runs, "fleet.png", note,
+                                           known_hosts))  # fmt: skip
+    raw = {"machine": info, "runs": runs, "note": note,
+           "pyinfra_options": PYINFRA_OPTIONS, "known_hosts_entry_seconds": known_hosts,
+           "rows": [{**dataclasses.asdict(r), **extras[r.clients]} for r in rows]}  # fmt: skip
+    (out / "results.json").write_text(json.dumps(raw, indent=1) + "\n")
+
+
+def rerender(out: Path, note: str | None) -> None:
+    """Write DIR/results.md and fleet.png again from DIR/results.json (no fleet, no root)."""
+    raw = json.loads((out / "results.json").read_text())
+    names = {f.name for f in dataclasses.fields(report.Row)}
+    rows, extras = [], {}
+    for entry in raw["rows"]:
+        rows.append(report.Row(**{k: v for k, v in entry.items() if k in names}))
+        extras[entry["clients"]] = {k: v for k, v in entry.items() if k not in names}
+    PYINFRA_OPTIONS[:] = raw.get("pyinfra_options", [])
+    write_results(out, rows, extras, raw["machine"], raw["runs"],
+                  raw.get("note", "") if note is None else note,
+                  raw.get("known_hosts_entry_seconds"))  # fmt: skip
+
+
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
+    if args.render:
+        rerender(args.render, args.note or None)
+        log(f"wrote {args.render / 'results.md'} from its results.json")
+        return 0
     from testbed import Fleet, missing_prerequisites
 
     if args.parallel:
@@ -623,13 +656,7 @@ def main(argv: list[str]) -> int:
     info = {**machine(), "code": code,
             "known_hosts entry test (paramiko)": f"plain {known_hosts['plain'] * 1e6:.1f} µs, "
                                                  f"hashed {known_hosts['hashed'] * 1e6:.1f} µs"}
-    report.plot(rows, args.out / "fleet.png")
-    (args.out / "results.md").write_text(render(rows, extras, info, args.runs, "fleet.png",
-                                                         args.note, known_hosts))
-    raw = {"machine": info, "runs": args.runs,
-           "pyinfra_options": PYINFRA_OPTIONS, "known_hosts_entry_seconds": known_hosts,
-           "rows": [{**dataclasses.asdict(r), **extras[r.clients]} for r in rows]}  # fmt: skip
-    (args.out / "results.json").write_text(json.dumps(raw, indent=1) + "\n")
+    write_results(args.out, rows, extras, info, args.runs, args.note, known_hosts)
     print(report.table(rows))
     print(report.targets_table(report.targets(rows)))
     log(f"wrote {args.out / 'results.md'}, {args.out / 'fleet.png'}")

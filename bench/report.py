@@ -521,8 +521,12 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions(),
     noisy = []
     for name in ("noop_cpu", "noop_rss"):
         if name in costs and costs[name][1] <= 0:  # noise larger than the per-host cost
-            noisy.append(f"{SERIES[name][0]} fitted {costs[name][1]:+.4g} per host")
-            costs[name] = (costs[name][0], 0.0)
+            floor = costs.get(name.replace("noop", "floor"))
+            # a no-op does all the floor does: the floor's cost per host bounds it below
+            use = floor[1] if floor and floor[1] > 0 else 0.0
+            noisy.append(f"{SERIES[name][0]} fitted {costs[name][1]:+.4g} per host, taken "
+                         + (f"as the floor's {use:.4g}" if use else "as 0"))
+            costs[name] = (costs[name][0], use)
     cpu_fixed, cpu_per_host = costs["noop_cpu"]
     rss_per_host = costs.get("noop_rss", (0.0, 0.0))[1]
     fd_per_host = costs.get("fds", (0.0, 0.0))[1]
@@ -548,7 +552,8 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions(),
         f"**Open files.** Every host's SSH connection stays open for the whole run "
         f"({fd_per_host:.2f} fds per host measured). A login shell's default soft limit "
         f"is 1024 on Linux ({hosts(linux_fds)}) and 256 on macOS ({hosts(mac_fds)}); past "
-        "it, connecting fails with \"Too many open files\" for the hosts beyond it. "
+        "it, the hosts beyond the limit fail to connect and pyinfra exits 1 (bench/README "
+        "shows it at K=64 under `prlimit --nofile=64`). "
         "`ulimit -n 65536` (macOS: also `launchctl limit maxfiles`) before `pyinfra` "
         "removes it.")]  # fmt: skip
     if factor and per_entry and {"plain", "hashed"} <= set(per_entry):
@@ -590,9 +595,10 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions(),
     return "\n".join([
         "## Projection to 256 and 1,000 hosts",
         "",
-        *([f"**Not measurable in this run**: {'; '.join(noisy)}, i.e. below the noise "
-           "between the fleet sizes measured. Such a cost is taken as 0 below, so the "
-           "projection understates it; measure K up to 64 on a quiet machine.", ""]
+        *([f"**Not measurable in this run**: {'; '.join(noisy)} (the floor's own cost "
+           "per host is the least a no-op can have). The no-op's cost per host was below "
+           "the noise between the fleet sizes measured, so the projection understates "
+           "it; measure K up to 64 on a quiet machine.", ""]
           if noisy else []),
         f"From the controller's measured cost per extra host in a {basis} run (the lines "
         f"above): **{cpu_per_host * 1000:.1f} ms of CPU, {rss_per_host:.0f} KiB of memory "

@@ -163,7 +163,8 @@ def test_a_per_host_cost_below_the_noise_is_not_projected_as_negative():
     rows = [report.Row(1, 10.0, [1.0], [0.5], noop_cpu=[1.1], noop_rss=[70_000], fds=7),
             report.Row(4, 10.0, [1.0], [0.5], noop_cpu=[0.9], noop_rss=[71_000], fds=10)]
     text = report.projection_section(rows)
-    assert "**Not measurable in this run**: controller CPU, no-op fitted -0.06667 per host" in text
+    assert ("**Not measurable in this run**: controller CPU, no-op fitted -0.06667 per host, "
+            "taken as 0 (the floor") in text
     assert "-" + "0." not in text.split("| ---: |")[-1].split("###")[0]  # no negative figure
     assert "| 1000 | 160 | 1.23 s |" in text  # the fixed cost only
 
@@ -188,6 +189,14 @@ def test_known_hosts_matching_grows_with_the_fleet_squared():
     # hashed known_hosts (~867), then the CPU budget (~5,950 hosts)
     assert breaks.index("**Open files.**") < breaks.index("**known_hosts matching")
     assert breaks.index("**known_hosts matching") < breaks.index("**The controller's one core")
+
+
+def test_a_noop_cost_below_the_noise_falls_back_to_the_floors():
+    rows = [report.Row(k, 10.0, [1.0], [0.5], noop_cpu=[c], floor_cpu=[0.5 + 0.002 * (k + 1)],
+                       fds=6 + k) for k, c in ((1, 1.0), (16, 0.9))]  # fmt: skip
+    text = report.projection_section(rows)
+    assert "fitted -0.006667 per host, taken as the floor's 0.002" in text
+    assert "**2.0 ms of CPU," in text
 
 
 def test_projection_from_a_floor_only_run():
@@ -320,3 +329,35 @@ def test_known_hosts_entry_test_is_timed_for_plain_and_hashed_lines():
     found = _bench_fleet().known_hosts_check_seconds(entries=50, lookups=2)
     assert set(found) == {"plain", "hashed"}
     assert found["plain"] > 0 and found["hashed"] > 0  # seconds per entry; no timing target
+
+
+def test_results_render_again_from_their_json(tmp_path):
+    pytest.importorskip("matplotlib")
+    fleet = _bench_fleet()
+    rows = [report.Row(k, None, [], [0.5 + 0.01 * k], floor_cpu=[0.4 + 0.007 * (k + 1)],
+                       floor_rss=[60_000 + 70 * (k + 1)], floor_fds=5 + k + 1,
+                       hostkeys_tested=int(1.3 * (3 * k + 3) ** 2), hostkeys_file=3 * k + 3)
+            for k in (1, 64)]  # fmt: skip
+    usage = {"summary": {"total": {"hosts": 65, "processes": 65, "pss_kib": 91_000, "fds": 325,
+                                   "mounts": 585, "tmpfs_kib": 260, "upper_kib": 7000}},
+             "mirror": {"processes": 1, "rss_kib": 20_000, "pss_kib": 11_000, "fds": 4},
+             "machine": {"mounts": 673, "mount_max": 100000, "open_files": 1500,
+                         "file_max": 10**6, "processes": 190, "mem_available_kib": 2**24}}
+    extras = {r.clients: {"deploys": ["deploys/fleet.py"], "load_average": "5.0 / 5.0 / 5.0",
+                          "parallel": 40, "settle": [], "usage": usage,
+                          "cpu": {"noop": [], "floor": [{"controller": 1.0, "rss_kib": 60_000,
+                                                         "machine": 2.0}]},
+                          "commands_by_host": {}, "phases": {}, "counted_run_seconds": None}
+              for r in rows}  # fmt: skip
+    fleet.write_results(tmp_path, rows, extras, {"CPU": "test"}, 1, "UNDER LOAD",
+                        {"plain": 1e-6, "hashed": 8e-5})  # fmt: skip
+    first = (tmp_path / "results.md").read_text()
+    (tmp_path / "results.md").unlink()
+    fleet.rerender(tmp_path, None)
+    again = (tmp_path / "results.md").read_text()
+    assert again == first
+    assert again.startswith("# Fleet re-convergence benchmark\n\n**UNDER LOAD**")
+    assert "Floor only (`--floor-only`)" in again and "**Measured under load**" in again
+    assert "**7.0 ms of CPU, 70 KiB of memory and 1.00 open files per host**" in again
+    fleet.rerender(tmp_path, "another note")
+    assert "**another note**" in (tmp_path / "results.md").read_text()
