@@ -656,9 +656,11 @@ def projection_section(rows: list[Row], assume: Assumptions = Assumptions(),
         "'ai-client-1*'` (a group name or a glob, `--limit` repeatable) connects only "
         "those hosts; run the batches one after another (or side by side, see below).",
         "- `--no-wait` lets each host run its operations without waiting for the others "
-        "at every step; in a no-op the steps send no command, so it buys little here.",
-        "- Every host in the inventory is validated at load (~1 ms each), also the ones "
-        "`--limit` leaves out: an inventory of thousands costs seconds in every run.",
+        "at every step; in a no-op the steps send no command, so it should buy little "
+        "here (not measured).",
+        "- Every host in the inventory is validated at load (~1 ms each, bench/README), "
+        "also the ones `--limit` leaves out: an inventory of thousands costs seconds in "
+        "every run.",
         "",
         "### When and how to shard the controller",
         "",
