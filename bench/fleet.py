@@ -238,7 +238,7 @@ def phases(launched: float, seconds: float, entries: list[dict]) -> dict[str, fl
     return out
 
 
-CLIENT_DISK_GIB = 1.1  # a converged client's overlay upper layer (Aider, uv's cache, Claude Code)
+CLIENT_DISK_GIB = 1.1  # a converged client's overlay upper layer: 0.6-1.0 GiB measured
 DISK_MARGIN_GIB = 5.0
 
 
