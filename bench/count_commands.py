@@ -5,10 +5,12 @@
 Everything after ``--`` is passed to pyinfra's own entry point (``pyinfra_cli.main``),
 in this process, after patching the SSH connector so that each ``connect``,
 ``run_shell_command``, ``put_file`` and ``get_file`` appends one JSON line to LOG:
-``{"host", "kind", "command", "start" (epoch s), "seconds", "ok"}``. ``command`` is the
+``{"host", "kind", "command", "start" (epoch s), "seconds", "ok", "fds"}``, fds being
+the process's open file descriptors when the call returned (-1 where /proc is absent). ``command`` is the
 shell text pyinfra sends (before its own sudo/env wrapping), so a probe shows its section markers.
 Nested calls (a sudo ``put_file`` runs ``cp`` through ``run_shell_command``) are logged
 at the outer call only, so one line is one thing a deploy asked the host to do.
+LOG.stats.json gets the number of known_hosts lookups and of entries they tested.
 With BENCH_CPROFILE=FILE set, the whole pyinfra run is also profiled into FILE (cProfile).
 """
 
@@ -26,6 +28,17 @@ def _text(command) -> str:
     return raw() if raw else str(command)
 
 
+STATS = {"hostkeys_lookups": 0, "hostkeys_entries_tested": 0, "hostkeys_file_entries": 0}
+
+
+def open_fds() -> int:
+    """How many file descriptors this process holds (its SSH sockets among them)."""
+    try:
+        return len(os.listdir("/proc/self/fd")) - 1  # less the one listdir opened
+    except OSError:
+        return -1
+
+
 def install(log_path: str) -> None:
     """Patch SSHConnector so every remote call is appended to ``log_path``."""
     import gevent
@@ -37,7 +50,7 @@ def install(log_path: str) -> None:
 
     def record(host, kind: str, command: str, start: float, seconds: float, ok) -> None:
         line = {"host": host.name, "kind": kind, "command": command, "start": start,
-                "seconds": round(seconds, 6), "ok": ok}  # fmt: skip
+                "seconds": round(seconds, 6), "ok": ok, "fds": open_fds()}  # fmt: skip
         with open(log_path, "a", encoding="utf-8") as log:
             log.write(json.dumps(line) + "\n")
 
@@ -63,6 +76,22 @@ def install(log_path: str) -> None:
 
         setattr(SSHConnector, name, logged)
 
+    # paramiko's known_hosts lookups: each tests every entry of the file (a list scan),
+    # when loading it (each new line is checked against those before) and for each host
+    # at connect, so the entries tested grow with the file squared. Counted here, with
+    # the file's size, written to LOG.stats.json at exit.
+    from paramiko.hostkeys import HostKeys
+
+    lookup = HostKeys.lookup
+
+    @wraps(lookup)
+    def counted_lookup(self, hostname):
+        STATS["hostkeys_lookups"] += 1
+        STATS["hostkeys_entries_tested"] += len(self._entries)
+        STATS["hostkeys_file_entries"] = max(STATS["hostkeys_file_entries"], len(self._entries))
+        return lookup(self, hostname)
+
+    HostKeys.lookup = counted_lookup
     wrap("connect", lambda *a, **k: "")
     wrap("run_shell_command", lambda command, *a, **k: _text(command))
     wrap("put_file", lambda src, remote, *a, **k: f"put_file {remote}")
@@ -93,6 +122,8 @@ def main(argv: list[str]) -> int:
         if profiler:
             profiler.disable()
             profiler.dump_stats(profile_path)
+        with open(argv[0] + ".stats.json", "w", encoding="utf-8") as out:
+            json.dump(STATS, out)
     return 0
 
 

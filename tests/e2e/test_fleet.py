@@ -95,6 +95,25 @@ def test_up_repairs_a_stopped_sshd(fleet):
     assert ssh(fleet, "ai-client-1", "echo back") == (0, "back\n")
 
 
+def test_usage_finds_each_hosts_sshd_mounts_and_the_mirror(fleet):
+    found = fleet.usage()
+    rows = {row["host"]: row for row in found["hosts"]}
+    assert set(rows) == {host.name for host in fleet.hosts}
+    for name, row in rows.items():
+        sshd = fleet.status()[[h.name for h in fleet.hosts].index(name)]["sshd_pid"]
+        assert sshd and row["processes"] >= 1, name  # at least its listening sshd
+        assert row["pss_kib"] > 0 and row["rss_kib"] >= row["pss_kib"] and row["fds"] > 0
+        # the overlay root, /proc, /sys, /dev, /dev/pts, /dev/shm, /tmp, /run, the UTS pin
+        assert row["mounts"] == 9, name
+        assert row["upper_kib"] > 0  # host keys, /etc/hostname, authorized_keys at least
+    assert found["summary"]["total"]["hosts"] == len(fleet.hosts)
+    assert found["mirror"]["processes"] == 1 and found["mirror"]["pss_kib"] > 0
+    assert found["machine"]["host_mounts"] >= 8 * len(fleet.hosts)
+    out = subprocess.run([sys.executable, str(FLEET_CLI), "usage", "--no-disk"],
+                         capture_output=True, text=True, timeout=60, check=True).stdout  # fmt: skip
+    assert re.search(r"^client mean \(2\): \d", out, re.M) and "mirror server: 1 process" in out
+
+
 def test_wheelhouse_installs_real_aider_offline(fleet):
     # Everything under /tmp (a tmpfs of the host), so the client stays as deploys expect.
     script = f"""set -e

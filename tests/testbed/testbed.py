@@ -55,6 +55,7 @@ from fleetlib.shell import clean_env, say
 from fleetlib.sshd import banner, sshd_pid, start_sshd, stop_sshd
 from fleetlib.standins import STANDINS, install_standins
 from fleetlib.teardown import down_everything, remove_hosts, testbed_netns
+from fleetlib.usage import host_usage, machine_counts, process_usage, summarize
 
 REQUIRED_TOOLS = ["debootstrap", "ip", "nsenter", "unshare", "chroot", "mount", "umount",
                   "ssh-keygen", "npm"]  # fmt: skip
@@ -120,6 +121,21 @@ class Fleet:
                 "sshd_pid": sshd_pid(root), "ssh": banner(host.ip, timeout=1.0) is not None,
             })  # fmt: skip
         return rows
+
+    def usage(self, with_disk: bool = True) -> dict:
+        """What the fleet costs this machine now (fleetlib/usage.py): per host, a summary
+        per role, the mirror server, and machine-wide counts."""
+        from fleetlib.processes import mirror_server_pids
+
+        rows = host_usage(self.hosts, self.state, with_disk=with_disk)
+        mirror = [u for pid in mirror_server_pids() if (u := process_usage(pid))]
+        return {
+            "hosts": [r.as_dict() for r in rows],
+            "summary": summarize(rows),
+            "mirror": {"processes": len(mirror), "rss_kib": sum(u[0] for u in mirror),
+                       "pss_kib": sum(u[1] for u in mirror), "fds": sum(u[2] for u in mirror)},
+            "machine": machine_counts(),
+        }  # fmt: skip
 
     # -- running commands in hosts ---------------------------------------------------
 

@@ -23,7 +23,10 @@ MIRROR_PORT = 8080
 MIRROR_URL = f"http://{CONTROLLER_IP}:{MIRROR_PORT}"
 OUTSIDER_IP = "100.64.1.99"
 SERVER_LAN_IP = "100.64.1.1"
-MAX_CLIENTS = 16
+# 64 clients: addresses 100.64.0.11-74 stay inside the /24 below the controller's .254,
+# veth names (ro-t-c64) inside the kernel's 15 characters; docs/testbed.md has what a
+# host costs.
+MAX_CLIENTS = 64
 
 USER = "dev"
 USER_UID = 1000
@@ -86,4 +89,5 @@ def host_by_name(name: str) -> Host:
     match = re.fullmatch(r"ai-client-(\d+)", name)
     if match and 1 <= int(match.group(1)) <= MAX_CLIENTS:
         return client(int(match.group(1)))
-    raise ValueError(f"unknown host {name!r}: expected ai-server or ai-client-N (N <= 16)")
+    raise ValueError(f"unknown host {name!r}: expected ai-server or ai-client-N "
+                     f"(N <= {MAX_CLIENTS})")  # fmt: skip

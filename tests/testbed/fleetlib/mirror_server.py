@@ -44,6 +44,18 @@ class _Body:
         pass
 
 
+class MirrorServer(ThreadingHTTPServer):
+    """socketserver's listen backlog is 5: at 64 clients, each installing Aider with uv
+    (many downloads at once), connections past the backlog lose their SYN and wait a
+    second or more to retry. The kernel caps this at net.core.somaxconn."""
+
+    request_queue_size = 1024
+
+
+def make_server(bind: str, port: int, root: str) -> MirrorServer:
+    return MirrorServer((bind, port), partial(MirrorHandler, directory=root))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("marker")
@@ -51,8 +63,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--root", required=True)
     args = parser.parse_args()
-    handler = partial(MirrorHandler, directory=args.root)
-    ThreadingHTTPServer((args.bind, args.port), handler).serve_forever()
+    make_server(args.bind, args.port, args.root).serve_forever()
 
 
 if __name__ == "__main__":
