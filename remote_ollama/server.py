@@ -77,6 +77,7 @@ def _probe(settings: Settings) -> dict:
         "plist_present": (PathExists, {"path": paths.plist}),
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
+        "backup": (PathExists, {"path": backup_dir(expand_home(settings.ollama_log_dir, "~"))}),
     }
     if settings.ollama_service == "agent":
         requests["gui_domain"] = (LaunchdDomain, {"domain": "gui/$(id -u)"})
@@ -126,11 +127,13 @@ def converge_server(settings: Settings):
     preflight.require_tailscale(host.name, settings, seen["tailscale"])
 
     preflight.require_gui_domain(host.name, settings, seen.get("gui_domain"))
-    found = survey(seen["others"], seen["listeners"], seen["job"], home)
+    our_target = f"{paths.domain}/{settings.ollama_label}".replace("$(id -u)",
+                                                                   str(identity["uid"]))
+    found = survey(seen["others"], seen["listeners"], seen["job"], home, our_target)
     preflight.require_no_conflicts(host.name, settings, found, settings.ollama_port)
 
     sudo = settings.ollama_service == "daemon"
-    _retire_others(settings, found, identity, log_dir)
+    _retire_others(settings, found, identity, log_dir, paths.plist)
     ollama.app_quit(name="Quit Ollama.app", app="Ollama")
 
     if settings.ollama_version:
@@ -198,7 +201,8 @@ def backup_dir(log_dir: str) -> str:
     return f"{log_dir.rstrip('/')}-backup"
 
 
-def _retire_others(settings: Settings, found, identity: dict, log_dir: str) -> None:
+def _retire_others(settings: Settings, found, identity: dict, log_dir: str,
+                   our_plist: str) -> None:
     """Stop `brew services`' Ollama in every domain it runs in, and retire the install
     scripts' job (and, when allowed, unknown `ollama serve` jobs); see ``takeover.py``."""
     uid, home = identity["uid"], identity["home"]
@@ -217,6 +221,15 @@ def _retire_others(settings: Settings, found, identity: dict, log_dir: str) -> N
         logger.warning(f"{host.name}: {job.describe()} is not loaded, but would start "
                        "another Ollama at the next login or boot; `brew services stop ollama` "
                        "(with sudo for /Library/LaunchDaemons) removes it.")
+    for job in found.of_kind("ours_elsewhere"):  # the other ollama_service mode's job
+        target = {"target": f"{job.domain}/{job.label}"}
+        remember(host, LaunchdJob, target, {"loaded": True, "pid": job.pid})
+        launchd.job_unloaded(name=f"Unload our job from {job.domain} (the other mode)",
+                             domain=job.domain, label=job.label, _sudo=job.sudo)
+        if job.plist and job.plist != our_plist:
+            remember(host, PathExists, {"path": job.plist}, True)
+            files.file_absent(name=f"Remove the other mode's plist {job.plist}",
+                              path=job.plist, _sudo=job.sudo)
     retire = found.of_kind("seed")
     if settings.ollama_retire_unknown_jobs:
         retire += found.of_kind("unknown")
@@ -273,3 +286,9 @@ def _uninstall(settings: Settings, paths, log_dir: str, job: dict) -> None:
         f"{host.name}: kept Homebrew, Tailscale, the Ollama binary ({paths.binary}) and the "
         "models; remove them by hand if you want them gone."
     )
+    if job.get("backup"):
+        logger.info(
+            f"{host.name}: nothing of an earlier setup was restored; the plists of the jobs "
+            f"the deploy retired are in {backup_dir(log_dir)} (README.txt there says what "
+            "each was)."
+        )

@@ -12,6 +12,8 @@ any change. Every Ollama that is not our job is one of:
 - ``unknown``: any other launchd job running ``ollama serve``. A conflict that stops the
   deploy before any change, unless ``ollama_retire_unknown_jobs`` lets the deploy retire it
   like ``seed``.
+- ``ours_elsewhere``: our own label loaded in another domain (the job of the other
+  ``ollama_service`` mode). Unloaded, and its plist removed.
 - a listener on the Ollama port that is none of these and not Ollama.app's server: a
   conflict that always stops the deploy (the deploy never kills a process it did not start).
 """
@@ -78,14 +80,22 @@ def _kind(label: str, plist_path: str | None, content: dict | None, arguments, h
 
 
 def survey(jobs_seen: dict | None, listeners: list[dict] | None, our_job: dict,
-           home: str) -> Survey:
-    """Classify every other Ollama job and every listener on the port (see module doc)."""
+           home: str, our_target: str = "") -> Survey:
+    """Classify every other Ollama job and every listener on the port (see module doc).
+
+    ``our_target`` is our job's ``<domain>/<label>`` with the uid as a number."""
     jobs_seen = jobs_seen or {"plists": {}, "jobs": {}}
     result = Survey()
     labels_by_plist = {path: e["label"] for path, e in jobs_seen["plists"].items()}
     loaded_labels = set()
     for target, job in jobs_seen["jobs"].items():
         domain, _, label = target.rpartition("/")
+        if target == our_target:
+            continue
+        if label == our_target.rpartition("/")[2]:
+            result.jobs.append(OtherJob("ours_elsewhere", label, domain, job.get("path"),
+                                        job.get("pid"), job.get("state")))
+            continue
         plist = job.get("path") or next(
             (p for p, lbl in labels_by_plist.items() if lbl == label), None)
         content = (jobs_seen["plists"].get(plist) or {}).get("plist") if plist else None

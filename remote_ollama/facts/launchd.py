@@ -135,9 +135,10 @@ class OllamaJobs(FactBase):
     """Every launchd job that may be an Ollama server, in every domain, in one command.
 
     Looks at each plist in ``~/Library/LaunchAgents``, ``/Library/LaunchAgents`` and
-    ``/Library/LaunchDaemons`` that mentions ``ollama`` (except ``exclude``, our own
-    label and its ``.warm`` job), and at the labels ``homebrew.mxcl.ollama`` and
-    ``com.ollama`` even without a plist. Each label, taken from the plist's file name (the
+    ``/Library/LaunchDaemons`` that mentions ``ollama`` (except the plists of ``exclude``,
+    our own label, and its ``.warm`` job), and at the labels ``homebrew.mxcl.ollama``,
+    ``com.ollama`` and ``exclude`` even without a plist (our label: loaded in another
+    domain, it is our job of the other ``ollama_service`` mode). Each label, taken from the plist's file name (the
     convention of ``brew services`` and the original scripts), is printed in
     ``gui/<uid>``, ``user/<uid>`` and ``system``: ``brew services`` puts its job in the
     first at the console, the second over SSH without console ownership, and the third
@@ -160,7 +161,7 @@ class OllamaJobs(FactBase):
         if not LABEL_RE.match(exclude):
             raise ValueError(f"not a launchd label: {exclude!r}")
         return (
-            f'u=$(id -u); labels="{BREW_LABEL} {SEED_LABEL}"; '
+            f'u=$(id -u); labels="{BREW_LABEL} {SEED_LABEL} {exclude}"; '
             'for f in "$HOME"/Library/LaunchAgents/*.plist /Library/LaunchAgents/*.plist '
             "/Library/LaunchDaemons/*.plist; do "
             '[ -f "$f" ] && grep -qi ollama "$f" 2>/dev/null || continue; '

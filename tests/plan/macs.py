@@ -78,7 +78,7 @@ def ollama_jobs(jobs: dict[str, list[str]] | None = None,
     """The OllamaJobs section: plists that mention ollama, then ``launchctl print`` of each
     label in gui/<uid>, user/<uid> and system (absent unless ``jobs`` has the target)."""
     jobs, plists = jobs or {}, plists or {}
-    lines, labels = [], ["homebrew.mxcl.ollama", "com.ollama"]
+    lines, labels = [], ["homebrew.mxcl.ollama", "com.ollama", "com.remote-ollama.ollama"]
     for path, text in plists.items():
         lines += [f"@@plist {path}", *text.splitlines(), "", "@@end"]
         label = path.rsplit("/", 1)[-1].removesuffix(".plist")

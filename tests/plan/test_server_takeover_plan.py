@@ -203,3 +203,18 @@ def test_our_job_running_but_not_the_listener_is_restarted_and_checked():
     assert result.changes[:2] == ["Quit Ollama.app", "Load the Ollama job"]
     assert result.commands_of("Load the Ollama job") == [
         "launchctl kickstart -k gui/$(id -u)/com.remote-ollama.ollama"]
+
+
+def test_switching_to_daemon_mode_unloads_the_agent_job_and_removes_its_plist():
+    settings = group_settings("server")
+    agent = f"gui/{UID}/com.remote-ollama.ollama"
+    plist = f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.plist"
+    sections = converged_mac(
+        settings, job=(0, recorded("launchctl-print-absent.txt")),
+        others=ollama_jobs({agent: running(agent, OUR_PID, path=plist)}))
+    result = plan_server(sections, ollama_service="daemon")
+    unload = f"Unload our job from gui/{UID} (the other mode)"
+    assert result.changes[:2] == [unload, f"Remove the other mode's plist {plist}"]
+    assert result.commands_of(unload) == [bootout_command(f"gui/{UID}",
+                                                          "com.remote-ollama.ollama")]
+    assert "Load the Ollama job" in result.changes
