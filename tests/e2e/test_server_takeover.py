@@ -106,8 +106,11 @@ def uninstall(fleet, inventory, **data) -> None:
 
 
 def changed_since(fleet, marker: str) -> str:
+    """Files changed since ``marker``, except what a running Ollama writes itself (its
+    models folder and its logs)."""
     return run(fleet, f"find {HOME} /opt /Library -newer {marker} -not -path '*/.ollama/*' "
-                      "-not -path '*/.cache/*' 2>/dev/null", check=False).strip()
+                      "-not -path '*/.cache/*' -not -path '*/Library/Logs/remote-ollama/*' "
+                      "2>/dev/null", check=False).strip()
 
 
 def test_install_scripts_server_is_taken_over_in_one_run(converged, fleet):

@@ -218,3 +218,11 @@ def test_switching_to_daemon_mode_unloads_the_agent_job_and_removes_its_plist():
     assert result.commands_of(unload) == [bootout_command(f"gui/{UID}",
                                                           "com.remote-ollama.ollama")]
     assert "Load the Ollama job" in result.changes
+
+
+def test_uninstall_restores_nothing_and_says_where_the_backups_are(caplog):
+    sections = converged_mac(group_settings("server"), backup=(0, ["yes"]))
+    with caplog.at_level("INFO"):
+        result = plan_server(sections, server_state="absent")
+    assert not any("com.ollama" in c or BACKUP in c for c in result.commands)
+    assert f"retired are in {BACKUP}" in caplog.text
