@@ -190,3 +190,38 @@ def test_headless_mac_refuses_agent_mode_unchanged_and_converges_as_a_daemon(con
         uninstall(fleet, converged, **daemon)
         set_console_users(fleet, [1000])
         assert pyinfra(converged, "deploys/server.py").returncode == 0
+
+
+def test_a_root_brew_services_ollama_is_stopped_with_sudo(converged, fleet):
+    """`sudo brew services start ollama`: a root daemon in the system domain (item 3)."""
+    run(fleet, "sudo -n /opt/homebrew/bin/brew services start ollama")
+    daemon = "/Library/LaunchDaemons/homebrew.mxcl.ollama.plist"
+    try:
+        root_pid = wait_for(lambda: job_pid(fleet, "system/homebrew.mxcl.ollama"))
+        assert wait_for(lambda: root_pid in listener_pids(fleet))
+        first = pyinfra(converged, "deploys/server.py")
+        assert first.returncode == 0, first.stderr[-4000:]
+        assert "remote-ollama server | Stop `brew services` Ollama job (system)" in first.changed()
+        assert fleet.exec(SERVER, "launchctl print system/homebrew.mxcl.ollama").returncode == 113
+        assert fleet.exec(SERVER, f"test -e {daemon}").returncode != 0
+        assert listener_pids(fleet) == [job_pid(fleet, f"gui/1000/{LABEL}")]
+        assert pyinfra(converged, "deploys/server.py").changed() == {}
+    finally:
+        run(fleet, f"sudo -n launchctl bootout system/homebrew.mxcl.ollama; sudo -n rm -f {daemon}",
+            check=False)
+
+
+def test_a_stray_ollama_serve_stops_the_deploy_naming_its_pid(converged, fleet):
+    run(fleet, "OLLAMA_HOST=127.0.0.1:11434 setsid nohup /opt/homebrew/bin/ollama serve "
+               ">/dev/null 2>&1 < /dev/null & echo $! > /tmp/stray.pid")
+    stray = int(run(fleet, "cat /tmp/stray.pid").strip())
+    try:
+        assert wait_for(lambda: stray in listener_pids(fleet))
+        stopped = pyinfra(converged, "deploys/server.py")
+        assert stopped.returncode != 0
+        said = stopped.stderr + stopped.stdout
+        assert f"process {stray} (user dev" in said and f"kill {stray}" in said, said[-3000:]
+    finally:
+        run(fleet, f"kill {stray}", check=False)
+    assert wait_for(lambda: stray not in listener_pids(fleet))
+    assert pyinfra(converged, "deploys/server.py").changed() == {}
