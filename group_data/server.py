@@ -4,6 +4,9 @@
 server_state = "present"
 # agent = user LaunchAgent (needs a GUI login); daemon = LaunchDaemon running as the user.
 ollama_service = "agent"
+# True lets the deploy boot out other launchd jobs running `ollama serve` (plist kept in
+# ~/Library/Logs/remote-ollama-backup); False stops the run and names them.
+ollama_retire_unknown_jobs = False
 # launchd label of the Ollama job.
 ollama_label = "com.remote-ollama.ollama"
 # tailscale = the Tailscale IPv4 only; loopback = 127.0.0.1; all = 0.0.0.0 (see next).

@@ -110,3 +110,52 @@ def require_tailscale(host_name: str, settings: Settings, status: dict) -> None:
             f"(IPv4: {status.get('ipv4') or 'none'}). Log in with `tailscale up` (or the "
             "menu bar app) so the Mac is Running on the tailnet; nothing was changed."
         )
+
+
+def require_gui_domain(host_name: str, settings: Settings, domain: dict | None) -> None:
+    """Agent mode needs the user's GUI launchd domain, which exists only while the user is
+    logged in at the console. Without it ``launchctl bootstrap gui/<uid>`` fails (``125:
+    Domain does not support specified action``); say so before anything changes."""
+    if settings.ollama_service != "agent" or not domain or domain.get("exists"):
+        return
+    raise DeployError(
+        f"{host_name}: ollama_service is 'agent', but the SSH user has no GUI login session "
+        f"(launchctl print gui/<uid> exited {domain.get('code')}), so launchd cannot load a "
+        "LaunchAgent for it. Either log in at the Mac's console (turn on automatic login in "
+        "System Settings > Users & Groups so it survives a reboot; FileVault prevents it), "
+        "or set ollama_service = \"daemon\" to run Ollama as a LaunchDaemon that starts at "
+        "boot as your user (needs passwordless sudo). Nothing was changed."
+    )
+
+
+def require_no_conflicts(host_name: str, settings: Settings, found, port: int) -> None:
+    """Stop, before any change, when another Ollama holds the port or runs as a launchd
+    job the deploy may not retire (``takeover.survey``); name each one and what to do."""
+    problems = []
+    for job in found.of_kind("unknown", loaded=True):
+        if not settings.ollama_retire_unknown_jobs:
+            problems.append(
+                f"{job.describe()} is another Ollama server. Stop it (launchctl bootout "
+                f"{job.domain}/{job.label}) and move its plist away, or set "
+                "ollama_retire_unknown_jobs = True to let the deploy do that (its plist "
+                "is kept in the backup folder)."
+            )
+    for listener in found.strays:
+        problems.append(
+            f"process {listener['pid']} (user {listener.get('user') or '?'}, "
+            f"`{listener.get('command') or '?'}`) listens on port {port} and is not a "
+            f"launchd job the deploy knows. Stop it (kill {listener['pid']}), then run the "
+            "deploy again."
+        )
+    if problems:
+        raise DeployError(
+            f"{host_name}: another Ollama would compete with remote-ollama's job for port "
+            f"{port}: " + " ".join(problems) + " Nothing was changed."
+        )
+    for job in found.of_kind("unknown", loaded=False):
+        if not settings.ollama_retire_unknown_jobs:
+            logger.warning(
+                f"{host_name}: {job.describe()} would start another Ollama server at the "
+                "next login or boot; move its plist away, or set "
+                "ollama_retire_unknown_jobs = True."
+            )

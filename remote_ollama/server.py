@@ -15,8 +15,8 @@ from remote_ollama import preflight
 from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
-from remote_ollama.facts.launchd import LaunchdJob
-from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet
+from remote_ollama.facts.launchd import BREW_LABEL, LaunchdDomain, LaunchdJob, OllamaJobs
+from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet, PortListeners
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import MacSystem, ProcessRunning, UserIdentity
 from remote_ollama.facts.tailscale import TailscaleStatus
@@ -31,10 +31,10 @@ from remote_ollama.plist import (
 from remote_ollama.probe import prime, remember
 from remote_ollama.self_check import check_after_changes, ship_tools, tool_paths
 from remote_ollama.settings import Settings
+from remote_ollama.takeover import OtherJob, survey
 
 MIN_OLLAMA = "0.14.0"  # /v1/messages (Anthropic API) exists since this release
 BREW_OLLAMA = f"{BREW_PREFIX}/opt/ollama/bin/ollama"
-BREW_SERVICE = "homebrew.mxcl.ollama"
 def bind_address(settings: Settings, tailscale_ipv4: str | None) -> str:
     if settings.ollama_bind == "loopback":
         return "127.0.0.1"
@@ -72,14 +72,18 @@ def _probe(settings: Settings) -> dict:
         "warm_plist_present": (PathExists, {"path": warm_plist_path(settings, "~")}),
         "warm_job": (LaunchdJob, {"target": f"{paths.domain}/{warm_label}"}),
         "job": (LaunchdJob, {"target": label_target}),
-        "brew_service": (LaunchdJob, {"target": f"gui/$(id -u)/{BREW_SERVICE}"}),
+        "others": (OllamaJobs, {"exclude": settings.ollama_label}),  # every other Ollama job
+        "listeners": (PortListeners, {"port": settings.ollama_port}),
         "plist": (ManagedFile, {"path": paths.plist}),
         "plist_present": (PathExists, {"path": paths.plist}),
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
+        "backup": (PathExists, {"path": backup_dir(expand_home(settings.ollama_log_dir, "~"))}),
     }
     if settings.server_state == "absent":  # what uninstall may remove, by exact name
         requests.update(_uninstall_requests(settings, paths))
+    if settings.ollama_service == "agent":
+        requests["gui_domain"] = (LaunchdDomain, {"domain": "gui/$(id -u)"})
     if settings.ollama_bind == "tailscale":  # Tailscale, and the API at its address
         requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
     else:
@@ -125,8 +129,14 @@ def converge_server(settings: Settings):
     preflight.require_homebrew(host.name, seen["brew"])
     preflight.require_tailscale(host.name, settings, seen["tailscale"])
 
+    preflight.require_gui_domain(host.name, settings, seen.get("gui_domain"))
+    our_target = f"{paths.domain}/{settings.ollama_label}".replace("$(id -u)",
+                                                                   str(identity["uid"]))
+    found = survey(seen["others"], seen["listeners"], seen["job"], home, our_target)
+    preflight.require_no_conflicts(host.name, settings, found, settings.ollama_port)
+
     sudo = settings.ollama_service == "daemon"
-    homebrew.brew_service_stopped(name="Stop `brew services` Ollama job", formula="ollama")
+    _retire_others(settings, found, identity, log_dir, paths.plist)
     ollama.app_quit(name="Quit Ollama.app", app="Ollama")
 
     if settings.ollama_version:
@@ -156,6 +166,8 @@ def converge_server(settings: Settings):
         plist=paths.plist,
         reload=plist.will_change,
         restart=install.will_change,
+        arguments=[paths.binary, "serve"],
+        serving=found.serving,
         _sudo=sudo,
     )
     ollama.api_healthy(
@@ -164,7 +176,9 @@ def converge_server(settings: Settings):
         timeout=settings.ollama_health_timeout,
         minimum=MIN_OLLAMA,
         log=paths.stderr,
-        needed=launched.will_change or not seen["api"],
+        needed=launched.will_change or not seen["api"] or not found.serving,
+        target=f"{paths.domain}/{settings.ollama_label}",
+        port=settings.ollama_port,
     )
     models.models_present(name="Pull missing models", base_url=url, models=settings.models)
     if settings.prune_models:
@@ -182,6 +196,61 @@ def converge_server(settings: Settings):
     ship_tools(home, with_warm=True)
     _warm_at_boot(settings, paths, url, home, identity["user"])
     check_after_changes("Check the server against the API contract", home, url)
+
+
+def backup_dir(log_dir: str) -> str:
+    """Where plists of retired jobs go: beside the logs, not in them (uninstall removes
+    the logs and keeps this)."""
+    return f"{log_dir.rstrip('/')}-backup"
+
+
+def _retire_others(settings: Settings, found, identity: dict, log_dir: str,
+                   our_plist: str) -> None:
+    """Stop `brew services`' Ollama in every domain it runs in, and retire the install
+    scripts' job (and, when allowed, unknown `ollama serve` jobs); see ``takeover.py``."""
+    uid, home = identity["uid"], identity["home"]
+    loaded = {j.domain: j for j in found.of_kind("brew", loaded=True)}
+    for domain in (f"gui/{uid}", f"user/{uid}", "system"):
+        job = loaded.get(domain)
+        remember(host, LaunchdJob, {"target": f"{domain}/{BREW_LABEL}"},
+                 {"loaded": True, "pid": job.pid, "state": job.state} if job else {"loaded": False})
+        if job:
+            folder = "/Library/LaunchDaemons" if domain == "system" else f"{home}/Library/LaunchAgents"
+            homebrew.brew_service_stopped(
+                name=f"Stop `brew services` Ollama job ({domain})", formula="ollama",
+                domain=domain, plist=f"{folder}/{BREW_LABEL}.plist", _sudo=domain == "system",
+            )
+    for job in found.of_kind("brew", loaded=False):
+        logger.warning(f"{host.name}: {job.describe()} is not loaded, but would start "
+                       "another Ollama at the next login or boot; `brew services stop ollama` "
+                       "(with sudo for /Library/LaunchDaemons) removes it.")
+    for job in found.of_kind("ours_elsewhere"):  # the other ollama_service mode's job
+        target = {"target": f"{job.domain}/{job.label}"}
+        remember(host, LaunchdJob, target, {"loaded": True, "pid": job.pid})
+        launchd.job_unloaded(name=f"Unload our job from {job.domain} (the other mode)",
+                             domain=job.domain, label=job.label, _sudo=job.sudo)
+        if job.plist and job.plist != our_plist:
+            remember(host, PathExists, {"path": job.plist}, True)
+            files.file_absent(name=f"Remove the other mode's plist {job.plist}",
+                              path=job.plist, _sudo=job.sudo)
+    retire = found.of_kind("seed")
+    if settings.ollama_retire_unknown_jobs:
+        retire += found.of_kind("unknown")
+    for job in retire:
+        _retire(job, backup_dir(log_dir))
+
+
+def _retire(job: OtherJob, folder: str) -> None:
+    why = ("the install scripts' LaunchAgent" if job.kind == "seed"
+           else "a launchd job running ollama serve")
+    op = launchd.job_retired(
+        name=f"Retire {why} {job.label} ({job.domain or 'not loaded'})",
+        label=job.label, domain=job.domain, plist=job.plist, backup_dir=folder, why=why,
+        _sudo=job.sudo,
+    )
+    if op.will_change:
+        logger.info(f"{host.name}: retiring {job.describe()}, {why}: booted out, and its "
+                    f"plist moved to {folder} (see README.txt there).")
 
 
 def warm_plist_path(settings: Settings, home: str) -> str:
@@ -253,3 +322,9 @@ def _uninstall(settings: Settings, paths, log_dir: str, job: dict) -> None:
         "models and every other file in the log folder; remove them by hand if you want "
         "them gone."
     )
+    if job.get("backup"):
+        logger.info(
+            f"{host.name}: nothing of an earlier setup was restored; the plists of the jobs "
+            f"the deploy retired are in {backup_dir(log_dir)} (README.txt there says what "
+            "each was)."
+        )

@@ -272,6 +272,12 @@ class Settings(BaseModel):
         "with UserName, starts at boot.",
         json_schema_extra={"group": "server"},
     )
+    ollama_retire_unknown_jobs: bool = Field(
+        False,
+        description="Let the deploy boot out other launchd jobs running `ollama serve` and "
+        "move their plists to the backup folder; off: it stops and names them.",
+        json_schema_extra={"group": "server"},
+    )
     ollama_label: Annotated[str, AfterValidator(_matching(LABEL_RE, "a reverse-DNS label"))] = (
         Field("com.remote-ollama.ollama", description="launchd label of the Ollama job.",
               json_schema_extra={"group": "server"})

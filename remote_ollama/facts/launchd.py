@@ -1,22 +1,82 @@
-"""launchd job state from ``launchctl print``."""
+"""launchd state from ``launchctl print``: one job, a domain, and every Ollama job.
+
+Formats (``launchctl print``, launchctl(1)): a service prints a block
+``<target> = {`` ... ``}`` whose top-level lines are ``key = value``, indented with a tab,
+with nested ``name = {`` ... ``}`` blocks (``arguments``, ``environment``). Values may be
+several words (``state = not running``, ``state = spawn scheduled``,
+``last exit code = 78: EX_CONFIG``). An absent service exits 113 with
+``Could not find service "<label>" in domain for ...``. The parser reads keys at the top
+level of the block only, by brace depth, so it does not care whether tabs or spaces indent.
+"""
 
 from __future__ import annotations
 
+import plistlib
 import re
 
 from pyinfra.api import FactBase
 
 # gui/<uid>/label, user/<uid>/label or system/label; $(id -u) may stand for the uid.
+DOMAIN_RE = re.compile(r"^(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))$")
 TARGET_RE = re.compile(r"^(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))/[A-Za-z0-9.-]+$")
+LABEL_RE = re.compile(r"^[A-Za-z0-9.-]+$")
+RC = "@@rc="
+NOT_FOUND = 113  # launchctl's exit code for "Could not find service" / "... domain"
+
+# Labels that an Ollama server is known to run under, besides whatever a plist names.
+BREW_LABEL = "homebrew.mxcl.ollama"  # `brew services` (homebrew-core Formula/o/ollama.rb)
+SEED_LABEL = "com.ollama"  # the original install scripts' LaunchAgent
+
+
+def _exit_code(output) -> int:
+    code = next((ln[len(RC):].strip() for ln in reversed(output) if ln.startswith(RC)), "")
+    return int(code) if code.lstrip("-").isdigit() else 1
+
+
+def parse_print(lines) -> dict:
+    """A ``launchctl print <service>`` block as a dict (see the module doc)."""
+    job: dict = {"loaded": True, "state": None, "pid": None, "program": None,
+                 "arguments": [], "runs": None, "last_exit": None, "path": None}
+    depth, block = 0, None
+    for raw in lines:
+        line = raw.strip()
+        if line.endswith("{"):
+            depth += 1
+            if depth == 2:
+                block = line[:-1].strip().rstrip("=").strip()
+            continue
+        if line == "}":
+            depth, block = max(depth - 1, 0), None if depth <= 2 else block
+            continue
+        if depth == 2 and block == "arguments" and line:
+            job["arguments"].append(line)
+        if depth != 1 or " = " not in line:
+            continue
+        key, _, value = line.partition(" = ")
+        value = value.strip()
+        if key == "state":
+            job["state"] = value
+        elif key == "pid" and value.isdigit():
+            job["pid"] = int(value)
+        elif key == "runs" and value.isdigit():
+            job["runs"] = int(value)
+        elif key in ("program", "path"):
+            job[key] = value
+        elif key == "last exit code":
+            job["last_exit"] = value
+    return job
 
 
 class LaunchdJob(FactBase):
-    """State of one job: ``{"loaded": True, "state": "running", "pid": 123, ...}``.
+    """State of one job: ``{"loaded": True, "state": "running", "pid": 123, "runs": 1,
+    "program": ..., "arguments": [...], "last_exit": "(never exited)"}``.
 
     ``target`` is a service target like ``gui/501/com.remote-ollama.ollama`` or
     ``system/com.remote-ollama.ollama``; ``$(id -u)`` in it is expanded by the shell.
-    ``launchctl print`` exits non-zero ("Could not find service") for an absent job, so
-    the exit code is printed last and ``{"loaded": False}`` is the answer then.
+    ``launchctl print`` exits non-zero ("Could not find service", 113) for an absent job,
+    so the exit code is printed last and ``{"loaded": False}`` is the answer then.
+    Anyone may read the system domain (launchctl(1): "Anyone may read or query the system
+    domain, but root privileges are required to make modifications"), so no sudo.
 
         job = host.get_fact(LaunchdJob, target="system/com.remote-ollama.ollama")
     """
@@ -29,21 +89,122 @@ class LaunchdJob(FactBase):
     def command(self, target: str) -> str:
         if not TARGET_RE.fullmatch(target):
             raise ValueError(f"not a launchd service target: {target!r}")
-        return f'launchctl print "{target}" 2>&1; echo "@@rc=$?"'
+        return f'launchctl print "{target}" 2>&1; echo "{RC}$?"'
 
     def process(self, output) -> dict:
-        code = next((ln[5:] for ln in reversed(output) if ln.startswith("@@rc=")), "1")
-        if code != "0":
+        if _exit_code(output) != 0:
             return {"loaded": False}
-        text = "\n".join(output)
-        job: dict = {"loaded": True, "state": None, "pid": None, "program": None}
-        for key, pattern in (
-            ("state", r"^\s*state = (\S+)"),
-            ("pid", r"^\s*pid = (\d+)"),
-            ("program", r"^\s*program = (.+)$"),
-            ("last_exit", r"^\s*last exit code = (.+)$"),
-        ):
-            match = re.search(pattern, text, re.MULTILINE)
-            if match:
-                job[key] = int(match.group(1)) if key == "pid" else match.group(1).strip()
-        return job
+        return parse_print(output)
+
+
+class LaunchdDomain(FactBase):
+    """Whether a launchd domain exists: ``{"exists": bool, "code": int}``; None if unknown.
+
+    ``gui/<uid>`` exists only while the user has a login session at the console; without
+    one ``launchctl print gui/<uid>`` fails (``Could not find domain for user gui: <uid>``)
+    and bootstrapping a LaunchAgent there fails too (``Bootstrap failed: 125: Domain does
+    not support specified action``). The domain listing itself is thrown away.
+
+        host.get_fact(LaunchdDomain, domain="gui/$(id -u)")["exists"]
+    """
+
+    accepts_failure = True
+
+    def requires_command(self, domain: str) -> str:
+        return "launchctl"
+
+    def command(self, domain: str) -> str:
+        if not DOMAIN_RE.match(domain):
+            raise ValueError(f"not a launchd domain: {domain!r}")
+        return f'launchctl print "{domain}" >/dev/null 2>&1; echo "{RC}$?"'
+
+    def process(self, output) -> dict | None:
+        if not any(line.startswith(RC) for line in output):
+            return None  # no answer at all: unknown, not "absent"
+        code = _exit_code(output)
+        return {"exists": code == 0, "code": code}
+
+
+def serves_ollama(arguments) -> bool:
+    """Whether a job's ProgramArguments run ``ollama serve`` (any binary named ollama)."""
+    args = [str(a) for a in arguments or []]
+    return len(args) >= 2 and args[0].rsplit("/", 1)[-1] == "ollama" and args[1] == "serve"
+
+
+class OllamaJobs(FactBase):
+    """Every launchd job that may be an Ollama server, in every domain, in one command.
+
+    Looks at each plist in ``~/Library/LaunchAgents``, ``/Library/LaunchAgents`` and
+    ``/Library/LaunchDaemons`` that mentions ``ollama`` (except the plists of ``exclude``,
+    our own label, and its ``.warm`` job), and at the labels ``homebrew.mxcl.ollama``,
+    ``com.ollama`` and ``exclude`` even without a plist (our label: loaded in another
+    domain, it is our job of the other ``ollama_service`` mode). Each label, taken from the plist's file name (the
+    convention of ``brew services`` and the original scripts), is printed in
+    ``gui/<uid>``, ``user/<uid>`` and ``system``: ``brew services`` puts its job in the
+    first at the console, the second over SSH without console ownership, and the third
+    under sudo (Homebrew/brew ``Library/Homebrew/services/system.rb`` ``domain_target``).
+
+    Value: ``{"plists": {path: {"label": str, "plist": dict | None}},
+    "jobs": {"<domain>/<label>": <LaunchdJob value>}}`` with only loaded jobs in ``jobs``
+    and the uid as a number in the targets. ``plist`` is None for a binary or unreadable
+    plist (the loaded job's own ``program``/``arguments`` still tell what it runs).
+
+        host.get_fact(OllamaJobs, exclude="com.remote-ollama.ollama")
+    """
+
+    accepts_failure = True
+
+    def requires_command(self, exclude: str) -> str:
+        return "launchctl"
+
+    def command(self, exclude: str) -> str:
+        if not LABEL_RE.match(exclude):
+            raise ValueError(f"not a launchd label: {exclude!r}")
+        return (
+            f'u=$(id -u); labels="{BREW_LABEL} {SEED_LABEL} {exclude}"; '
+            'for f in "$HOME"/Library/LaunchAgents/*.plist /Library/LaunchAgents/*.plist '
+            "/Library/LaunchDaemons/*.plist; do "
+            '[ -f "$f" ] && grep -qi ollama "$f" 2>/dev/null || continue; '
+            f'case "${{f##*/}}" in "{exclude}.plist"|"{exclude}.warm.plist") continue;; esac; '
+            'l=${f##*/}; l=${l%.plist}; echo "@@plist $f"; '
+            'if head -c 8 "$f" | grep -q bplist; then echo "@@binary"; '
+            'else cat "$f"; echo; fi; echo "@@end"; '
+            'case " $labels " in *" $l "*) ;; *) labels="$labels $l";; esac; done; '
+            'for l in $labels; do for d in "gui/$u" "user/$u" system; do '
+            'echo "@@print $d/$l"; launchctl print "$d/$l" 2>&1; echo "@@rc=$?"; done; done; true'
+        )
+
+    def process(self, output) -> dict:
+        plists: dict = {}
+        jobs: dict = {}
+        path, body, target = None, [], None
+        for line in output:
+            if line.startswith("@@plist "):
+                path, body, target = line[len("@@plist "):].strip(), [], None
+            elif line == "@@end" and path:
+                plists[path] = {"label": path.rsplit("/", 1)[-1].removesuffix(".plist"),
+                                "plist": _load_plist(body)}
+                path = None
+            elif line.startswith("@@print "):
+                target, body = line[len("@@print "):].strip(), []
+            elif line.startswith(RC) and target:
+                if _exit_code([line]) == 0:
+                    jobs[target] = parse_print(body)
+                target = None
+            else:
+                body.append(line)
+        for entry in plists.values():
+            label = (entry["plist"] or {}).get("Label")
+            if isinstance(label, str) and label:
+                entry["label"] = label
+        return {"plists": plists, "jobs": jobs}
+
+
+def _load_plist(lines) -> dict | None:
+    if lines == ["@@binary"]:
+        return None
+    try:
+        value = plistlib.loads("\n".join(lines).strip().encode())
+    except Exception:  # any unreadable plist is simply "unknown content"
+        return None
+    return value if isinstance(value, dict) else None

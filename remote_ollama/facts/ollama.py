@@ -99,3 +99,45 @@ class OllamaApiOnTailnet(FactBase):
             "address": address or None,
             "api": OllamaApi().process(output[at + 1 :]),
         }
+
+
+# lsof(8): -n/-P no name lookups, -iTCP:<port> -sTCP:LISTEN the listening TCP sockets on
+# the port, -t "terse output with process identifiers only and no header" (one pid a line;
+# exit 1 when nothing matches). Under sudo when it needs no password, so a root process
+# (`sudo brew services`) is seen too: a non-root lsof on macOS does not see other users'
+# sockets. macOS has it at /usr/sbin/lsof, on the non-interactive SSH PATH.
+LISTENERS = (
+    "s=; sudo -n true 2>/dev/null && s='sudo -n'; "
+    "for p in $($s lsof -nP -iTCP:{port} -sTCP:LISTEN -t 2>/dev/null | sort -u); do "
+    'echo "@@pid $p"; ps -o pid=,ppid=,user=,command= -p "$p" 2>/dev/null; done; true'
+)
+
+
+class PortListeners(FactBase):
+    """The processes listening on a TCP port: ``[{"pid", "ppid", "user", "command"}]``.
+
+    None when ``lsof`` is missing. ``ps`` names each one; a process that exited in
+    between keeps its pid with empty fields.
+
+        host.get_fact(PortListeners, port=11434)
+    """
+
+    def requires_command(self, port: int) -> str:
+        return "lsof"
+
+    def command(self, port: int) -> str:
+        return LISTENERS.format(port=int(port))
+
+    def process(self, output) -> list[dict]:
+        found: list[dict] = []
+        for line in output:
+            if line.startswith("@@pid "):
+                pid = line[len("@@pid "):].strip()
+                if pid.isdigit() and all(p["pid"] != int(pid) for p in found):
+                    found.append({"pid": int(pid), "ppid": None, "user": "", "command": ""})
+            elif found and not found[-1]["command"]:
+                parts = line.split(None, 3)
+                if len(parts) >= 3 and parts[0] == str(found[-1]["pid"]) and parts[1].isdigit():
+                    found[-1].update(ppid=int(parts[1]), user=parts[2],
+                                     command=parts[3] if len(parts) > 3 else "")
+        return found

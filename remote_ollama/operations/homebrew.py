@@ -9,6 +9,7 @@ from pyinfra.api import operation
 
 from remote_ollama.facts.homebrew import BREW_BIN, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
+from remote_ollama.operations.launchd import bootout_command
 from remote_ollama.probe import fact
 
 
@@ -31,21 +32,31 @@ def brew_formula(formula: str):
         host.noop(f"{formula} is installed")
 
 
-
 @operation()
-def brew_service_stopped(formula: str, domain: str = "gui/$(id -u)"):
-    """Stop ``brew services``' job for a formula when launchd has it loaded.
+def brew_service_stopped(formula: str, domain: str = "gui/$(id -u)", plist: str | None = None):
+    """Stop ``brew services``' job for a formula in one launchd domain, as
+    ``brew services stop`` does: bootout (checked), then remove its plist so it does not
+    come back at the next login or boot. ``brew services`` itself only looks in the domain
+    it would use now (Homebrew/brew ``services/system.rb``), so a job started at the
+    console, over SSH or under sudo is stopped here in the domain it is actually in.
 
     + formula: formula name; its job label is ``homebrew.mxcl.<name>``
-    + domain: launchd domain to look in (``system`` for ``sudo brew services``)
+    + domain: ``gui/<uid>``, ``user/<uid>``, or ``system`` (``sudo brew services``; use
+      ``_sudo=True``)
+    + plist: the job's plist (``~/Library/LaunchAgents/homebrew.mxcl.<name>.plist``, or in
+      ``/Library/LaunchDaemons`` for ``system``), removed after the bootout
 
     Example:
 
     .. code:: python
 
-        brew_service_stopped(formula="ollama")
+        brew_service_stopped(formula="ollama", domain="system", _sudo=True,
+                             plist="/Library/LaunchDaemons/homebrew.mxcl.ollama.plist")
     """
-    if fact(LaunchdJob, target=f"{domain}/homebrew.mxcl.{formula}").get("loaded"):
-        yield f"{BREW_BIN} services stop {shlex.quote(formula)}"
+    label = f"homebrew.mxcl.{formula}"
+    if fact(LaunchdJob, target=f"{domain}/{label}").get("loaded"):
+        yield bootout_command(domain, label)
+        if plist:
+            yield f"rm -f {shlex.quote(plist)}"
     else:
-        host.noop(f"brew service {formula} is not running")
+        host.noop(f"brew service {formula} is not loaded in {domain}")

@@ -54,30 +54,59 @@ fi
 echo "Ollama $v answers at {url}"
 """
 
+# The answer must come from our job: the only listener on the port is the pid launchd
+# reports for our label (lsof under sudo when it needs no password, to see root's too).
+# Retried while the wait lasts, since an old server may still be on its way out.
+OURS_SCRIPT = """s=; sudo -n true 2>/dev/null && s='sudo -n'; i=0
+while :; do
+  job=$(launchctl print {target} 2>&1)
+  pid=$(printf '%s\\n' "$job" | sed -n 's/^[[:space:]]*pid = \\([0-9][0-9]*\\)[[:space:]]*$/\\1/p' | head -n 1)
+  l=$($s lsof -nP -iTCP:{port} -sTCP:LISTEN -t 2>/dev/null | sort -u | tr '\\n' ' ')
+  [ -n "$pid" ] && [ "$l" = "$pid " ] && break
+  if [ $i -ge {tries} ]; then
+    echo "Port {port} is not served by the job {target}: listener pid(s) ${{l:-none}}, job pid ${{pid:-none}}." >&2
+    for p in $l; do [ "$p" = "$pid" ] || echo "Another server answers: $(ps -o pid=,user=,command= -p $p 2>/dev/null)" >&2; done
+    printf '%s\\n' "$job" | grep -E '^[[:space:]]*(state|runs|last exit code) = ' >&2
+    echo "Stop the other server (see the deploy's own checks), then run the deploy again; see {log}" >&2
+    exit 1
+  fi
+  sleep 1; i=$((i+1))
+done
+echo "the listener on port {port} is {target} (pid $pid)"
+"""
+
 
 @operation()
-def api_healthy(base_url: str, timeout: int, minimum: str, log: str, needed: bool = True):
-    """Wait, bounded, for ``/api/version`` and require at least ``minimum``.
+def api_healthy(base_url: str, timeout: int, minimum: str, log: str, needed: bool = True,
+                target: str | None = None, port: int | None = None):
+    """Wait, bounded, for ``/api/version``, require at least ``minimum``, and prove that
+    the answer came from our job: the listener on ``port`` is the pid launchd reports for
+    ``target``. Someone else's server answering fails the run, naming it.
 
     + base_url: the server's API
     + timeout: seconds to wait
     + minimum: lowest acceptable version
     + log: log file named in the error
-    + needed: False when the probe already saw a healthy server and nothing restarted
+    + needed: False when the probe already saw our job serving and nothing restarted
+    + target: our job's launchd service target (``gui/<uid>/<label>``); with ``port``
+    + port: the Ollama port
 
     Example:
 
     .. code:: python
 
         api_healthy(base_url="http://127.0.0.1:11434", timeout=60, minimum="0.14.0",
-                    log="/Users/me/Library/Logs/remote-ollama/ollama.err.log")
+                    log="/Users/me/Library/Logs/remote-ollama/ollama.err.log",
+                    target="gui/501/com.remote-ollama.ollama", port=11434)
     """
-    if needed:
-        yield WAIT_SCRIPT.format(
-            url=shlex.quote(base_url), tries=int(timeout), minimum=minimum, log=log
-        )
-    else:
+    if not needed:
         host.noop("Ollama answers and nothing restarted")
+        return
+    yield WAIT_SCRIPT.format(
+        url=shlex.quote(base_url), tries=int(timeout), minimum=minimum, log=log
+    )
+    if target and port:
+        yield OURS_SCRIPT.format(target=target, port=int(port), tries=int(timeout), log=log)
 
 
 @operation()

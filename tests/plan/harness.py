@@ -107,6 +107,7 @@ class HostPlan:
     ops: list[tuple[str, list[str]]] = field(default_factory=list)  # (op name, commands)
     executed: list[str] = field(default_factory=list)  # commands sent while planning
     errors_ignored: set[str] = field(default_factory=set)  # ops whose failure only warns
+    sudo: set[str] = field(default_factory=set)  # ops run with _sudo
 
     @property
     def changes(self) -> list[str]:
@@ -199,4 +200,6 @@ def _host_plan(state: State, host) -> HostPlan:
             result.ops.append((name, [_render(c) for c in op_data.command_generator()]))
             if op_data.global_arguments.get("_ignore_errors"):
                 result.errors_ignored.add(name)
+            if op_data.global_arguments.get("_sudo"):
+                result.sudo.add(name)
     return result

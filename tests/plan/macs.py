@@ -70,6 +70,37 @@ def _api(settings: Settings, models: list[str], version: str = "0.14.2") -> tupl
     return (0, body)
 
 
+def ollama_jobs(jobs: dict[str, list[str]] | None = None,
+                plists: dict[str, str] | None = None) -> tuple[int, list[str]]:
+    """The OllamaJobs section: plists that mention ollama, then ``launchctl print`` of each
+    label in gui/<uid>, user/<uid> and system (absent unless ``jobs`` has the target)."""
+    jobs, plists = jobs or {}, plists or {}
+    lines, labels = [], ["homebrew.mxcl.ollama", "com.ollama", "com.remote-ollama.ollama"]
+    for path, text in plists.items():
+        lines += [f"@@plist {path}", *text.splitlines(), "", "@@end"]
+        label = path.rsplit("/", 1)[-1].removesuffix(".plist")
+        labels += [] if label in labels else [label]
+    for label in labels:
+        for domain in (f"gui/{UID}", f"user/{UID}", "system"):
+            target = f"{domain}/{label}"
+            lines.append(f"@@print {target}")
+            lines += jobs.get(target) or [f'Could not find service "{label}" in domain for '
+                                          f"{domain}", "@@rc=113"]
+    return (0, lines)
+
+
+def listeners(*processes: tuple[int, str, str]) -> tuple[int, list[str]]:
+    """The PortListeners section: ``(pid, user, command)`` per listener."""
+    lines = []
+    for pid, user, command in processes:
+        lines += [f"@@pid {pid}", f"{pid:>5}     1 {user:<8} {command}"]
+    return (0, lines)
+
+
+OUR_PID = 4242
+BREW_BINARY = "/opt/homebrew/opt/ollama/bin/ollama"  # what launchctl-print-running.txt runs  # the pid in launchctl-print-running.txt
+
+
 def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
     """A Mac with Homebrew and a logged-in Tailscale, nothing of ours yet."""
     sections = {
@@ -80,7 +111,9 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "pmset": (0, recorded("pmset-g-default.txt")),
         "app": (0, ["no"]),
         "job": (0, recorded("launchctl-print-absent.txt")),
-        "brew_service": (0, recorded("launchctl-print-absent.txt")),
+        "gui_domain": (0, ["@@rc=0"]),
+        "others": ollama_jobs(),
+        "listeners": listeners(),
         "plist": _file(None),
         "plist_present": (0, ["no"]),
         "binary_present": (0, ["no"]),
@@ -109,7 +142,9 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
     sections = fresh_mac(
         brew=(0, cellar),
         pmset=(0, recorded("pmset-g-converged.txt")),
-        job=(0, recorded("launchctl-print-running.txt")),
+        job=(0, [line.replace(BREW_BINARY, paths.binary)
+                 for line in recorded("launchctl-print-running.txt")]),
+        listeners=listeners((OUR_PID, USER, f"{paths.binary} serve")),
         plist=_file(plist),
         plist_present=(0, ["yes"]),
         binary_present=(0, ["yes"]),
@@ -136,5 +171,16 @@ def stub(sections: dict[str, tuple[int, list[str]]], **data) -> dict:
     return {"fake_responses": {"@@remote-ollama-probe-begin": probe_output(sections)}, **data}
 
 
-__all__ = ["FRESH_SERVER_CHANGES", "api_url", "converged_mac", "fresh_mac", "group_settings", "mac_system", "recorded",
-           "stub"]
+__all__ = [
+    "FRESH_SERVER_CHANGES",
+    "OUR_PID",
+    "api_url",
+    "converged_mac",
+    "fresh_mac",
+    "group_settings",
+    "listeners",
+    "mac_system",
+    "ollama_jobs",
+    "recorded",
+    "stub",
+]

@@ -14,6 +14,7 @@ from pyinfra.api.exceptions import PyinfraError
 
 from remote_ollama.client import SHELL_PROFILES
 from remote_ollama.operations import power
+from remote_ollama.operations.launchd import bootstrap_command
 from tests.plan import clients
 from tests.plan.harness import REPO, plan, repo_group_data
 from tests.plan.macs import (
@@ -68,7 +69,7 @@ def test_fresh_runner_plans_a_full_server_converge(pmset_calls):
     assert plist.startswith(f"UPLOAD {AGENT_PLIST}")  # a LaunchAgent, as in the profile
     assert "<string>127.0.0.1:11434</string>" in plist
     assert "<string>8192</string>" in plist  # OLLAMA_CONTEXT_LENGTH from the profile
-    assert f"launchctl bootstrap gui/$(id -u) {AGENT_PLIST}" in result.commands
+    assert bootstrap_command("gui/$(id -u)", AGENT_PLIST) in result.commands
     pull = result.commands_of("Pull missing models")[0]
     assert "for m in smollm2:135m; do" in pull
     assert "http://127.0.0.1:11434/api/pull" in pull

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from pyinfra.api.exceptions import PyinfraError
 
+from remote_ollama.operations.launchd import bootout_command, bootstrap_command
 from remote_ollama.probe import MISSING
 from tests.plan.harness import plan
 from tests.plan.macs import (
@@ -32,7 +33,7 @@ def test_fresh_mac_gets_the_full_plan_in_order():
     assert result.changes == FRESH_SERVER_CHANGES
     commands = result.commands
     assert "/opt/homebrew/bin/brew install --formula ollama" in commands
-    assert f"launchctl bootstrap gui/$(id -u) {PLIST}" in commands
+    assert bootstrap_command("gui/$(id -u)", PLIST) in commands
     upload = next(c for c in commands if c.startswith(f"UPLOAD {PLIST}"))
     assert f"<string>{TAILSCALE_IP}:11434</string>" in upload
     assert "for m in qwen2.5-coder:7b qwen3-coder:30b; do" in result.commands_of(
@@ -55,8 +56,8 @@ def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart(
                               "Wait for the Ollama API",
                               "Check the server against the API contract"]
     load = result.commands_of("Load the Ollama job")
-    assert load[0].startswith("launchctl bootout gui/$(id -u)/com.remote-ollama.ollama")
-    assert load[1] == f"launchctl bootstrap gui/$(id -u) {PLIST}"
+    assert load == [bootout_command("gui/$(id -u)", "com.remote-ollama.ollama"),
+                    bootstrap_command("gui/$(id -u)", PLIST)]
     assert "<string>1h</string>" in result.commands_of("Write the Ollama launchd plist")[1]
 
 
@@ -66,20 +67,6 @@ def test_one_model_added_gives_only_that_pull():
                          models=[*settings.models, "llama3.2:3b"])
     assert result.changes == ["Pull missing models", "Check the server against the API contract"]
     assert "for m in llama3.2:3b; do" in result.commands_of("Pull missing models")[0]
-
-
-def test_running_brew_service_and_app_get_stopped_first():
-    sections = converged_mac(
-        group_settings("server"),
-        brew_service=(0, recorded("launchctl-print-running.txt")),
-        app=(0, ["yes"]),
-    )
-    result = plan_server(sections)
-    assert result.changes == ["Stop `brew services` Ollama job", "Quit Ollama.app",
-                              "Check the server against the API contract"]
-    assert result.commands_of("Stop `brew services` Ollama job") == [
-        "/opt/homebrew/bin/brew services stop ollama"
-    ]
 
 
 def test_tailscale_logged_out_fails_before_any_change():
@@ -117,7 +104,7 @@ def test_launch_daemon_runs_as_the_user_with_sudo():
     daemon = "/Library/LaunchDaemons/com.remote-ollama.ollama.plist"
     upload = next(c for c in result.commands if c.startswith(f"UPLOAD {daemon}"))
     assert "<key>UserName</key>\n\t<string>admin</string>" in upload
-    assert f"launchctl bootstrap system {daemon}" in result.commands
+    assert bootstrap_command("system", daemon) in result.commands
 
 
 def test_pinned_version_installs_from_the_archive_and_a_new_pin_restarts():
@@ -190,10 +177,8 @@ def test_warm_models_load_after_converging_and_optionally_at_boot():
                               "Check the server against the API contract"]
     warm_job = result.commands_of("Write the warm-up job")[1]
     assert "warm.py --server" in warm_job and "qwen2.5-coder:7b" in warm_job
-    assert result.commands_of("Load the warm-up job") == [
-        "launchctl bootstrap gui/$(id -u) "
-        f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.warm.plist"
-    ]
+    assert result.commands_of("Load the warm-up job") == [bootstrap_command(
+        "gui/$(id -u)", f"{HOME}/Library/LaunchAgents/com.remote-ollama.ollama.warm.plist")]
 
 
 def test_a_tailscale_address_that_differs_from_the_probes_is_read_again():

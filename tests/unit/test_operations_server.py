@@ -54,7 +54,7 @@ def job_facts(job):
 def test_job_loaded_bootstraps_an_absent_job_then_leaves_it():
     args = dict(domain="gui/$(id -u)", label="com.remote-ollama.ollama", plist="/p.plist")
     assert run_op(launchd.job_loaded, job_facts({"loaded": False}), **args) == [
-        "launchctl bootstrap gui/$(id -u) /p.plist"
+        launchd.bootstrap_command("gui/$(id -u)", "/p.plist")
     ]
     running = job_facts({"loaded": True, "state": "running"})
     assert run_op(launchd.job_loaded, running, **args) == []
@@ -64,8 +64,8 @@ def test_job_loaded_reloads_a_changed_plist_and_kickstarts_a_new_binary():
     args = dict(domain="gui/$(id -u)", label="com.remote-ollama.ollama", plist="/p.plist")
     running = job_facts({"loaded": True, "state": "running"})
     reload = run_op(launchd.job_loaded, running, reload=True, **args)
-    assert reload[0].startswith(f"launchctl bootout {TARGET}; ")
-    assert reload[1] == "launchctl bootstrap gui/$(id -u) /p.plist"
+    assert reload == [launchd.bootout_command("gui/$(id -u)", "com.remote-ollama.ollama"),
+                      launchd.bootstrap_command("gui/$(id -u)", "/p.plist")]
     assert run_op(launchd.job_loaded, running, restart=True, **args) == [
         f"launchctl kickstart -k {TARGET}"
     ]
@@ -76,7 +76,7 @@ def test_job_loaded_reloads_a_changed_plist_and_kickstarts_a_new_binary():
 def test_job_unloaded():
     args = dict(domain="gui/$(id -u)", label="com.remote-ollama.ollama")
     out = run_op(launchd.job_unloaded, job_facts({"loaded": True}), **args)
-    assert out[0].startswith(f"launchctl bootout {TARGET}")
+    assert out == [launchd.bootout_command("gui/$(id -u)", "com.remote-ollama.ollama")]
     assert run_op(launchd.job_unloaded, job_facts({"loaded": False}), **args) == []
 
 
@@ -151,8 +151,8 @@ def test_brew_formula_and_service():
     installed = {key(BrewCellar): {"formulae": {"ollama": ["0.14.2"]}, "casks": {}}}
     assert run_op(homebrew.brew_formula, installed, formula="ollama") == []
     svc = {key(LaunchdJob, target="gui/$(id -u)/homebrew.mxcl.ollama"): {"loaded": True}}
-    assert run_op(homebrew.brew_service_stopped, svc, formula="ollama") == [
-        "/opt/homebrew/bin/brew services stop ollama"
+    assert run_op(homebrew.brew_service_stopped, svc, formula="ollama", plist="/L/h.plist") == [
+        launchd.bootout_command("gui/$(id -u)", "homebrew.mxcl.ollama"), "rm -f /L/h.plist"
     ]
     off = {key(LaunchdJob, target="gui/$(id -u)/homebrew.mxcl.ollama"): {"loaded": False}}
     assert run_op(homebrew.brew_service_stopped, off, formula="ollama") == []

@@ -12,7 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 
 . "$HERE/install-common.sh"
 
-for tool in sw_vers uname sysctl pmset launchctl tailscale; do
+for tool in sw_vers uname sysctl pmset launchctl tailscale lsof; do
     install -D -m 0755 "$HERE/$tool" "$ROOT/usr/local/bin/$tool"
 done
 for file in ollama ollama_standin.py tailscale tailscaled; do
