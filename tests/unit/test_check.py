@@ -263,6 +263,9 @@ def home(tmp_path):
 
 
 def client_run(served, home):
+    """The client checks, with the env file naming the stand-in as its server."""
+    env = home / ".ai-client" / "env"
+    env.write_text(env.read_text().replace("http://ai-server:11434", served.url))
     report = contract.run_checks(served.url, home=home, timeout=10)
     return report, {c["name"]: c for c in report["checks"] if c["group"] == "client"}
 
@@ -301,7 +304,7 @@ def test_client_flag_without_env_file_fails_and_skips(served, tmp_path):
             "/v1\nexport OPENAI_API_KEY",
             "\nexport OPENAI_API_KEY",
             "OPENAI_API_BASE is OLLAMA_API_BASE + /v1",
-            "OPENAI_API_BASE=http://ai-server:11434",
+            "OPENAI_API_BASE=http://127.0.0.1:",
         ),
         (
             "OPENAI_API_KEY=ollama",

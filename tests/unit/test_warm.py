@@ -78,7 +78,7 @@ def test_unreachable_server(capsys):
         cli_main(["warm", "--server", "http://127.0.0.1:9", "--timeout", "3", "a:1b", "b:1b"]) == 1
     )
     out = capsys.readouterr().out
-    assert "[1/2] a:1b: FAILED: no answer from http://127.0.0.1:9/api/show" in out
+    assert "[1/2] a:1b: FAILED: no usable answer from http://127.0.0.1:9/api/show" in out
     assert out.splitlines()[-1] == "0 warmed, 2 failed: a:1b, b:1b"
 
 
@@ -128,10 +128,13 @@ def test_help_has_examples(capsys):
 
 
 def test_warm_runs_as_a_standalone_file(standin, tmp_path):
+    """Shipped as two files side by side: warm.py uses contract.py's HTTP client (-S: no
+    site-packages, so not the installed package)."""
     alone = tmp_path / "warm.py"
     shutil.copy(Path(warm.__file__), alone)
+    shutil.copy(Path(warm.__file__).with_name("contract.py"), tmp_path / "contract.py")
     run = subprocess.run(
-        [sys.executable, "-I", str(alone), "--server", standin.url, MODEL],
+        [sys.executable, "-S", "-E", str(alone), "--server", standin.url, MODEL],
         capture_output=True,
         text=True,
         timeout=60,
