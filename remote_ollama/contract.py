@@ -888,7 +888,7 @@ def check_ollama_base(ctx: Context) -> str:
             f"OLLAMA_API_BASE={base}",
             "Aider adds /api/... itself; set the server URL without a path and converge.",
         )
-    if not same_server(base, ctx.http.base):
+    if ctx.http is not None and not same_server(base, ctx.http.base):
         raise Failed(
             f"OLLAMA_API_BASE to name the server being checked, {ctx.http.base}",
             f"OLLAMA_API_BASE={base}",

@@ -96,8 +96,19 @@ def post(base: str, path: str, body: dict, timeout: float, idle=None):
 
 
 def is_present(base: str, model: str, timeout: float) -> bool:
-    with post(base, "/api/show", {"model": model}, timeout) as answer:
-        return answer.status == 200
+    """200 with the model's details: present; 404: absent."""
+    try:
+        with post(base, "/api/show", {"model": model}, timeout) as answer:
+            text = answer.body()
+    except HttpProblem as err:
+        raise WarmError(f"presence check: {err}") from None
+    try:
+        details = json.loads(text)
+    except ValueError:
+        details = None
+    if answer.status == 200 and not isinstance(details, dict):
+        raise WarmError(f"/api/show answered with something not a JSON object: {short(text)}")
+    return answer.status == 200
 
 
 def size(n: float) -> str:
