@@ -104,9 +104,10 @@ class Outcome:
         return f"{self.kind} after {self.seconds:.1f}s, exit {self.code}:\n{self.output[-3000:]}"
 
 
-def run_case(client: Client, behaviour: str, home: Path) -> Outcome:
+def run_case(client: Client, behaviour: str, home: Path, command=None) -> Outcome:
+    """One case; ``command(url)`` can replace the client's own command line."""
     with HostileServer(behaviour, client.marker) as server:
-        command = client.command(server.url, home)
+        command = command(server.url) if command else client.command(server.url, home)
         env = {**os.environ, "HOME": str(home), "OLLAMA_API_BASE": "", "OLLAMA_HOST": ""}
         started = time.monotonic()
         try:

@@ -9,9 +9,11 @@ One test per client; its cases run a few at a time, as most of each is a wait.
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
-from tests.hostile.cases import CLIENTS, run_cases
+from tests.hostile.cases import CLIENTS, Client, run_case, run_cases
 from tests.hostile.server import BEHAVIOURS
 
 
@@ -24,3 +26,15 @@ def test_every_hostile_behaviour_ends_in_a_clean_failure(client):
         f"{b}: {o}" for b, o in zip(BEHAVIOURS, outcomes, strict=True) if o.kind != expected[b]
     )
     assert got == expected, details
+
+
+@pytest.mark.parametrize(
+    "behaviour", ["slow trickle", "huge body", "redirect to another port", "bad status line"]
+)
+def test_the_remote_ollama_cli_too(behaviour, tmp_path):
+    """`remote-ollama check` runs the same client under pyinfra's gevent patching."""
+    cli = Client("check", None)
+    cli_command = [sys.executable, "-m", "remote_ollama.cli", "check", "--no-client",
+                   "--timeout", "1", "--deadline", "3", "--server"]  # fmt: skip
+    outcome = run_case(cli, behaviour, tmp_path, command=lambda url: [*cli_command, url])
+    assert outcome.kind == "clean", str(outcome)
