@@ -36,6 +36,7 @@ DEFAULT_PULL_TIMEOUT = 6 * 3600.0  # tens of GB on a slow line; pulls resume whe
 STALL = 600.0  # seconds without a byte from a pull before it counts as stalled
 LOG_EVERY = 30.0  # seconds between progress lines when the output is not a terminal
 TTY_EVERY = 0.5  # seconds between refreshes of the terminal's progress line
+RATE_WINDOW = 5.0  # seconds over which a terminal's rate is measured
 GO_DURATION = re.compile(r"[+-]?(\d+(\.\d*)?(ns|us|µs|ms|s|m|h))+|0")
 
 
@@ -122,15 +123,19 @@ def size(n: float) -> str:
 
 class Progress:
     """A pull's bytes, summed over its layers, said at a sane rate: a line refreshed in
-    place on a terminal, else a line every ``every`` seconds (and one at the end)."""
+    place on a terminal (at most every TTY_EVERY s), else a line every LOG_EVERY s. The
+    rate is measured over windows of RATE_WINDOW s (LOG_EVERY off a terminal), from the
+    first report on: a resumed pull starts part-way, and only new bytes count."""
 
     def __init__(self, say, tty: bool, every: float | None = None):
         self.say, self.tty = say, tty
         self.every = every if every is not None else (TTY_EVERY if tty else LOG_EVERY)
+        self.window = RATE_WINDOW if tty else max(self.every, RATE_WINDOW)
         self.layers: dict[str, tuple[int, int]] = {}
         self.status = None
-        self.shown_at = self.started = time.monotonic()
-        self.shown_bytes = None
+        self.shown_at = time.monotonic()
+        self.mark = None  # (time, bytes) where the rate's window starts
+        self.rate = None
         self.open_line = False  # a terminal line waiting for its newline
 
     def update(self, line: dict) -> None:
@@ -147,18 +152,26 @@ class Progress:
     def totals(self) -> tuple[int, int]:
         return sum(d for d, _ in self.layers.values()), sum(t for _, t in self.layers.values())
 
-    def tick(self, final: bool = False) -> None:
+    def measure(self, now: float, done: int) -> None:
+        if self.mark is None:
+            self.mark = (now, done)
+        start, start_bytes = self.mark
+        if now - start >= self.window or (self.rate is None and now > start):
+            self.rate = (done - start_bytes) / (now - start)
+            if now - start >= self.window:
+                self.mark = (now, done)
+
+    def tick(self) -> None:
         now = time.monotonic()
         done, total = self.totals()
-        if self.shown_bytes is None:
-            self.shown_bytes = done  # a resumed pull starts part-way: count only new bytes
-        if not final and now - self.shown_at < self.every and done < total:
+        if self.mark is None:
+            self.mark = (now, done)
+        if now - self.shown_at < self.every and done < total:
             return
-        if done == self.shown_bytes and not self.tty and not final:
-            return
-        rate = (done - self.shown_bytes) / max(now - self.shown_at, 1e-3)
-        text = f"    {size(done)} of {size(total)} ({100 * done // total}%), {size(rate)}/s"
-        self.shown_at, self.shown_bytes = now, done
+        self.measure(now, done)
+        rate = "" if self.rate is None else f", {size(self.rate)}/s"
+        text = f"    {size(done)} of {size(total)} ({100 * done // total}%){rate}"
+        self.shown_at = now
         if self.tty:
             self.say("\r\x1b[K" + text, end="")
             self.open_line = True

@@ -101,3 +101,51 @@ def test_explain_falls_back_to_the_last_lines_when_the_report_is_not_json():
         "the contract check did not run to the end:",
         "  sh: 1: python3: not found",
     ]
+
+
+# --- model pulls during converge: progress as pyinfra lines (issue 14, item 10) ----------
+
+
+@pytest.fixture
+def cli_echo():
+    """Output lines as the pyinfra CLI prints them (the API alone prints nothing)."""
+    import click
+    from pyinfra.api import output
+
+    output.set_echo(click.echo)
+    yield
+    output.set_echo(output._default_echo)
+
+
+def test_a_converge_pull_prints_its_progress_lines_without_verbose(standin, capfd, cli_echo):
+    """pyinfra prints a command's output only with -v; the pull's ShownCommand asks for
+    its own lines, each with the host's prefix, and a failed model is named at the end."""
+    from pyinfra.api import operation
+
+    from remote_ollama.operations import models
+    from remote_ollama.operations.shown import ShownCommand
+
+    @operation()
+    def pulled(command: str):
+        yield ShownCommand(command, live=True, explain=models.explain_pull)
+
+    standin.faults(fail_pull={"bad:1b": "max retries exceeded"})
+    warm_py = str(Path(contract.__file__).with_name("warm.py"))
+    inventory = Inventory((["@local"], {}))
+    state = State(inventory, Config())
+    connect_all(state)
+    add_op(
+        state,
+        pulled,
+        name="Pull missing models",
+        command=models.pull_command(warm_py, standin.url, ["qwen2.5-coder:7b", "bad:1b"]),
+    )
+    with suppress(PyinfraError):
+        run_ops(state)
+    assert state.print_output is False  # no -v
+    err = ANSI.sub("", capfd.readouterr().err)
+    assert "[@local] [1/2] qwen2.5-coder:7b: missing, pulling" in err
+    assert "[@local]     pulling manifest" in err
+    assert "[@local]     3.4 GB of 4.7 GB (" not in err  # throttled: one line per 30 s
+    assert "[@local] [2/2] bad:1b: FAILED: pull failed: max retries exceeded" in err
+    assert "[@local] 1 ready, 1 failed: bad:1b" in err
