@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import http.client
+import io
 import json
 import os
 import re
@@ -90,37 +91,45 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
 
 
-class _Armed:
-    """A socket whose every wait ends by ``self.deadline`` (time.monotonic())."""
+class _ArmedSocket:
+    """A connected socket (plain or TLS) whose every wait ends by ``deadline``
+    (time.monotonic()), and lasts at most ``idle`` seconds when that is given. A wrapper,
+    not a subclass, so it works on whatever socket class is in use (gevent's too)."""
 
-    deadline = 0.0
-    idle = None  # seconds a single wait may take, if less than the time left
+    def __init__(self, sock, deadline: float, idle):
+        self._sock, self.deadline, self.idle = sock, deadline, idle
+        self._files, self._closed = 0, False  # as socket.socket: close when both are done
 
     def _arm(self) -> None:
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("deadline passed")
-        self.settimeout(left if self.idle is None else min(left, self.idle))
+        self._sock.settimeout(left if self.idle is None else min(left, self.idle))
 
-    def recv_into(self, *args, **kwargs):
+    def recv_into(self, *args):
         self._arm()
-        return super().recv_into(*args, **kwargs)
+        return self._sock.recv_into(*args)
 
-    def recv(self, *args, **kwargs):
+    def sendall(self, *args):
         self._arm()
-        return super().recv(*args, **kwargs)
+        return self._sock.sendall(*args)
 
-    def sendall(self, *args, **kwargs):
-        self._arm()
-        return super().sendall(*args, **kwargs)
+    def makefile(self, mode="rb", buffering=None):
+        self._files += 1
+        return io.BufferedReader(socket.SocketIO(self, "rb"))
 
+    def _decref_socketios(self) -> None:
+        self._files -= 1
+        if self._closed and self._files <= 0:
+            self._sock.close()
 
-class _ArmedSocket(_Armed, socket.socket):
-    pass
+    def close(self) -> None:
+        self._closed = True
+        if self._files <= 0:
+            self._sock.close()
 
-
-class _ArmedSSLSocket(_Armed, ssl.SSLSocket):
-    pass
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
 
 
 class _Connection(http.client.HTTPConnection):
@@ -132,15 +141,10 @@ class _Connection(http.client.HTTPConnection):
         left = self.deadline - time.monotonic()
         if left <= 0:
             raise TimeoutError("deadline passed")
-        raw = socket.create_connection((self.host, self.port), min(left, self.idle or left))
+        sock = socket.create_connection((self.host, self.port), min(left, self.idle or left))
         if self.tls:
-            context = ssl.create_default_context()
-            context.sslsocket_class = _ArmedSSLSocket
-            sock = context.wrap_socket(raw, server_hostname=self.host)
-        else:
-            sock = _ArmedSocket(fileno=raw.detach())
-        sock.deadline, sock.idle = self.deadline, self.idle
-        self.sock = sock
+            sock = ssl.create_default_context().wrap_socket(sock, server_hostname=self.host)
+        self.sock = _ArmedSocket(sock, self.deadline, self.idle)
 
 
 def split_url(url: str) -> tuple[bool, str, int]:

@@ -38,3 +38,53 @@ def test_the_remote_ollama_cli_too(behaviour, tmp_path):
                    "--timeout", "1", "--deadline", "3", "--server"]  # fmt: skip
     outcome = run_case(cli, behaviour, tmp_path, command=lambda url: [*cli_command, url])
     assert outcome.kind == "clean", str(outcome)
+
+
+TLS_SERVER = """
+import http.server, ssl, sys
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        body = b'{"version": "0.14.2"}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+context.load_cert_chain(sys.argv[1], sys.argv[2])
+server.socket = context.wrap_socket(server.socket, server_side=True)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+"""
+
+
+def test_https_is_verified_and_bounded_the_same_way(tmp_path, monkeypatch):
+    """The same client over TLS (a wrapper, not a socket subclass, so it works whether or
+    not pyinfra's gevent has patched ssl): a certificate it trusts, then one it does not."""
+    import shutil
+    import subprocess
+
+    from remote_ollama.contract import HttpProblem, http_request
+
+    if not shutil.which("openssl"):
+        pytest.skip("no openssl to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
+                    str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost"],
+                   check=True, capture_output=True, timeout=60)  # fmt: skip
+    server = subprocess.Popen([sys.executable, "-c", TLS_SERVER, str(cert), str(key)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        port = int(server.stdout.readline())
+        url = f"https://localhost:{port}/api/version"
+        with pytest.raises(HttpProblem, match="CERTIFICATE_VERIFY_FAILED"):
+            http_request(url, timeout=5)
+        monkeypatch.setenv("SSL_CERT_FILE", str(cert))
+        with http_request(url, timeout=5) as answer:
+            assert (answer.status, answer.body()) == (200, b'{"version": "0.14.2"}')
+    finally:
+        server.kill()
+        server.wait(timeout=10)
