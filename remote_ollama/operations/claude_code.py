@@ -9,14 +9,15 @@ registry publishes for it (``dist.integrity``) before anything is unpacked.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import shlex
-import urllib.request
 
 from pyinfra import host
 from pyinfra.api import OperationError, operation
 
+from remote_ollama.contract import HttpProblem, http_request
 from remote_ollama.facts.client import DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
 from remote_ollama.probe import fact
@@ -43,10 +44,13 @@ def registry_sha512(url: str, version: str) -> str:
 
     Read by the controller when a host needs the download: a registry that cannot be read,
     or gives no sha512, stops that host's deploy before anything is fetched there."""
-    try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            integrity = json.load(response)["versions"][version]["dist"]["integrity"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+    try:  # bounded: 60 s in all, 32 MiB, no redirect followed
+        with http_request(url, timeout=60, headers={"Accept": "application/json"}) as answer:
+            if answer.status != 200:
+                raise ValueError(f"HTTP {answer.status}")
+            document = json.loads(answer.body(32 * 1024 * 1024))
+        integrity = document["versions"][version]["dist"]["integrity"]
+    except (HttpProblem, ValueError, KeyError, TypeError) as error:
         raise OperationError(
             f"Claude Code {version}: could not read its sha512 from {url} ({error}); "
             "nothing was downloaded. Check claude_code_registry and claude_code_version."
@@ -54,8 +58,11 @@ def registry_sha512(url: str, version: str) -> str:
     for entry in str(integrity).split():  # "sha512-<base64>", maybe among others
         algorithm, _, digest = entry.partition("-")
         if algorithm == "sha512":
-            return base64.b64decode(digest).hex()
-    raise OperationError(f"Claude Code {version}: {url} gives no sha512 integrity; "
+            with contextlib.suppress(ValueError):
+                raw = base64.b64decode(digest, validate=True)
+                if len(raw) == 64:
+                    return raw.hex()
+    raise OperationError(f"Claude Code {version}: {url} gives no valid sha512 integrity; "
                          "nothing was downloaded.")  # fmt: skip
 
 
