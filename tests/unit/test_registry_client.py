@@ -55,7 +55,7 @@ def test_the_sha512_is_read_and_checked(integrity, ok):
         if ok:
             assert read_sha512(url, "2.1.332") == SHA.hex()
         else:
-            with pytest.raises(OperationError, match="gives no valid sha512"):
+            with pytest.raises(OperationError, match="gives no sha512 integrity"):
                 read_sha512(url, "2.1.332")
     finally:
         server.shutdown()
