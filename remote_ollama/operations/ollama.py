@@ -96,4 +96,3 @@ def app_quit(app: str = "Ollama"):
         yield f"osascript -e 'quit app \"{app}\"' || pkill -x {shlex.quote(app)}"
     else:
         host.noop(f"{app} is not running")
-

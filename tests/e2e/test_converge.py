@@ -74,20 +74,13 @@ def test_drift_is_reported_and_repaired_in_one_run(converged, fleet):
     in_host(fleet, SERVER, "sudo pmset -a sleep 15")
     for client in CLIENTS:
         in_host(fleet, client, "rm -f ~/.ai-client/env")
-    in_host(
-        fleet,
-        CLIENTS[1],
-        "sed -i '/# >>> remote-ollama env >>>/,/# <<< remote-ollama env <<</d' ~/.bashrc",
-    )
+    in_host(fleet, CLIENTS[1], "sed -i '/# >>> remote-ollama env >>>/,/# <<< remote-ollama env <<</d' "
+                               "~/.bashrc")
 
     plan = pyinfra(converged, *DEPLOYS, dry=True).planned()
     server_ops = {name.split(" | ")[-1] for name, hosts in plan.items() if SERVER in hosts}
-    assert {
-        "Write the Ollama launchd plist",
-        "Load the Ollama job",
-        "Pull missing models",
-        "Keep the Mac awake (pmset)",
-    } <= server_ops, plan
+    assert {"Write the Ollama launchd plist", "Load the Ollama job", "Pull missing models",
+            "Keep the Mac awake (pmset)"} <= server_ops, plan
     client_hosts = {h for hosts in plan.values() for h in hosts if h != SERVER}
     assert client_hosts == set(CLIENTS), plan
 
@@ -101,11 +94,8 @@ def test_drift_is_reported_and_repaired_in_one_run(converged, fleet):
 
 def test_a_failed_pull_names_the_model_and_a_rerun_recovers(converged, fleet):
     in_host(fleet, SERVER, f"rm -rf {MODELS_DIR}/manifests/registry.ollama.ai/library/llama3.2")
-    in_host(
-        fleet,
-        SERVER,
-        f'echo \'{{"fail_pull": {{"llama3.2:1b": "registry unreachable"}}}}\' > {FAULTS}',
-    )
+    in_host(fleet, SERVER, f"echo '{{\"fail_pull\": {{\"llama3.2:1b\": \"registry unreachable\"}}}}'"
+                           f" > {FAULTS}")
     try:
         failed = pyinfra(converged, "deploys/server.py")
         assert failed.returncode != 0
@@ -122,14 +112,8 @@ def test_a_run_killed_midway_is_finished_by_the_rerun(converged, fleet):
     in_host(fleet, SERVER, f"rm -rf {MODELS_DIR}/manifests/registry.ollama.ai/library")
     in_host(fleet, SERVER, f"echo '{{\"pull_delay_seconds\": 3}}' > {FAULTS}")
     args = [str(REPO / ".venv/bin/pyinfra"), "-y", str(converged), *DEPLOYS]
-    run = subprocess.Popen(
-        args,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    run = subprocess.Popen(args, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.monotonic() + 60
         log = b""
@@ -147,19 +131,14 @@ def test_a_run_killed_midway_is_finished_by_the_rerun(converged, fleet):
 def test_bad_input_stops_the_run_before_any_host_is_touched(converged, fleet):
     for host in (SERVER, *CLIENTS):
         in_host(fleet, host, "touch /tmp/before-bad-input")
-    for data, key in (
-        ({"ollama_port": 70000}, "ollama_port=70000"),
-        ({"ollama_prot": 1}, "unknown setting 'ollama_prot'"),
-    ):
+    for data, key in (({"ollama_port": 70000}, "ollama_port=70000"),
+                      ({"ollama_prot": 1}, "unknown setting 'ollama_prot'")):
         run = pyinfra(converged, *DEPLOYS, data=data)
         assert run.returncode != 0
         assert key in run.stderr + run.stdout
     for host in (SERVER, *CLIENTS):
-        changed = in_host(
-            fleet,
-            host,
-            "find /home/dev /opt -newer /tmp/before-bad-input -not -path '*/.ollama/*' 2>/dev/null",
-        )
+        changed = in_host(fleet, host, "find /home/dev /opt -newer /tmp/before-bad-input "
+                                       "-not -path '*/.ollama/*' 2>/dev/null")
         assert changed.strip() == "", f"{host}: files changed: {changed}"
 
 
@@ -186,12 +165,8 @@ def _last_chat_request(fleet) -> dict:
 
 
 def test_real_aider_answers_through_the_env_the_deploy_wrote(converged, fleet):
-    out = fleet.exec(
-        CLIENTS[1],
-        "cd $(mktemp -d) && aider --message 'Say hello.' --yes "
-        "--no-git --no-show-model-warnings --no-pretty",
-        timeout=300,
-    )
+    out = fleet.exec(CLIENTS[1], "cd $(mktemp -d) && aider --message 'Say hello.' --yes "
+                                 "--no-git --no-show-model-warnings --no-pretty", timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     # ~/.aider.model.metadata.json answers Aider's model lookup: no internet attempt.
     assert "raw.githubusercontent.com" not in out.stdout + out.stderr
@@ -203,9 +178,8 @@ def test_real_aider_answers_through_the_env_the_deploy_wrote(converged, fleet):
 
 def test_real_claude_ollama_answers_through_v1_messages(converged, fleet):
     # ai-client-1's login shell is zsh, which reads ~/.zshrc in interactive shells.
-    out = fleet.exec(
-        CLIENTS[0], "zsh -ic 'cd $(mktemp -d) && claude-ollama -p \"Say hello.\"'", timeout=300
-    )
+    out = fleet.exec(CLIENTS[0], "zsh -ic 'cd $(mktemp -d) && claude-ollama -p \"Say hello.\"'",
+                     timeout=300)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert out.stdout.strip()
     log = in_host(fleet, SERVER, f"cat {REQUEST_LOG}")
@@ -233,9 +207,7 @@ def test_uninstall_keeps_binary_and_models_and_a_rerun_restores(converged, fleet
     assert fleet.exec(SERVER, f"test -e {PLIST}").returncode != 0
     assert fleet.exec(SERVER, "launchctl print gui/1000/com.remote-ollama.ollama").returncode != 0
     assert fleet.exec(SERVER, "test -x /opt/homebrew/bin/ollama").returncode == 0
-    assert "llama3.2" in in_host(
-        fleet, SERVER, f"ls {MODELS_DIR}/manifests/registry.ollama.ai/library"
-    )
+    assert "llama3.2" in in_host(fleet, SERVER, f"ls {MODELS_DIR}/manifests/registry.ollama.ai/library")
     client = pyinfra(converged, "deploys/client.py", data={"client_state": "absent"})
     assert client.returncode == 0, client.stderr[-3000:]
     for host in CLIENTS:

@@ -43,11 +43,7 @@ def environment(home: Path) -> dict[str, str]:
 def converge(home: Path, *extra: str) -> dict:
     result = subprocess.run(
         [str(PYINFRA), "-y", "--json", "@local", "deploys/client.py", *DATA, *extra],
-        cwd=REPO,
-        env=environment(home),
-        capture_output=True,
-        text=True,
-        timeout=1200,
+        cwd=REPO, env=environment(home), capture_output=True, text=True, timeout=1200,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout)
@@ -74,8 +70,7 @@ def test_local_client_converges_for_real_then_changes_nothing(home):
     assert aider.stdout.strip().splitlines()[-1] == "aider 0.86.2"
     env = login_shell(home, 'echo "$OLLAMA_API_BASE $OPENAI_API_BASE $AIDER_MODEL"')
     assert env.stdout.strip() == (
-        "http://127.0.0.1:11434 http://127.0.0.1:11434/v1 ollama_chat/qwen2.5-coder:7b"
-    )
+        "http://127.0.0.1:11434 http://127.0.0.1:11434/v1 ollama_chat/qwen2.5-coder:7b")
     assert oct((home / ".ai-client" / "env").stat().st_mode & 0o777) == "0o600"
     assert "num_ctx: 65536" in (home / ".aider.model.settings.yml").read_text()
 
@@ -90,14 +85,8 @@ def test_local_client_uninstall_leaves_a_clean_home_and_uv(home):
     kept = (".local/share/remote-ollama/uv/", ".local/share/uv/", ".cache/")  # uv and its data
     left = sorted(str(p.relative_to(home)) for p in home.rglob("*")
                   if not str(p.relative_to(home)).startswith(kept))  # fmt: skip
-    assert left == [
-        ".local",
-        ".local/bin",
-        ".local/bin/uv",
-        ".local/share",
-        ".local/share/remote-ollama",
-        ".local/share/remote-ollama/uv",
-        ".local/share/uv",
-    ]
+    assert left == [".local", ".local/bin", ".local/bin/uv", ".local/share",
+                    ".local/share/remote-ollama", ".local/share/remote-ollama/uv",
+                    ".local/share/uv"]
     assert not (home / ".local/share/uv/tools/aider-chat").exists()
     assert changed(converge(home, "--data", "client_state=absent")) == []

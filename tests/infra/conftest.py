@@ -24,13 +24,8 @@ def pytest_addoption(parser):
     group = parser.getgroup("remote-ollama")
     group.addoption("--settings-inventory", help="inventory the host was converged from")
     group.addoption("--settings-host", help="the host's name in that inventory")
-    group.addoption(
-        "--setting",
-        action="append",
-        default=[],
-        metavar="KEY=JSON",
-        help="override a setting (value parsed as JSON, else a string)",
-    )
+    group.addoption("--setting", action="append", default=[], metavar="KEY=JSON",
+                    help="override a setting (value parsed as JSON, else a string)")
 
 
 def _override(raw: str) -> tuple[str, object]:
@@ -74,11 +69,9 @@ class Remote:
 
     def http(self, method: str, url: str, body: dict | None = None, timeout: int = 60):
         data = f"-d {shlex.quote(json.dumps(body))}" if body is not None else ""
-        out = self.host.run(
-            f"curl -sS --max-time {timeout} -X {method} "
-            f"-H 'Content-Type: application/json' {data} "
-            f"-w '\\n%{{http_code}}' {shlex.quote(url)}"
-        )
+        out = self.host.run(f"curl -sS --max-time {timeout} -X {method} "
+                            f"-H 'Content-Type: application/json' {data} "
+                            f"-w '\\n%{{http_code}}' {shlex.quote(url)}")
         assert out.rc == 0, f"{method} {url}: curl failed: {out.stderr}"
         text, _, code = out.stdout.rstrip("\n").rpartition("\n")
         return int(code), text

@@ -56,9 +56,8 @@ def test_profile_block_appears_exactly_once(host, login_shell, markers):
 
 
 def test_new_login_shell_has_the_contract(remote, login_shell, server_base):
-    out = remote.login_shell(
-        'echo "$OLLAMA_API_BASE|$OPENAI_API_BASE|$OPENAI_API_KEY"', login_shell
-    )
+    out = remote.login_shell('echo "$OLLAMA_API_BASE|$OPENAI_API_BASE|$OPENAI_API_KEY"',
+                             login_shell)
     assert out.stdout.strip() == f"{server_base}|{server_base}/v1|ollama"
 
 
@@ -68,7 +67,8 @@ def test_aider_is_at_the_pinned_version(remote, login_shell, client_settings):
     assert out.stdout.strip().endswith(client_settings.aider_version)
 
 
-def test_claude_code_matches_the_setting(host, remote, login_shell, client_settings, server_base):
+def test_claude_code_matches_the_setting(host, remote, login_shell, client_settings,
+                                        server_base):
     profile = host.run(f"cat {profile_files(login_shell)[0]}").stdout
     if not client_settings.claude_code_enabled:
         assert CLAUDE_BLOCK[0] not in profile
@@ -88,11 +88,8 @@ def test_version_lock_records_the_pins(host, client_settings):
         assert not lock.exists, "the lock pins Claude Code, which is not installed here"
         return
     assert lock.exists
-    values = dict(
-        line.split("=", 1)
-        for line in lock.content_string.splitlines()
-        if "=" in line and not line.startswith("#")
-    )
+    values = dict(line.split("=", 1) for line in lock.content_string.splitlines()
+                  if "=" in line and not line.startswith("#"))
     values = {k: v.strip("'\"") for k, v in values.items()}
     assert set(values) >= {"CLAUDE_CODE_VERSION", "OLLAMA_VERSION", "TESTED_DATE", "STATUS"}
     assert values["CLAUDE_CODE_VERSION"] == (client_settings.claude_code_version or "")

@@ -20,12 +20,8 @@ def facts(host, server_settings):
     else:
         address = "127.0.0.1" if s.ollama_bind == "loopback" else "0.0.0.0"
     local = "127.0.0.1" if address == "0.0.0.0" else address
-    return {
-        "target": f"{domain}/{s.ollama_label}",
-        "address": address,
-        "url": f"http://{local}:{s.ollama_port}",
-        "user": host.user().name,
-    }
+    return {"target": f"{domain}/{s.ollama_label}", "address": address,
+            "url": f"http://{local}:{s.ollama_port}", "user": host.user().name}
 
 
 def test_job_is_loaded_and_running(host, facts):
@@ -36,11 +32,8 @@ def test_job_is_loaded_and_running(host, facts):
 
 def test_ollama_runs_as_the_ssh_user_never_root(host, facts):
     out = host.run(f"launchctl print {facts['target']}")
-    pid = next(
-        line.split("=")[1].strip()
-        for line in out.stdout.splitlines()
-        if line.strip().startswith("pid =")
-    )
+    pid = next(line.split("=")[1].strip() for line in out.stdout.splitlines()
+               if line.strip().startswith("pid ="))
     owner = host.run(f"ps -o user= -p {pid}").stdout.strip()
     assert owner == facts["user"] != "root"
 
@@ -71,29 +64,17 @@ def test_openai_models_endpoint_lists_them(remote, facts, server_settings):
 
 
 def test_openai_chat_completion_answers(remote, facts, server_settings):
-    reply = remote.json(
-        "POST",
-        f"{facts['url']}/v1/chat/completions",
-        {
-            "model": server_settings.chat_model,
-            "messages": [{"role": "user", "content": "Say OK."}],
-            "max_tokens": 8,
-        },
-    )
+    reply = remote.json("POST", f"{facts['url']}/v1/chat/completions", {
+        "model": server_settings.chat_model,
+        "messages": [{"role": "user", "content": "Say OK."}], "max_tokens": 8})
     assert reply["object"] == "chat.completion"
     assert reply["choices"][0]["message"]["content"]
 
 
 def test_anthropic_messages_answer(remote, facts, server_settings):
-    reply = remote.json(
-        "POST",
-        f"{facts['url']}/v1/messages",
-        {
-            "model": server_settings.chat_model,
-            "max_tokens": 16,
-            "messages": [{"role": "user", "content": "Say OK."}],
-        },
-    )
+    reply = remote.json("POST", f"{facts['url']}/v1/messages", {
+        "model": server_settings.chat_model, "max_tokens": 16,
+        "messages": [{"role": "user", "content": "Say OK."}]})
     assert reply["type"] == "message" and reply["role"] == "assistant"
     assert reply["content"][0]["type"] == "text" and reply["content"][0]["text"]
     assert reply["stop_reason"] and "input_tokens" in reply["usage"]

@@ -165,11 +165,8 @@ def plan(
     old_cwd = os.getcwd()
     os.chdir(REPO)
     try:
-        with (
-            context.ctx_state.use(state),
-            context.ctx_inventory.use(inventory),
-            batches_answered_from_fact_sections(),
-        ):
+        with context.ctx_state.use(state), context.ctx_inventory.use(inventory), \
+                batches_answered_from_fact_sections():
             state.set_stage(StateStage.Connect)
             connect_all(state)
             state.set_stage(StateStage.Prepare)

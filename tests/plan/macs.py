@@ -40,11 +40,8 @@ FRESH_SERVER_CHANGES = [
 def mac_system(version: str, arm64: bool = True, memsize: int = 128 * 2**30):
     """The MacSystem section: ``sysctl hw.memsize hw.optional.arm64 kern.osproductversion``
     (an Intel Mac's sysctl has no hw.optional.arm64 and exits 1)."""
-    lines = [
-        f"hw.memsize: {memsize}",
-        *(["hw.optional.arm64: 1"] if arm64 else []),
-        f"kern.osproductversion: {version}",
-    ]
+    lines = [f"hw.memsize: {memsize}", *(["hw.optional.arm64: 1"] if arm64 else []),
+             f"kern.osproductversion: {version}"]
     return (0 if arm64 else 1, lines)
 
 
@@ -121,10 +118,7 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
         api=_api(settings, settings.models, version),
-        api_tailnet=(
-            0,
-            [f"@@address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]],
-        ),
+        api_tailnet=(0, [f"@@address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),
         contract=digest_of(shipped_source("contract"), "755"),
         warm=digest_of(shipped_source("warm"), "755"),
     )
@@ -143,13 +137,5 @@ def stub(sections: dict[str, tuple[int, list[str]]], **data) -> dict:
     return {"fake_responses": {"@@remote-ollama-probe-begin": probe_output(sections)}, **data}
 
 
-__all__ = [
-    "FRESH_SERVER_CHANGES",
-    "api_url",
-    "converged_mac",
-    "fresh_mac",
-    "group_settings",
-    "mac_system",
-    "recorded",
-    "stub",
-]
+__all__ = ["FRESH_SERVER_CHANGES", "api_url", "converged_mac", "fresh_mac", "group_settings", "mac_system", "recorded",
+           "stub"]

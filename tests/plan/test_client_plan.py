@@ -52,39 +52,30 @@ def test_fresh_mac_gets_the_full_plan():
         CHECK,
     ]
     assert result.commands_of("Install uv (Homebrew)") == [
-        "/opt/homebrew/bin/brew install --formula uv"
-    ]
+        "/opt/homebrew/bin/brew install --formula uv"]
     assert result.commands_of("Install Aider 0.86.2") == [
-        "/opt/homebrew/bin/uv tool install --python /opt/homebrew/bin/python3.12 aider-chat==0.86.2"
-    ]
+        "/opt/homebrew/bin/uv tool install --python /opt/homebrew/bin/python3.12 "
+        "aider-chat==0.86.2"]
     env = result.commands_of("Write ~/.ai-client/env")
     assert env[1].startswith(f"UPLOAD {MAC_HOME}/.ai-client/env\n")
     assert "export OLLAMA_API_BASE=http://ai-server:11434\n" in env[1]
     assert env[2] == f"chmod 600 {MAC_HOME}/.ai-client/env"
     assert result.files_changed(AIDER_FILES) == [
-        ".aider.conf.yml",
-        ".aider.model.settings.yml",
-        ".aider.model.metadata.json",
-    ]
+        ".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json"]
     assert result.files_changed(SHELL_PROFILES) == [".zshrc", ".zprofile"]
     zshrc = result.commands_for(SHELL_PROFILES, f"{MAC_HOME}/.zshrc")[0]
     assert zshrc.startswith(
-        f'UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\nexport EDITOR=vim\nalias ll="ls -l"\n\n'
-    )
+        f'UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\nexport EDITOR=vim\nalias ll="ls -l"\n\n')
     assert "# >>> remote-ollama env >>>" in zshrc
     assert '. "$HOME/.ai-client/claude-ollama.sh"' in zshrc
-    assert (
-        "# >>> remote-ollama claude-ollama >>>"
-        in result.commands_for(SHELL_PROFILES, f"{MAC_HOME}/.zprofile")[0]
-    )  # zsh -lc reads only ~/.zprofile
+    assert "# >>> remote-ollama claude-ollama >>>" in result.commands_for(
+        SHELL_PROFILES, f"{MAC_HOME}/.zprofile")[0]  # zsh -lc reads only ~/.zprofile
     function = result.commands_of("Write the claude-ollama function")[1]
     assert "claude-ollama() {" in function
-    assert f'{MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332/claude "$@"' in function
+    assert f"{MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332/claude \"$@\"" in function
     install = result.commands_of("Install Claude Code 2.1.332")[0]
-    assert (
-        "https://registry.npmjs.org/@anthropic-ai/claude-code-darwin-arm64/-/"
-        "claude-code-darwin-arm64-2.1.332.tgz"
-    ) in install
+    assert ("https://registry.npmjs.org/@anthropic-ai/claude-code-darwin-arm64/-/"
+            "claude-code-darwin-arm64-2.1.332.tgz") in install
     lock = result.commands_of("Write the version lock")[1]
     assert "OLLAMA_VERSION=0.14.2\nTESTED_DATE=2026-11-25\nSTATUS=works\n" in lock
 
@@ -101,19 +92,15 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
         SHIP,
         CHECK,
     ]
-    assert (
-        "--no-index --find-links http://100.64.0.254:8080/wheels/ --trusted-host "
-        "100.64.0.254 uv" in result.commands_of("Install uv (user venv)")[0]
-    )
+    assert "--no-index --find-links http://100.64.0.254:8080/wheels/ --trusted-host " \
+           "100.64.0.254 uv" in result.commands_of("Install uv (user venv)")[0]
     assert result.commands_of("Install Aider 0.86.2") == [
         f"{DEBIAN_HOME}/.local/bin/uv tool install --python /usr/bin/python3.11 --no-index "
-        f"--find-links {wheels} aider-chat==0.86.2"
-    ]
+        f"--find-links {wheels} aider-chat==0.86.2"]
     assert result.files_changed(SHELL_PROFILES) == [".bashrc", ".profile"]
     bashrc = result.commands_for(SHELL_PROFILES, f"{DEBIAN_HOME}/.bashrc")[0]
-    assert bashrc.startswith(
-        f"UPLOAD {DEBIAN_HOME}/.bashrc.remote-ollama-new\n" + fixture("bashrc-debian-skel.txt")
-    )
+    assert bashrc.startswith(f"UPLOAD {DEBIAN_HOME}/.bashrc.remote-ollama-new\n"
+                             + fixture("bashrc-debian-skel.txt"))
     profile = result.commands_for(SHELL_PROFILES, f"{DEBIAN_HOME}/.profile")[0]
     assert profile.endswith("# <<< remote-ollama env <<<\n")
 
@@ -146,7 +133,8 @@ def test_aider_pin_lowered_gives_only_the_downgrade(fresh):
 
 def test_claude_code_pin_lowered_gives_only_its_downgrade():
     # The probe asks about the 2.1.300 folder, which does not exist yet.
-    before = converged(fresh_mac_client(), client_settings(**CLAUDE), claude_binary=exists(False))
+    before = converged(fresh_mac_client(), client_settings(**CLAUDE),
+                       claude_binary=exists(False))
     result = plan_client(before, claude_code_version="2.1.300", **CLAUDE)
     assert result.changes == [
         "Install Claude Code 2.1.300",
@@ -159,19 +147,13 @@ def test_claude_code_pin_lowered_gives_only_its_downgrade():
     assert "claude-code-darwin-arm64-2.1.300.tgz" in install[0]
     assert install[1] == f"rm -rf {MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332"
     lock = result.commands_of("Write the version lock")[1]
-    assert (
-        "CLAUDE_CODE_VERSION=2.1.300\nOLLAMA_VERSION=0.14.2\nTESTED_DATE=none\n"
-        "STATUS=untested\n" in lock
-    )
+    assert "CLAUDE_CODE_VERSION=2.1.300\nOLLAMA_VERSION=0.14.2\nTESTED_DATE=none\n" \
+           "STATUS=untested\n" in lock
 
 
-@pytest.mark.parametrize(
-    ("fresh", "home", "profiles"),
-    [
-        (fresh_mac_client, MAC_HOME, [".zshrc", ".zprofile"]),
-        (fresh_debian_client, DEBIAN_HOME, [".bashrc", ".profile"]),
-    ],
-)
+@pytest.mark.parametrize(("fresh", "home", "profiles"), [
+    (fresh_mac_client, MAC_HOME, [".zshrc", ".zprofile"]),
+    (fresh_debian_client, DEBIAN_HOME, [".bashrc", ".profile"])])
 def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, profiles):
     before = converged(fresh(), client_settings(**CLAUDE))
     result = plan_client(before)
@@ -189,44 +171,32 @@ def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, prof
         profile = result.commands_for(SHELL_PROFILES, f"{home}/{name}")[0]
         assert "claude-ollama" not in profile and "# >>> remote-ollama env >>>" in profile
     assert result.commands_of("Remove Claude Code (ours)") == [
-        f"rm -rf {home}/.local/share/remote-ollama/claude-code"
-    ]
+        f"rm -rf {home}/.local/share/remote-ollama/claude-code"]
     assert result.commands_of("Re-enable Claude Code's auto-updater") == [
-        f"rm -f {home}/.claude/settings.json && {{ rmdir {home}/.claude 2>/dev/null || true; }}"
-    ]
+        f"rm -f {home}/.claude/settings.json && {{ rmdir {home}/.claude 2>/dev/null || true; }}"]
 
 
-@pytest.mark.parametrize(
-    "data",
-    [
-        {"ollama_version": "0.13.5"},  # a pinned server version
-        {},  # the version the server reports (below)
-    ],
-)
+@pytest.mark.parametrize("data", [
+    {"ollama_version": "0.13.5"},  # a pinned server version
+    {},  # the version the server reports (below)
+])
 def test_broken_pair_fails_before_any_change(data):
     sections = fresh_mac_client(server=(0, ['{"version":"0.13.5"}', "@@http 200", "@@http 200"]))
-    with pytest.raises(
-        PyinfraError,
-        match=r"Claude Code 2\.1\.332 with Ollama 0\.13\.5 is known "
-        r"to be broken .*allow_incompatible_versions",
-    ):
+    with pytest.raises(PyinfraError, match=r"Claude Code 2\.1\.332 with Ollama 0\.13\.5 is known "
+                                           r"to be broken .*allow_incompatible_versions"):
         plan("client", clients={"c": stub(sections)}, data={**SERVER, **CLAUDE, **data})
 
 
 def test_broken_pair_sends_nothing_but_the_first_probe(sent):
     with pytest.raises(PyinfraError, match="known to be broken"):
-        plan_client(
-            converged(fresh_mac_client(), client_settings(**CLAUDE)),
-            ollama_version="0.13.5",
-            **CLAUDE,
-        )
+        plan_client(converged(fresh_mac_client(), client_settings(**CLAUDE)),
+                    ollama_version="0.13.5", **CLAUDE)
     assert len(sent) == 1 and "@@remote-ollama-probe-begin identity" in sent[0]
 
 
 def test_broken_pair_converges_when_allowed():
-    result = plan_client(
-        fresh_mac_client(), ollama_version="0.13.5", allow_incompatible_versions=True, **CLAUDE
-    )
+    result = plan_client(fresh_mac_client(), ollama_version="0.13.5",
+                         allow_incompatible_versions=True, **CLAUDE)
     assert "STATUS=broken" in result.commands_of("Write the version lock")[1]
 
 
@@ -243,7 +213,8 @@ def test_unknown_server_version_defers_the_lock_until_the_server_steps_ran():
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
 def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
     result = plan_client(converged(fresh(), client_settings(**CLAUDE)), client_state="absent")
-    profiles = [".zshrc", ".zprofile"] if fresh is fresh_mac_client else [".bashrc", ".profile"]
+    profiles = ([".zshrc", ".zprofile"] if fresh is fresh_mac_client
+                else [".bashrc", ".profile"])
     assert result.changes == [
         "Remove Aider installed with uv",
         "Remove ~/.ai-client/env",
@@ -258,18 +229,10 @@ def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
         "Remove ~/.ai-client",
     ]
     assert result.files_changed(REMOVE_AIDER_FILES) == [
-        ".aider.conf.yml",
-        ".aider.model.settings.yml",
-        ".aider.model.metadata.json",
-    ]
+        ".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json"]
     assert result.files_changed(SHELL_PROFILES) == profiles
-    assert not any(
-        c.startswith("/opt/homebrew/bin/brew")
-        or "tailscale" in c
-        or "remote-ollama/uv" in c
-        or "uv/bin" in c
-        for c in result.commands
-    )
+    assert not any(c.startswith("/opt/homebrew/bin/brew") or "tailscale" in c
+                   or "remote-ollama/uv" in c or "uv/bin" in c for c in result.commands)
     assert " tool uninstall aider-chat" in result.commands_of("Remove Aider installed with uv")[0]
 
 
@@ -280,59 +243,46 @@ def test_uninstall_on_a_clean_machine_changes_nothing(fresh):
 
 def test_uninstall_restores_the_users_aider_config():
     settings = client_settings()
-    sections = converged(fresh_debian_client(), settings, **{"backup.aider.conf.yml": exists(True)})
+    sections = converged(fresh_debian_client(), settings,
+                         **{"backup.aider.conf.yml": exists(True)})
     result = plan_client(sections, client_state="absent")
     assert result.commands_for(REMOVE_AIDER_FILES, f"{DEBIAN_HOME}/.aider.conf.yml") == [
         f"rm -f {DEBIAN_HOME}/.aider.conf.yml",
-        f"mv {DEBIAN_HOME}/.aider.conf.yml.before-remote-ollama {DEBIAN_HOME}/.aider.conf.yml",
-    ]
+        f"mv {DEBIAN_HOME}/.aider.conf.yml.before-remote-ollama {DEBIAN_HOME}/.aider.conf.yml"]
 
 
 def test_switching_to_pipx_removes_the_uv_install_first():
     before = converged(fresh_debian_client(), client_settings(aider_python="3.11"))
     result = plan_client(before, aider_python="3.11", aider_installer="pipx")
-    assert result.changes == [
-        "Install pipx (user venv)",
-        "Remove Aider installed with uv",
-        "Install Aider 0.86.2",
-        CHECK,
-    ]
+    assert result.changes == ["Install pipx (user venv)", "Remove Aider installed with uv",
+                              "Install Aider 0.86.2", CHECK]
     assert result.commands_of("Install Aider 0.86.2") == [
-        f"{DEBIAN_HOME}/.local/bin/pipx install --python /usr/bin/python3.11 aider-chat==0.86.2"
-    ]
+        f"{DEBIAN_HOME}/.local/bin/pipx install --python /usr/bin/python3.11 aider-chat==0.86.2"]
 
 
 def test_a_users_cloud_claude_is_left_alone():
     cloud = (0, ["link", f"{MAC_HOME}/.local/share/claude/versions/2.2.0"])
     before = converged(fresh_mac_client(), client_settings(**CLAUDE), claude_link=cloud)
     assert plan_client(before, **CLAUDE).changes == []
-    assert (
-        plan_client(before, client_state="absent").commands_of(
-            "Remove our ~/.local/bin/claude link"
-        )
-        == []
-    )
+    assert plan_client(before, client_state="absent").commands_of(
+        "Remove our ~/.local/bin/claude link") == []
 
 
 def test_user_settings_json_keeps_its_keys():
     users = text_file('{"model": "opus"}')
-    result = plan_client(fresh_debian_client(claude_settings=users), aider_python="3.11", **CLAUDE)
+    result = plan_client(fresh_debian_client(claude_settings=users), aider_python="3.11",
+                         **CLAUDE)
     written = result.commands_of("Disable Claude Code's auto-updater")[1]
     assert '"model": "opus"' in written and '"DISABLE_AUTOUPDATER": "1"' in written
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"macos": (0, recorded("sw_vers-13.txt"))}, r"macOS 13\.6\.1 is too old"),
-        ({"arch": (0, ["x86_64"])}, r"must be Apple Silicon"),
-        ({"brew": (0, [])}, r"Homebrew is not installed"),
-        (
-            {"identity": (0, ["uid=501", "user=me", f"home={MAC_HOME}", "shell=/usr/bin/fish"])},
-            r"login shell of me is '/usr/bin/fish'.*client_shell",
-        ),
-    ],
-)
+@pytest.mark.parametrize(("change", "message"), [
+    ({"macos": (0, recorded("sw_vers-13.txt"))}, r"macOS 13\.6\.1 is too old"),
+    ({"arch": (0, ["x86_64"])}, r"must be Apple Silicon"),
+    ({"brew": (0, [])}, r"Homebrew is not installed"),
+    ({"identity": (0, ["uid=501", "user=me", f"home={MAC_HOME}", "shell=/usr/bin/fish"])},
+     r"login shell of me is '/usr/bin/fish'.*client_shell"),
+])
 def test_unsupported_macs_fail_with_a_clear_error(change, message):
     with pytest.raises(PyinfraError, match=message):
         plan_client(fresh_mac_client(**change))
@@ -357,11 +307,8 @@ def test_client_shell_setting_overrides_the_login_shell():
 
 
 def test_server_url_from_the_server_group_and_server_hosts_are_skipped():
-    result = plan(
-        "client",
-        server={"ai-server": {"fake_responses": {}}},
-        clients={"c": stub(fresh_mac_client())},
-    )
+    result = plan("client", server={"ai-server": {"fake_responses": {}}},
+                  clients={"c": stub(fresh_mac_client())})
     assert result["ai-server"].ops == [] and result["ai-server"].executed == []
     env = result["c"].commands_of("Write ~/.ai-client/env")[1]
     assert "export OLLAMA_API_BASE=http://ai-server:11434\n" in env
@@ -373,9 +320,8 @@ def test_no_server_known_is_a_clear_error():
 
 
 def test_the_server_deploy_plans_nothing_for_clients():
-    result = plan(
-        "server", server={"ai-server": stub_server()}, clients={"c": stub(fresh_mac_client())}
-    )
+    result = plan("server", server={"ai-server": stub_server()},
+                  clients={"c": stub(fresh_mac_client())})
     assert result["c"].ops == [] and result["c"].executed == []
 
 
@@ -412,9 +358,8 @@ def test_without_a_server_check_tailscale_is_asked_on_its_own(caplog):
 
 
 def test_no_reachability_check_and_a_pinned_ollama_skip_the_server_section():
-    result = plan_client(
-        fresh_mac_client(), reachability_check=False, ollama_version="0.14.2", **CLAUDE
-    )
+    result = plan_client(fresh_mac_client(), reachability_check=False, ollama_version="0.14.2",
+                         **CLAUDE)
     assert "@@remote-ollama-probe-begin server" not in result.executed[0]
     assert "STATUS=works" in result.commands_of("Write the version lock")[1]
 
@@ -423,26 +368,19 @@ def test_the_client_check_runs_after_a_change_and_only_warns():
     result = plan_client(fresh_debian_client(), aider_python="3.11")
     assert result.commands_of(CHECK) == [
         f"python3 {DEBIAN_HOME}/.local/share/remote-ollama/contract.py "
-        "--server http://ai-server:11434 --client --json --deadline 120"
-    ]
+        "--server http://ai-server:11434 --client --json --deadline 120"]
     assert CHECK in result.errors_ignored
-    assert (
-        plan_client(
-            fresh_debian_client(), aider_python="3.11", reachability_check=False
-        ).commands_of(CHECK)
-        == []
-    )
+    assert plan_client(fresh_debian_client(), aider_python="3.11",
+                       reachability_check=False).commands_of(CHECK) == []
 
 
 def test_claude_code_download_is_checked_against_the_registry_sha512(stub_registry):
     from tests.plan.conftest import SHA512
 
-    install = plan_client(fresh_mac_client(), **CLAUDE).commands_of("Install Claude Code 2.1.332")[
-        0
-    ]
-    assert set(stub_registry) == {
-        ("https://registry.npmjs.org/@anthropic-ai/claude-code-darwin-arm64", "2.1.332")
-    }
+    install = plan_client(fresh_mac_client(), **CLAUDE).commands_of(
+        "Install Claude Code 2.1.332")[0]
+    assert set(stub_registry) == {("https://registry.npmjs.org/@anthropic-ai/"
+                                   "claude-code-darwin-arm64", "2.1.332")}
     assert f"!= {SHA512} ]" in install and install.index(SHA512) < install.index("tar -xzf")
     stub_registry.clear()
     converged_client = converged(fresh_mac_client(), client_settings(**CLAUDE))

@@ -70,10 +70,8 @@ def test_fresh_runner_plans_a_full_server_converge(pmset_calls):
     assert "<string>8192</string>" in plist  # OLLAMA_CONTEXT_LENGTH from the profile
     assert f"launchctl bootstrap gui/$(id -u) {AGENT_PLIST}" in result.commands
     pull = result.commands_of("Pull missing models")[0]
-    assert pull == (
-        f"python3 {HOME}/.local/share/remote-ollama/warm.py "
-        "--server http://127.0.0.1:11434 --no-load smollm2:135m"
-    )
+    assert pull == (f"python3 {HOME}/.local/share/remote-ollama/warm.py "
+                    "--server http://127.0.0.1:11434 --no-load smollm2:135m")
 
 
 def test_pmset_runs_with_sudo_and_only_the_profiles_keys(pmset_calls):
@@ -109,11 +107,8 @@ def test_converged_runner_gets_zero_changes():
 
 def test_uninstall_on_the_runner_removes_only_the_job_plist_and_logs():
     result = plan_runner(converged_runner(), server_state="absent")
-    assert result.changes == [
-        "Unload the Ollama job",
-        "Remove the Ollama plist",
-        "Remove the Ollama logs",
-    ]
+    assert result.changes == ["Unload the Ollama job", "Remove the Ollama plist",
+                              "Remove the Ollama logs"]
     assert not [c for c in result.commands if "brew" in c or ".ollama/models" in c]
 
 

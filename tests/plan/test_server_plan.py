@@ -36,8 +36,7 @@ def test_fresh_mac_gets_the_full_plan_in_order():
     upload = next(c for c in commands if c.startswith(f"UPLOAD {PLIST}"))
     assert f"<string>{TAILSCALE_IP}:11434</string>" in upload
     assert result.commands_of("Pull missing models")[0].endswith(
-        "--no-load qwen2.5-coder:7b qwen3-coder:30b"
-    )
+        "--no-load qwen2.5-coder:7b qwen3-coder:30b")
     assert result.commands_of("Keep the Mac awake (pmset)") == [
         "pmset -a autorestart 1 disksleep 0 sleep 0"
     ]
@@ -51,12 +50,9 @@ def test_converged_mac_gets_zero_changes():
 def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart():
     before = converged_mac(group_settings("server"))
     result = plan_server(before, ollama_keep_alive="1h")
-    assert result.changes == [
-        "Write the Ollama launchd plist",
-        "Load the Ollama job",
-        "Wait for the Ollama API",
-        "Check the server against the API contract",
-    ]
+    assert result.changes == ["Write the Ollama launchd plist", "Load the Ollama job",
+                              "Wait for the Ollama API",
+                              "Check the server against the API contract"]
     load = result.commands_of("Load the Ollama job")
     assert load[0].startswith("launchctl bootout gui/$(id -u)/com.remote-ollama.ollama")
     assert load[1] == f"launchctl bootstrap gui/$(id -u) {PLIST}"
@@ -65,7 +61,8 @@ def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart(
 
 def test_one_model_added_gives_only_that_pull():
     settings = group_settings("server")
-    result = plan_server(converged_mac(settings), models=[*settings.models, "llama3.2:3b"])
+    result = plan_server(converged_mac(settings),
+                         models=[*settings.models, "llama3.2:3b"])
     assert result.changes == ["Pull missing models", "Check the server against the API contract"]
     assert result.commands_of("Pull missing models")[0].endswith("--no-load llama3.2:3b")
 
@@ -77,11 +74,8 @@ def test_running_brew_service_and_app_get_stopped_first():
         app=(0, ["yes"]),
     )
     result = plan_server(sections)
-    assert result.changes == [
-        "Stop `brew services` Ollama job",
-        "Quit Ollama.app",
-        "Check the server against the API contract",
-    ]
+    assert result.changes == ["Stop `brew services` Ollama job", "Quit Ollama.app",
+                              "Check the server against the API contract"]
     assert result.commands_of("Stop `brew services` Ollama job") == [
         "/opt/homebrew/bin/brew services stop ollama"
     ]
@@ -101,10 +95,8 @@ def test_tailscale_logged_out_fails_before_any_change():
         ({"mac": (0, [MISSING])}, r"not macOS"),  # no sysctl at all
         ({"mac": (255, [])}, r"not macOS"),  # Linux's sysctl: none of the names
         ({"brew": (0, [])}, r"Homebrew is not installed"),
-        (
-            {"identity": (0, ["uid=0", "user=root", "home=/var/root", "shell=/bin/sh"])},
-            r"Ollama must never run as root",
-        ),
+        ({"identity": (0, ["uid=0", "user=root", "home=/var/root", "shell=/bin/sh"])},
+         r"Ollama must never run as root"),
     ],
 )
 def test_unsupported_hosts_fail_with_a_clear_error(change, message):
@@ -155,11 +147,8 @@ def test_loopback_binding_and_no_tailscale_for_ci_runners():
 
 def test_uninstall_removes_job_plist_and_logs_and_nothing_else():
     result = plan_server(converged_mac(group_settings("server")), server_state="absent")
-    assert result.changes == [
-        "Unload the Ollama job",
-        "Remove the Ollama plist",
-        "Remove the Ollama logs",
-    ]
+    assert result.changes == ["Unload the Ollama job", "Remove the Ollama plist",
+                              "Remove the Ollama logs"]
     assert not any("brew" in c or "ollama/models" in c for c in result.commands)
     assert plan_server(fresh_mac(), server_state="absent").changes == []
 
@@ -171,11 +160,8 @@ def test_invalid_settings_send_no_command_to_any_host():
 
 def test_invalid_settings_reach_no_host_even_a_valid_one(sent):
     with pytest.raises(PyinfraError, match=r"ai-client-1: unknown setting 'modles'"):
-        plan(
-            "server",
-            server={"ai-server": stub(fresh_mac())},
-            clients={"ai-client-1": {"modles": ["x"]}},
-        )
+        plan("server", server={"ai-server": stub(fresh_mac())},
+             clients={"ai-client-1": {"modles": ["x"]}})
     assert sent == []
 
 
@@ -198,15 +184,10 @@ def test_self_check_runs_the_shipped_contract_only_after_a_change():
 
 def test_warm_models_load_after_converging_and_optionally_at_boot():
     settings = group_settings("server")
-    result = plan_server(
-        converged_mac(settings), warm_models=["qwen2.5-coder:7b"], warm_at_boot=True
-    )
-    assert result.changes == [
-        "Warm models",
-        "Write the warm-up job",
-        "Load the warm-up job",
-        "Check the server against the API contract",
-    ]
+    result = plan_server(converged_mac(settings), warm_models=["qwen2.5-coder:7b"],
+                         warm_at_boot=True)
+    assert result.changes == ["Warm models", "Write the warm-up job", "Load the warm-up job",
+                              "Check the server against the API contract"]
     warm_job = result.commands_of("Write the warm-up job")[1]
     assert "warm.py --server" in warm_job and "qwen2.5-coder:7b" in warm_job
     assert result.commands_of("Load the warm-up job") == [

@@ -52,13 +52,8 @@ def write_settings_inventory(fleet_inventory: Path, out: Path, **overrides) -> P
     for group, hosts in groups.items():
         entries = []
         for name, data in hosts:
-            merged = {
-                **data,
-                **SETTINGS["all"],
-                **SETTINGS[group],
-                **SETTINGS.get(name, {}),
-                **overrides,
-            }
+            merged = {**data, **SETTINGS["all"], **SETTINGS[group],
+                      **SETTINGS.get(name, {}), **overrides}
             entries.append((name, merged))
         lines.append(f"{group} = {pprint.pformat(entries, width=96, sort_dicts=False)}")
     out.write_text("\n\n".join(lines) + "\n")
@@ -76,55 +71,30 @@ class Run:
         """{operation name: [hosts where it changed something]}."""
         if not self.results or not self.results.get("results"):
             return {}
-        return {
-            op["name"]: op["success"]
-            for op in self.results["results"]["operations"]
-            if op["success"]
-        }
+        return {op["name"]: op["success"] for op in self.results["results"]["operations"]
+                if op["success"]}
 
     def planned(self) -> dict[str, list[str]]:
         """From a --dry plan: {operation name: [hosts that would change]}."""
-        return {
-            op["name"]: op["hosts_with_change"]
-            for op in (self.results or {}).get("plan", [])
-            if op["hosts_with_change"]
-        }
+        return {op["name"]: op["hosts_with_change"] for op in (self.results or {}).get("plan", [])
+                if op["hosts_with_change"]}
 
     @property
     def failed_hosts(self) -> list[str]:
         return ((self.results or {}).get("results") or {}).get("failed_hosts", [])
 
 
-def pyinfra(
-    inventory: Path,
-    *deploys: str,
-    dry: bool = False,
-    data: dict | None = None,
-    timeout: int = 900,
-    extra: tuple[str, ...] = (),
-) -> Run:
+def pyinfra(inventory: Path, *deploys: str, dry: bool = False, data: dict | None = None,
+            timeout: int = 900, extra: tuple[str, ...] = ()) -> Run:
     """``pyinfra -y --json INVENTORY DEPLOYS...`` from the repo root."""
-    args = [
-        str(Path(sys.executable).with_name("pyinfra")),
-        "-y",
-        "--json",
-        str(inventory),
-        *deploys,
-        *extra,
-    ]
+    args = [str(Path(sys.executable).with_name("pyinfra")), "-y", "--json", str(inventory),
+            *deploys, *extra]
     if dry:
         args.append("--dry")
     for key, value in (data or {}).items():
         args += ["--data", f"{key}={value}"]
-    proc = subprocess.run(
-        args,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdin=subprocess.DEVNULL,
-    )
+    proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, "PYTHONUNBUFFERED": "1"}, stdin=subprocess.DEVNULL)
     return Run(proc.returncode, proc.stdout, proc.stderr, _json_tail(proc.stdout))
 
 
@@ -155,24 +125,11 @@ def write_ssh_config(fleet_inventory: Path, out: Path) -> Path:
     return out
 
 
-def run_infra(
-    suite: str, host: str, settings_inventory: Path, ssh_config: Path, *extra: str
-) -> subprocess.CompletedProcess:
+def run_infra(suite: str, host: str, settings_inventory: Path, ssh_config: Path,
+              *extra: str) -> subprocess.CompletedProcess:
     """Run a tests/infra suite against one fleet host, as a user would against a real one."""
-    args = [
-        sys.executable,
-        "-m",
-        "pytest",
-        f"tests/infra/{suite}",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        f"--hosts=ssh://{host}",
-        f"--ssh-config={ssh_config}",
-        f"--settings-inventory={settings_inventory}",
-        f"--settings-host={host}",
-        *extra,
-    ]
-    return subprocess.run(
-        args, cwd=REPO, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
-    )
+    args = [sys.executable, "-m", "pytest", f"tests/infra/{suite}", "-q", "-p", "no:cacheprovider",
+            f"--hosts=ssh://{host}", f"--ssh-config={ssh_config}",
+            f"--settings-inventory={settings_inventory}", f"--settings-host={host}", *extra]
+    return subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=600,
+                          stdin=subprocess.DEVNULL)

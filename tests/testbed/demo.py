@@ -35,11 +35,9 @@ def step(text: str) -> float:
 
 def main() -> int:
     if platform.system() != "Linux" or os.geteuid() != 0:
-        print(
-            "The demo builds a fleet of network namespaces and needs root on Linux.\n"
-            "Run it as root (e.g. sudo ./run demo), or converge real machines as the "
-            "README's 'Converge your own machines' shows."
-        )
+        print("The demo builds a fleet of network namespaces and needs root on Linux.\n"
+              "Run it as root (e.g. sudo ./run demo), or converge real machines as the "
+              "README's 'Converge your own machines' shows.")
         return 1
     problems = missing_prerequisites()
     if problems:
@@ -69,21 +67,14 @@ def demo(fleet: Fleet) -> int:
 
     started = step("Converging again: nothing should change")
     second = pyinfra(inventory, *DEPLOYS)
-    print(
-        f"    {sum(len(h) for h in second.changed().values())} change(s), "
-        f"in {time.monotonic() - started:.1f} s"
-    )
+    print(f"    {sum(len(h) for h in second.changed().values())} change(s), "
+          f"in {time.monotonic() - started:.1f} s")
 
     step(f"Asking Aider on ai-client-2: {QUESTION!r}")
-    answer = fleet.exec(
-        "ai-client-2",
-        "cd $(mktemp -d) && aider --yes --no-git --no-pretty "
-        f"--no-show-model-warnings --message '{QUESTION}'",
-        timeout=300,
-    )
-    print(
-        "    " + "\n    ".join((answer.stdout.strip() or answer.stderr.strip()).splitlines()[-8:])
-    )
+    answer = fleet.exec("ai-client-2", "cd $(mktemp -d) && aider --yes --no-git --no-pretty "
+                                       f"--no-show-model-warnings --message '{QUESTION}'",
+                        timeout=300)
+    print("    " + "\n    ".join((answer.stdout.strip() or answer.stderr.strip()).splitlines()[-8:]))
 
     print(f"""
 ==> The fleet is up. Explore it:

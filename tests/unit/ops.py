@@ -31,9 +31,8 @@ def run_op(op, facts: dict, **kwargs) -> list[str]:
     def fake_fact(cls, host=None, **fact_kwargs):
         return facts[(cls, tuple(sorted(fact_kwargs.items())))]
 
-    with (
-        mock.patch.object(module, "fact", fake_fact),
-        mock.patch.object(module, "host", FakeHost()),
+    with mock.patch.object(module, "fact", fake_fact), mock.patch.object(
+        module, "host", FakeHost()
     ):
         return [_text(c) for c in op._inner(**kwargs)]
 

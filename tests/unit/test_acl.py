@@ -129,15 +129,11 @@ def test_merge_keeps_unrelated_rules_and_comments():
     assert before["tests"][0] == after["tests"][0]
     # The hand-written Ollama grant (it also opened port 22) is replaced by ours.
     ollama_grants = [g for g in after["grants"] if g["dst"] == ["tag:ai-server"]]
-    assert ollama_grants == [
-        {"src": ["tag:ai-client"], "dst": ["tag:ai-server"], "ip": ["tcp:11434"]}
-    ]
+    assert ollama_grants == [{"src": ["tag:ai-client"], "dst": ["tag:ai-server"],
+                              "ip": ["tcp:11434"]}]
     # Existing owners of an existing tag are kept without --owner; the new tag is added.
-    assert after["tagOwners"] == {
-        "tag:nas": ["group:it"],
-        "tag:ai-server": ["group:it"],
-        "tag:ai-client": ["autogroup:admin"],
-    }
+    assert after["tagOwners"] == {"tag:nas": ["group:it"], "tag:ai-server": ["group:it"],
+                                  "tag:ai-client": ["autogroup:admin"]}
     kept = [c for c in hujson.comments(original) if "older hand-written" not in c]
     assert [c for c in hujson.comments(merged) if c in kept] == kept
 
@@ -153,9 +149,8 @@ def test_merge_into_a_policy_without_our_sections_adds_them():
     merged = merge_policy('{\n  "acls": [],\n}\n', DEFAULT_CFG)
     policy = hujson.loads(merged)
     assert policy["acls"] == []
-    assert hujson.loads(render_policy(DEFAULT_CFG)) == {
-        k: v for k, v in policy.items() if k != "acls"
-    }
+    assert hujson.loads(render_policy(DEFAULT_CFG)) == {k: v for k, v in policy.items()
+                                                        if k != "acls"}
 
 
 def test_generated_policy_is_a_fixed_point_of_merge():

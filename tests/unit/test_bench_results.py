@@ -11,8 +11,7 @@ import pytest
 
 # bench/ is not a package: load its report module under a name nothing else uses.
 _SPEC = importlib.util.spec_from_file_location(
-    "bench_report", Path(__file__).resolve().parents[2] / "bench" / "report.py"
-)
+    "bench_report", Path(__file__).resolve().parents[2] / "bench" / "report.py")
 report = sys.modules.setdefault("bench_report", importlib.util.module_from_spec(_SPEC))
 _SPEC.loader.exec_module(report)
 
@@ -74,8 +73,7 @@ def test_floor_context_compares_growth_with_the_floors():
     rows = [row(1, [1.0], [0.5]), row(16, [1.5], [0.6])]
     assert report.floor_context(rows) == (
         "For comparison, the floor itself grows 1.20x from K=1 to K=16 on this machine; "
-        "the no-op's growth is 1.25x the floor's."
-    )
+        "the no-op's growth is 1.25x the floor's.")
     assert report.floor_context([row(1, [1.0], [0.5])]) == ""  # the CI smoke run
 
 
@@ -92,8 +90,7 @@ def test_probe_sections_in_order():
 
 def test_classify_by_content():
     assert report.classify("run_shell_command", probe_command("identity", "api")) == (
-        "probe: identity, api"
-    )
+        "probe: identity, api")
     assert report.classify("run_shell_command", "true").startswith("exec -- true")
     assert report.classify("connect", "").startswith("SSH connection")
     assert report.classify("put_file", "put_file /tmp/x") == "file transfer: put_file /tmp/x"
@@ -119,11 +116,9 @@ def test_command_counts_skip_connections_and_transfers():
 
 def test_summarize_counts():
     assert report.summarize_counts({"ai-server": 2, "ai-client-1": 2, "ai-client-2": 2}) == (
-        "server 2, clients 2"
-    )
+        "server 2, clients 2")
     assert report.summarize_counts({"ai-server": 1, "ai-client-1": 3, "ai-client-2": 2}) == (
-        "server 1, clients 2-3"
-    )
+        "server 1, clients 2-3")
     assert report.summarize_counts({}) == "-"
 
 
@@ -144,8 +139,7 @@ def test_targets_table_and_runs_lines():
     text = report.targets_table(report.targets([row(1, [1.0], [0.5])]))
     assert "| no-op at K=16 <= 1.5x floor | - | not measured |" in text
     assert report.runs_lines([row(4, [1.0, 2.0], [0.5])]) == (
-        "- K=4: no-op [1.00, 2.00] s; floor [0.50] s"
-    )
+        "- K=4: no-op [1.00, 2.00] s; floor [0.50] s")
 
 
 def test_command_section_groups_hosts_with_the_same_sequence():

@@ -7,30 +7,17 @@ import pytest
 from remote_ollama.compat import load_matrix, matches, verdict, version_key
 
 PAIRS = (
-    {
-        "claude_code": "*",
-        "ollama": "<0.14.0",
-        "status": "broken",
-        "tested": "2026-01-01",
-        "note": "no /v1/messages",
-    },
+    {"claude_code": "*", "ollama": "<0.14.0", "status": "broken", "tested": "2026-01-01",
+     "note": "no /v1/messages"},
     {"claude_code": "2.1.332", "ollama": ">=0.14.2", "status": "works", "tested": "2026-02-02"},
 )
 
 
-@pytest.mark.parametrize(
-    ("spec", "version", "expected"),
-    [
-        ("*", "1.2.3", True),
-        ("0.14.2", "0.14.2", True),
-        ("0.14.2", "0.14.20", False),
-        ("<0.14.0", "0.13.9", True),
-        ("<0.14.0", "0.14.0", False),
-        (">=0.14.2", "0.15.0", True),
-        ("<=0.14.2", "0.14.2", True),
-        (">0.9.0", "0.10.0", True),  # numeric, not text, order
-    ],
-)
+@pytest.mark.parametrize(("spec", "version", "expected"), [
+    ("*", "1.2.3", True), ("0.14.2", "0.14.2", True), ("0.14.2", "0.14.20", False),
+    ("<0.14.0", "0.13.9", True), ("<0.14.0", "0.14.0", False), (">=0.14.2", "0.15.0", True),
+    ("<=0.14.2", "0.14.2", True), (">0.9.0", "0.10.0", True),  # numeric, not text, order
+])
 def test_specs(spec, version, expected):
     assert matches(spec, version) is expected
 

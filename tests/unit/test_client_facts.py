@@ -43,48 +43,24 @@ CASES = [
     (DirectoryEntries, ["dir"], []),
     (DirectoryEntries, ["absent"], None),
     (DirectoryEntries, [], None),
-    (
-        AiderInstall,
-        [UV_DIST + "aider_chat-0.86.2.dist-info"],
-        {"version": "0.86.2", "python": "3.11"},
-    ),
-    (
-        AiderInstall,
-        [PIPX_DIST + "aider_chat-0.86.1.dist-info"],
-        {"version": "0.86.1", "python": "3.12"},
-    ),
+    (AiderInstall, [UV_DIST + "aider_chat-0.86.2.dist-info"],
+     {"version": "0.86.2", "python": "3.11"}),
+    (AiderInstall, [PIPX_DIST + "aider_chat-0.86.1.dist-info"],
+     {"version": "0.86.1", "python": "3.12"}),
     (AiderInstall, [UV_DIST + "aider_chat-*.dist-info"], None),  # unexpanded glob
     (AiderInstall, [], None),
-    (
-        ServerReachability,
-        ['{"version":"0.14.2"}', "@@http 200", "@@http 200"],
-        {"version": "0.14.2", "models": 200, "tailscale": None},
-    ),
-    (
-        ServerReachability,
-        ['{"version":"0.15.0"}', "@@http 200", "@@http 404"],
-        {"version": "0.15.0", "models": 404, "tailscale": None},
-    ),
-    (
-        ServerReachability,
-        ["", "@@http 000", "@@tailscale", "@@absent"],  # no answer: why?
-        {"version": None, "models": 0, "tailscale": {"installed": False}},
-    ),
-    (
-        ServerReachability,
-        ["<html>", "@@http 200", "@@http 000"],
-        {"version": None, "models": 0, "tailscale": None},
-    ),
-    (
-        ServerReachability,
-        ['{"version":"9"}', "@@http 404", "@@http 200"],  # not Ollama's
-        {"version": None, "models": 200, "tailscale": None},
-    ),
-    (
-        ServerReachability,
-        ["[1]", "@@http 200", "@@http x"],
-        {"version": None, "models": 0, "tailscale": None},
-    ),
+    (ServerReachability, ['{"version":"0.14.2"}', "@@http 200", "@@http 200"],
+     {"version": "0.14.2", "models": 200, "tailscale": None}),
+    (ServerReachability, ['{"version":"0.15.0"}', "@@http 200", "@@http 404"],
+     {"version": "0.15.0", "models": 404, "tailscale": None}),
+    (ServerReachability, ["", "@@http 000", "@@tailscale", "@@absent"],  # no answer: why?
+     {"version": None, "models": 0, "tailscale": {"installed": False}}),
+    (ServerReachability, ["<html>", "@@http 200", "@@http 000"],
+     {"version": None, "models": 0, "tailscale": None}),
+    (ServerReachability, ['{"version":"9"}', "@@http 404", "@@http 200"],  # not Ollama's
+     {"version": None, "models": 200, "tailscale": None}),
+    (ServerReachability, ["[1]", "@@http 200", "@@http x"],
+     {"version": None, "models": 0, "tailscale": None}),
 ]
 
 
@@ -116,9 +92,7 @@ def test_symlink_target_and_directory_entries(tmp_path):
     (tmp_path / "file").write_text("x")
     os.symlink(tmp_path / "v1", tmp_path / "link")
     assert run(SymlinkTarget, path=str(tmp_path / "link")) == {
-        "kind": "link",
-        "target": str(tmp_path / "v1"),
-    }
+        "kind": "link", "target": str(tmp_path / "v1")}
     assert run(SymlinkTarget, path=str(tmp_path / "file")) == {"kind": "other"}
     assert run(SymlinkTarget, path=str(tmp_path / "none")) == {"kind": "absent"}
     assert run(DirectoryEntries, path=str(tmp_path)) == ["file", "link", "v1"]
@@ -143,10 +117,8 @@ def test_aider_install_is_read_from_the_tool_folders(tmp_path, installer):
     base = {"uv": ".local/share/uv/tools", "pipx": ".local/share/pipx/venvs"}[installer]
     site = tmp_path / base / "aider-chat/lib/python3.12/site-packages"
     (site / "aider_chat-0.86.2.dist-info").mkdir(parents=True)
-    assert run(AiderInstall, env=env, installer=installer) == {
-        "version": "0.86.2",
-        "python": "3.12",
-    }
+    assert run(AiderInstall, env=env, installer=installer) == {"version": "0.86.2",
+                                                               "python": "3.12"}
 
 
 def test_aider_install_follows_uv_tool_dir(tmp_path):
@@ -158,19 +130,14 @@ def test_aider_install_follows_uv_tool_dir(tmp_path):
 
 def test_server_reachability_with_no_server_says_unreachable_and_asks_tailscale(tmp_path):
     # Port 9 (discard) on loopback: nothing listens there in the test environment.
-    assert run(
-        ServerReachability,
-        env={"PATH": str(tmp_path) + ":/usr/bin:/bin"},
-        base_url="http://127.0.0.1:9",
-    ) == {"version": None, "models": 0, "tailscale": {"installed": False}}
+    assert run(ServerReachability, env={"PATH": str(tmp_path) + ":/usr/bin:/bin"},
+               base_url="http://127.0.0.1:9") == {"version": None, "models": 0,
+                                                  "tailscale": {"installed": False}}
     fake = tmp_path / "tailscale"  # a node that is logged out
     fake.write_text('#!/bin/sh\necho \'{"BackendState": "NeedsLogin", "Self": {}}\'\n')
     fake.chmod(0o755)
-    found = run(
-        ServerReachability,
-        env={"PATH": str(tmp_path) + ":/usr/bin:/bin"},
-        base_url="http://127.0.0.1:9",
-    )
+    found = run(ServerReachability, env={"PATH": str(tmp_path) + ":/usr/bin:/bin"},
+                base_url="http://127.0.0.1:9")
     assert found["tailscale"]["state"] == "NeedsLogin"
 
 
@@ -178,22 +145,15 @@ def test_server_reachability_asks_a_real_server_both_questions_in_one_curl(serve
     before = len(served.requests())
     found = run(ServerReachability, base_url=served.url)
     assert [r["path"] for r in served.requests()[before:]] == ["/api/version", "/v1/models"]
-    assert found == {
-        "version": served.json("GET", "/api/version")[1]["version"],
-        "models": 200,
-        "tailscale": None,
-    }  # it answered: Tailscale is not asked
+    assert found == {"version": served.json("GET", "/api/version")[1]["version"], "models": 200,
+                     "tailscale": None}  # it answered: Tailscale is not asked
 
 
 def test_every_client_fact_command_is_a_single_line_of_valid_sh(tmp_path):
-    for fact, kwargs in [
-        (ManagedFile, {"path": "/x y"}),
-        (SymlinkTarget, {"path": "/x"}),
-        (CommandPath, {"program": "uv"}),
-        (DirectoryEntries, {"path": "/x"}),
-        (AiderInstall, {"installer": "pipx"}),
-        (ServerReachability, {"base_url": "http://a:1"}),
-    ]:
+    for fact, kwargs in [(ManagedFile, {"path": "/x y"}), (SymlinkTarget, {"path": "/x"}),
+                         (CommandPath, {"program": "uv"}), (DirectoryEntries, {"path": "/x"}),
+                         (AiderInstall, {"installer": "pipx"}),
+                         (ServerReachability, {"base_url": "http://a:1"})]:
         command = fact().command(**kwargs)
         assert "\n" not in command
         assert subprocess.run(["sh", "-n", "-c", command]).returncode == 0
@@ -221,8 +181,7 @@ def test_linux_release_read_by_the_shell_is_the_file():
 
     if not os.path.exists("/etc/os-release"):
         pytest.skip("no /etc/os-release on this machine")
-    out = subprocess.run(
-        ["sh", "-c", LinuxRelease().command()], capture_output=True, text=True
-    ).stdout
+    out = subprocess.run(["sh", "-c", LinuxRelease().command()], capture_output=True,
+                         text=True).stdout
     with open("/etc/os-release") as f:
         assert out.splitlines() == f.read().splitlines()

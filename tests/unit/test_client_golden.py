@@ -34,21 +34,14 @@ RENDERED = {
     "claude-ollama-block.sh": render.claude_ollama_block,
     "claude-ollama.sh": lambda: render.claude_ollama_script(settings(), URL, BINARY),
     "claude-ollama-skip-permissions.sh": lambda: render.claude_ollama_script(
-        settings(
-            claude_code_skip_permissions=True,
-            claude_code_model="qwen3-coder:30b",
-            claude_code_small_model="qwen2.5-coder:7b",
-            ollama_context_length=32768,
-        ),
-        URL,
-        BINARY,
-    ),
+        settings(claude_code_skip_permissions=True, claude_code_model="qwen3-coder:30b",
+                 claude_code_small_model="qwen2.5-coder:7b", ollama_context_length=32768),
+        URL, BINARY),
     "aider.conf.yml": lambda: render.aider_conf(settings()),
     "aider.model.settings.yml": lambda: render.aider_model_settings(settings()),
     "aider.model.metadata.json": lambda: render.aider_model_metadata(settings()),
     "version-lock": lambda: render.version_lock(
-        "2.1.332", "0.14.2", Verdict("works", "2026-11-25", "")
-    ),
+        "2.1.332", "0.14.2", Verdict("works", "2026-11-25", "")),
 }
 
 
@@ -122,7 +115,8 @@ def test_claude_ollama_runs_the_pinned_binary_with_the_backend_env(tmp_path):
     fake = tmp_path / "claude"
     fake.write_text('#!/bin/sh\nenv | grep -E "^(ANTHROPIC|CLAUDE)_" | sort\necho "args: $*"\n')
     fake.chmod(0o755)
-    block = render.claude_ollama_script(settings(claude_code_skip_permissions=True), URL, str(fake))
+    block = render.claude_ollama_script(settings(claude_code_skip_permissions=True), URL,
+                                        str(fake))
     out = subprocess.run(["bash", "-c", block + "claude-ollama -p hi"], capture_output=True,
                          text=True, env={"PATH": "/usr/bin:/bin",
                                          "ANTHROPIC_API_KEY": "sk-cloud-key"})  # fmt: skip

@@ -24,11 +24,8 @@ RC = "/home/dev/.bashrc"
 
 def uploaded(commands: list[str], path: str) -> str:
     """The text uploaded for ``path`` (profiles are uploaded next to it, then put in place)."""
-    upload = next(
-        c
-        for c in commands
-        if c.startswith((f"UPLOAD {path}\n", f"UPLOAD {path}.remote-ollama-new\n"))
-    )
+    upload = next(c for c in commands if c.startswith((f"UPLOAD {path}\n",
+                                                       f"UPLOAD {path}.remote-ollama-new\n")))
     return upload.split("\n", 1)[1]
 
 
@@ -38,14 +35,9 @@ def text(content, mode="644"):
 
 # --- profile blocks ------------------------------------------------------------------
 
-
 def blocks_on(content, blocks, mode="644"):
-    return run_op(
-        profile.marker_blocks,
-        {key(ManagedFile, path=RC): text(content, mode)},
-        path=RC,
-        blocks=blocks,
-    )
+    return run_op(profile.marker_blocks, {key(ManagedFile, path=RC): text(content, mode)},
+                  path=RC, blocks=blocks)
 
 
 PROFILE_CASES = [
@@ -57,7 +49,8 @@ PROFILE_CASES = [
     (f"a\n\n{S}\nb\n{E}\n", [(S, E, None)], "a\n"),
     (f"a\n{S}\nb\n{E}\nz\n\n{S}\nb\n{E}\n", [(S, E, "b")], f"a\n{S}\nb\n{E}\nz\n"),
     ("a\n", [(S, E, "e"), (CS, CE, "c")], f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n"),
-    (f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n", [(S, E, "e"), (CS, CE, None)], f"a\n\n{S}\ne\n{E}\n"),
+    (f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n", [(S, E, "e"), (CS, CE, None)],
+     f"a\n\n{S}\ne\n{E}\n"),
     (f"  {S}\nb\n  {E}\n", [(S, E, "b")], f"{S}\nb\n{E}\n"),  # indented: found, straightened
     (f"a\n\n{S}\nb\n{E}\n", [(S, E, "b")], None),
 ]
@@ -77,8 +70,7 @@ def test_marker_blocks_then_second_application_is_a_no_op(before, blocks, after)
 def test_marker_blocks_keep_the_files_mode_and_delete_a_file_left_empty():
     assert blocks_on("x\n", [(S, E, "b")], mode="600")[-1] == f"chmod 600 {RC}"
     assert blocks_on(f"{S}\nb\n{E}\n", [(S, E, None), (CS, CE, None)]) == [
-        f"if [ -L {RC} ]; then : > {RC}; else rm -f {RC}; fi"
-    ]  # a link's target is kept
+        f"if [ -L {RC} ]; then : > {RC}; else rm -f {RC}; fi"]  # a link's target is kept
     assert blocks_on(None, [(S, E, None)]) == []
     assert blocks_on("user stuff\n", [(S, E, None)]) == []
 
@@ -126,20 +118,16 @@ OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
 
 
 def json_op(op, content, values=OFF):
-    return run_op(
-        op, {key(ManagedFile, path=SETTINGS): text(content, "600")}, path=SETTINGS, values=values
-    )
+    return run_op(op, {key(ManagedFile, path=SETTINGS): text(content, "600")},
+                  path=SETTINGS, values=values)
 
 
 def test_json_merged_keeps_the_users_keys_and_is_then_a_no_op():
     mine = json.dumps({"model": "opus", "env": {"FOO": "bar"}, "permissions": {"allow": []}})
     commands = json_op(json_settings.json_merged, mine)
     written = uploaded(commands, SETTINGS)
-    assert json.loads(written) == {
-        "model": "opus",
-        "permissions": {"allow": []},
-        "env": {"FOO": "bar", "DISABLE_AUTOUPDATER": "1"},
-    }
+    assert json.loads(written) == {"model": "opus", "permissions": {"allow": []},
+                                   "env": {"FOO": "bar", "DISABLE_AUTOUPDATER": "1"}}
     assert commands[-1] == f"chmod 600 {SETTINGS}"
     assert json_op(json_settings.json_merged, written) == []
 
@@ -164,12 +152,9 @@ def test_json_unmerged_removes_the_folder_only_if_the_file_was_all_it_held(tmp_p
         if extra:
             (folder / extra).write_text("{}\n")
         path = str(folder / "settings.json")
-        (command,) = run_op(
-            json_settings.json_unmerged,
-            {key(ManagedFile, path=path): text(json.dumps(OFF))},
-            path=path,
-            values=OFF,
-        )
+        (command,) = run_op(json_settings.json_unmerged,
+                            {key(ManagedFile, path=path): text(json.dumps(OFF))},
+                            path=path, values=OFF)
         subprocess.run(["sh", "-c", command], check=True)
         assert folder.exists() == bool(extra)
         assert not (folder / "settings.json").exists()
@@ -178,12 +163,10 @@ def test_json_unmerged_removes_the_folder_only_if_the_file_was_all_it_held(tmp_p
 def test_json_unmerged_takes_out_only_our_value():
     both = json.dumps({"env": {"FOO": "bar", "DISABLE_AUTOUPDATER": "1"}})
     assert json.loads(uploaded(json_op(json_settings.json_unmerged, both), SETTINGS)) == {
-        "env": {"FOO": "bar"}
-    }
+        "env": {"FOO": "bar"}}
     folder = SETTINGS.rsplit("/", 1)[0]
     assert json_op(json_settings.json_unmerged, json.dumps(OFF)) == [
-        f"rm -f {SETTINGS} && {{ rmdir {folder} 2>/dev/null || true; }}"
-    ]
+        f"rm -f {SETTINGS} && {{ rmdir {folder} 2>/dev/null || true; }}"]
     users_own = json.dumps({"env": {"DISABLE_AUTOUPDATER": "0"}})
     assert json_op(json_settings.json_unmerged, users_own) == []
     assert json_op(json_settings.json_unmerged, None) == []
@@ -203,9 +186,7 @@ def owned(op, current, backup=False, **kwargs):
 
 def test_owned_file_writes_ours_and_moves_a_users_file_aside_once():
     assert owned(owned_files.owned_file, None, content=OURS) == [
-        f"UPLOAD {CONF}\n{OURS}",
-        f"chmod 644 {CONF}",
-    ]
+        f"UPLOAD {CONF}\n{OURS}", f"chmod 644 {CONF}"]
     assert owned(owned_files.owned_file, OURS, content=OURS) == []
     users = owned(owned_files.owned_file, "model: gpt-4\n", content=OURS)
     assert users[0] == f"[ -e {BACKUP} ] || mv {CONF} {BACKUP}"
@@ -215,74 +196,45 @@ def test_owned_file_writes_ours_and_moves_a_users_file_aside_once():
 def test_owned_file_absent_removes_only_ours_and_restores_the_users():
     assert owned(owned_files.owned_file_absent, OURS) == [f"rm -f {CONF}"]
     assert owned(owned_files.owned_file_absent, OURS, backup=True) == [
-        f"rm -f {CONF}",
-        f"mv {BACKUP} {CONF}",
-    ]
+        f"rm -f {CONF}", f"mv {BACKUP} {CONF}"]
     assert owned(owned_files.owned_file_absent, "model: gpt-4\n") == []
     assert owned(owned_files.owned_file_absent, None) == []
 
 
 def test_owned_files_is_owned_file_for_each_file_in_one_operation():
     other = "/home/dev/.aider.model.settings.yml"
-    facts = {
-        key(ManagedFile, path=CONF): text(OURS),
-        key(PathExists, path=BACKUP): False,
-        key(ManagedFile, path=other): text("mine\n"),
-        key(PathExists, path=other + owned_files.BACKUP_SUFFIX): False,
-    }
-    commands = run_op(
-        owned_files.owned_files,
-        facts,
-        files=[
-            {"path": CONF, "content": OURS, "header": HEADER},  # up to date: nothing
-            {"path": other, "content": OURS, "header": HEADER},
-        ],
-    )  # the user's: moved aside
+    facts = {key(ManagedFile, path=CONF): text(OURS), key(PathExists, path=BACKUP): False,
+             key(ManagedFile, path=other): text("mine\n"),
+             key(PathExists, path=other + owned_files.BACKUP_SUFFIX): False}
+    commands = run_op(owned_files.owned_files, facts, files=[
+        {"path": CONF, "content": OURS, "header": HEADER},  # up to date: nothing
+        {"path": other, "content": OURS, "header": HEADER}])  # the user's: moved aside
     backup = other + owned_files.BACKUP_SUFFIX
-    assert commands == [
-        f"[ -e {backup} ] || mv {other} {backup}",
-        f"UPLOAD {other}\n{OURS}",
-        f"chmod 644 {other}",
-    ]
-    absent = run_op(
-        owned_files.owned_files_absent,
-        facts,
-        files=[{"path": CONF, "header": HEADER}, {"path": other, "header": HEADER}],
-    )
+    assert commands == [f"[ -e {backup} ] || mv {other} {backup}", f"UPLOAD {other}\n{OURS}",
+                        f"chmod 644 {other}"]
+    absent = run_op(owned_files.owned_files_absent, facts, files=[
+        {"path": CONF, "header": HEADER}, {"path": other, "header": HEADER}])
     assert absent == [f"rm -f {CONF}"]  # the user's own file stays
 
 
 def test_shell_profiles_edit_each_file_in_one_operation():
     zshrc, zprofile = "/home/dev/.zshrc", "/home/dev/.zprofile"
-    facts = {
-        key(ManagedFile, path=zshrc): text(f"a\n\n{S}\nb\n{E}\n"),
-        key(ManagedFile, path=zprofile): text(None),
-    }
-    commands = run_op(
-        profile.shell_profiles, facts, files={zshrc: [(S, E, "b")], zprofile: [(S, E, "b")]}
-    )
-    assert commands == [
-        f"UPLOAD {zprofile}.remote-ollama-new\n{S}\nb\n{E}\n",
-        profile.write_through(zprofile + ".remote-ollama-new", zprofile),
-        f"chmod 644 {zprofile}",
-    ]
-    assert (
-        run_op(
-            profile.shell_profiles, facts, files={zshrc: [(S, E, "b")], zprofile: [(S, E, None)]}
-        )
-        == []
-    )
+    facts = {key(ManagedFile, path=zshrc): text(f"a\n\n{S}\nb\n{E}\n"),
+             key(ManagedFile, path=zprofile): text(None)}
+    commands = run_op(profile.shell_profiles, facts, files={
+        zshrc: [(S, E, "b")], zprofile: [(S, E, "b")]})
+    assert commands == [f"UPLOAD {zprofile}.remote-ollama-new\n{S}\nb\n{E}\n",
+                        profile.write_through(zprofile + ".remote-ollama-new", zprofile),
+                        f"chmod 644 {zprofile}"]
+    assert run_op(profile.shell_profiles, facts, files={zshrc: [(S, E, "b")],
+                                                        zprofile: [(S, E, None)]}) == []
 
 
 def test_directory_absent_if_empty():
     def op(found):
-        return run_op(
-            owned_files.directory_absent_if_empty,
-            {key(DirectoryEntries, path="/h/.ai-client"): found},
-            path="/h/.ai-client",
-            ignoring=["env", ".version-lock"],
-        )
-
+        return run_op(owned_files.directory_absent_if_empty,
+                      {key(DirectoryEntries, path="/h/.ai-client"): found},
+                      path="/h/.ai-client", ignoring=["env", ".version-lock"])
     assert op(["env"]) == ["rmdir /h/.ai-client"]
     assert op(["env", "notes.txt"]) == []
     assert op(None) == []
@@ -295,18 +247,10 @@ PY = "/usr/bin/python3.11"
 
 
 def install(current, installer="uv", **kwargs):
-    args = dict(
-        installer=installer,
-        tool=UV if installer == "uv" else "/x/pipx",
-        version="0.86.2",
-        python=PY,
-        python_minor="3.11",
-    )
-    return run_op(
-        aider.aider_installed,
-        {key(AiderInstall, installer=installer): current},
-        **{**args, **kwargs},
-    )
+    args = dict(installer=installer, tool=UV if installer == "uv" else "/x/pipx",
+                version="0.86.2", python=PY, python_minor="3.11")
+    return run_op(aider.aider_installed, {key(AiderInstall, installer=installer): current},
+                  **{**args, **kwargs})
 
 
 def test_aider_installed_fresh_then_converged():
@@ -314,14 +258,9 @@ def test_aider_installed_fresh_then_converged():
     assert install({"version": "0.86.2", "python": "3.11"}) == []
 
 
-@pytest.mark.parametrize(
-    "current",
-    [
-        {"version": "0.86.3", "python": "3.11"},
-        {"version": "0.85.0", "python": "3.11"},
-        {"version": "0.86.2", "python": "3.12"},
-    ],
-)
+@pytest.mark.parametrize("current", [{"version": "0.86.3", "python": "3.11"},
+                                     {"version": "0.85.0", "python": "3.11"},
+                                     {"version": "0.86.2", "python": "3.12"}])
 def test_aider_installed_forces_a_different_version_or_python(current):
     assert install(current) == [f"{UV} tool install --force --python {PY} aider-chat==0.86.2"]
 
@@ -329,23 +268,19 @@ def test_aider_installed_forces_a_different_version_or_python(current):
 def test_aider_install_options_for_a_wheelhouse_and_an_index():
     wheels = "http://100.64.0.254:8080/wheels/"
     assert install(None, find_links=wheels) == [
-        f"{UV} tool install --python {PY} --no-index --find-links {wheels} aider-chat==0.86.2"
-    ]
+        f"{UV} tool install --python {PY} --no-index --find-links {wheels} aider-chat==0.86.2"]
     assert install(None, index_url="https://pypi.corp/simple", find_links=wheels)[0].endswith(
-        f"--index-url https://pypi.corp/simple --find-links {wheels} aider-chat==0.86.2"
-    )
+        f"--index-url https://pypi.corp/simple --find-links {wheels} aider-chat==0.86.2")
     pipx = install(None, installer="pipx", find_links=wheels)
     assert pipx == [
         f"/x/pipx install --python {PY} '--pip-args=--no-index --find-links {wheels} "
-        "--trusted-host 100.64.0.254' aider-chat==0.86.2"
-    ]
+        "--trusted-host 100.64.0.254' aider-chat==0.86.2"]
 
 
 def test_aider_absent():
     facts = {key(AiderInstall, installer="uv"): {"version": "0.86.2", "python": "3.11"}}
     assert run_op(aider.aider_absent, facts, installer="uv", tool=UV) == [
-        f"{UV} tool uninstall aider-chat"
-    ]
+        f"{UV} tool uninstall aider-chat"]
     facts = {key(AiderInstall, installer="pipx"): None}
     assert run_op(aider.aider_absent, facts, installer="pipx", tool="/x/pipx") == []
 
@@ -354,9 +289,8 @@ def test_tool_venv_installs_uv_for_the_user_unless_on_the_path():
     args = dict(program="uv", venv="/h/.local/share/remote-ollama/uv", link="/h/.local/bin/uv")
     assert run_op(aider.tool_venv, {key(CommandPath, program="uv"): UV}, **args) == []
     wheels = "http://100.64.0.254:8080/wheels/"
-    commands = run_op(
-        aider.tool_venv, {key(CommandPath, program="uv"): None}, find_links=wheels, **args
-    )
+    commands = run_op(aider.tool_venv, {key(CommandPath, program="uv"): None},
+                      find_links=wheels, **args)
     assert commands == [
         "python3 -m venv /h/.local/share/remote-ollama/uv && "
         "/h/.local/share/remote-ollama/uv/bin/pip install -q --disable-pip-version-check "
@@ -373,33 +307,25 @@ LINK = "/h/.local/bin/claude"
 
 
 def test_tarball_url_follows_the_npm_layout():
-    assert URL == (
-        "https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/"
-        "claude-code-linux-x64-2.1.332.tgz"
-    )
+    assert URL == ("https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/"
+                   "claude-code-linux-x64-2.1.332.tgz")
 
 
 META = claude_code.metadata_url("https://registry.npmjs.org/", "linux", "x64")
 
 
 def binary(present, entries, version="2.1.332"):
-    facts = {
-        key(PathExists, path=f"{ROOT}/{version}/claude"): present,
-        key(DirectoryEntries, path=ROOT): entries,
-    }
-    return run_op(
-        claude_code.binary_installed, facts, version=version, url=URL, metadata=META, root=ROOT
-    )
+    facts = {key(PathExists, path=f"{ROOT}/{version}/claude"): present,
+             key(DirectoryEntries, path=ROOT): entries}
+    return run_op(claude_code.binary_installed, facts, version=version, url=URL, metadata=META,
+                  root=ROOT)
 
 
 @pytest.fixture
 def registry(monkeypatch):
     asked = []
-    monkeypatch.setattr(
-        claude_code,
-        "registry_sha512",
-        lambda url, version: asked.append((url, version)) or "ab" * 64,
-    )
+    monkeypatch.setattr(claude_code, "registry_sha512",
+                        lambda url, version: asked.append((url, version)) or "ab" * 64)
     return asked
 
 
@@ -436,20 +362,15 @@ def test_install_command_checks_the_sha512_before_unpacking(tmp_path):
 
     tgz, sha512 = _package(tmp_path)
     target = tmp_path / "root" / "2.1.332"
-    bad = subprocess.run(
-        ["sh", "-c", claude_code.install_command(f"file://{tgz}", "00" * 64, str(target))],
-        capture_output=True,
-        text=True,
-    )
+    bad = subprocess.run(["sh", "-c", claude_code.install_command(
+        f"file://{tgz}", "00" * 64, str(target))], capture_output=True, text=True)
     assert bad.returncode != 0 and "does not match the registry sha512" in bad.stderr
     assert not target.exists() and not (tmp_path / "root" / "2.1.332.partial").exists()
-    subprocess.run(
-        ["sh", "-c", claude_code.install_command(f"file://{tgz}", sha512, str(target))], check=True
-    )
+    subprocess.run(["sh", "-c", claude_code.install_command(f"file://{tgz}", sha512,
+                                                            str(target))], check=True)
     assert sorted(p.name for p in target.iterdir()) == ["claude"]  # the tarball is gone
     assert subprocess.run([target / "claude"], capture_output=True, text=True).stdout == (
-        "claude\n"
-    )
+        "claude\n")
 
 
 def test_registry_sha512_reads_dist_integrity_and_fails_clearly(tmp_path):
@@ -459,13 +380,8 @@ def test_registry_sha512_reads_dist_integrity_and_fails_clearly(tmp_path):
     from pyinfra.api import OperationError
 
     digest = bytes(range(64))
-    doc = {
-        "versions": {
-            "2.1.332": {
-                "dist": {"integrity": f"sha1-AAAA sha512-{base64.b64encode(digest).decode()}"}
-            }
-        }
-    }
+    doc = {"versions": {"2.1.332": {"dist": {
+        "integrity": f"sha1-AAAA sha512-{base64.b64encode(digest).decode()}"}}}}
     meta = tmp_path / "meta.json"
     meta.write_text(json.dumps(doc))
     assert claude_code.registry_sha512(f"file://{meta}", "2.1.332") == digest.hex()
@@ -474,29 +390,23 @@ def test_registry_sha512_reads_dist_integrity_and_fails_clearly(tmp_path):
     with pytest.raises(OperationError, match="could not read"):
         claude_code.registry_sha512(f"file://{tmp_path}/missing.json", "2.1.332")
     sha1_only = tmp_path / "sha1-only.json"
-    sha1_only.write_text(
-        json.dumps({"versions": {"2.1.332": {"dist": {"integrity": "sha1-AAAA"}}}})
-    )
+    sha1_only.write_text(json.dumps({"versions": {"2.1.332": {"dist": {"integrity": "sha1-AAAA"}}}}))
     with pytest.raises(OperationError, match="gives no sha512"):
         claude_code.registry_sha512(f"file://{sha1_only}", "2.1.332")
 
 
 def link(current, op=claude_code.command_link, **kwargs):
-    return run_op(
-        op, {key(SymlinkTarget, path=LINK): current}, link=LINK, owned_prefix=ROOT + "/", **kwargs
-    )
+    return run_op(op, {key(SymlinkTarget, path=LINK): current}, link=LINK,
+                  owned_prefix=ROOT + "/", **kwargs)
 
 
 def test_command_link_never_replaces_someone_elses_claude():
     target = f"{ROOT}/2.1.332/claude"
     assert link({"kind": "absent"}, target=target) == [
-        "mkdir -p /h/.local/bin",
-        f"ln -s {target} {LINK}",
-    ]
+        "mkdir -p /h/.local/bin", f"ln -s {target} {LINK}"]
     assert link({"kind": "link", "target": target}, target=target) == []
     assert link({"kind": "link", "target": f"{ROOT}/2.1.300/claude"}, target=target) == [
-        f"ln -sfn {target} {LINK}"
-    ]
+        f"ln -sfn {target} {LINK}"]
     cloud = {"kind": "link", "target": "/h/.local/share/claude/versions/2.2.0"}
     assert link(cloud, target=target) == []
     assert link({"kind": "other"}, target=target) == []
@@ -505,8 +415,7 @@ def test_command_link_never_replaces_someone_elses_claude():
 def test_command_link_absent_removes_only_our_link():
     absent = claude_code.command_link_absent
     assert link({"kind": "link", "target": f"{ROOT}/2.1.332/claude"}, op=absent) == [
-        f"rm -f {LINK}"
-    ]
+        f"rm -f {LINK}"]
     assert link({"kind": "link", "target": "/h/.local/share/claude/x"}, op=absent) == []
     assert link({"kind": "other"}, op=absent) == []
     assert link({"kind": "absent"}, op=absent) == []

@@ -9,19 +9,8 @@ from remote_ollama.client import server_url
 from remote_ollama.preflight import DeployError
 from remote_ollama.settings import SettingsError, validate_host
 
-BAD_HOSTS = [
-    "ai-server;rm -rf ~",
-    "$(id)",
-    "a b",
-    "`x`",
-    "host|nc",
-    "x&&y",
-    "h'q",
-    'h"q',
-    "a\nb",
-    "-oProxyCommand=x",
-    "",
-]
+BAD_HOSTS = ["ai-server;rm -rf ~", "$(id)", "a b", "`x`", "host|nc", "x&&y", "h'q", 'h"q',
+             "a\nb", "-oProxyCommand=x", ""]
 BAD_MODELS = ["qwen;ls", "m$(id)", "m`x`", "m 1", "m|x", "m'", "m\nx", "../../etc/passwd"]
 
 
@@ -31,9 +20,8 @@ def test_server_host_with_shell_metacharacters_is_rejected(value):
         validate_host("client-1", {"ollama_server_host": value})
 
 
-@pytest.mark.parametrize(
-    "setting", ["default_model", "claude_code_model", "claude_code_small_model"]
-)
+@pytest.mark.parametrize("setting", ["default_model", "claude_code_model",
+                                     "claude_code_small_model"])
 @pytest.mark.parametrize("value", BAD_MODELS)
 def test_model_with_shell_metacharacters_is_rejected(setting, value):
     data = {"models": ["qwen2.5-coder:7b"], setting: value}
@@ -47,7 +35,8 @@ def test_models_list_with_shell_metacharacters_is_rejected(value):
         validate_host("client-1", {"models": [value]})
 
 
-@pytest.mark.parametrize("key", ["package_find_links", "package_index_url", "claude_code_registry"])
+@pytest.mark.parametrize("key", ["package_find_links", "package_index_url",
+                                 "claude_code_registry"])
 @pytest.mark.parametrize("value", ["http://x/ $(id)", "http://x/`id`", "ftp://x/", "x"])
 def test_urls_passed_to_installers_are_checked(key, value):
     with pytest.raises(SettingsError, match=rf"{key}="):

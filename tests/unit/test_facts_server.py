@@ -30,183 +30,76 @@ def lines(name: str) -> list[str]:
 
 CASES = [
     # (fact, recorded output, expected value)
-    (
-        MacOSVersion,
-        lines("sw_vers-15.txt"),
-        {"ProductName": "macOS", "ProductVersion": "15.1", "BuildVersion": "24B83"},
-    ),
-    (
-        MacOSVersion,
-        lines("sw_vers-13.txt"),
-        {"ProductName": "macOS", "ProductVersion": "13.6.1", "BuildVersion": "22G313"},
-    ),
+    (MacOSVersion, lines("sw_vers-15.txt"),
+     {"ProductName": "macOS", "ProductVersion": "15.1", "BuildVersion": "24B83"}),
+    (MacOSVersion, lines("sw_vers-13.txt"),
+     {"ProductName": "macOS", "ProductVersion": "13.6.1", "BuildVersion": "22G313"}),
     (MacOSVersion, ["sw_vers: command garbled"], None),
     (MacOSVersion, [], None),
     (Architecture, ["arm64"], "arm64"),
     (Architecture, [""], None),
-    (
-        MacSystem,
-        ["hw.memsize: 137438953472", "hw.optional.arm64: 1", "kern.osproductversion: 15.1"],
-        {"version": "15.1", "arch": "arm64", "memsize": 137438953472},
-    ),
-    (
-        MacSystem,
-        ["hw.memsize: 68719476736", "kern.osproductversion: 14.7.1"],  # Intel
-        {"version": "14.7.1", "arch": "x86_64", "memsize": 68719476736},
-    ),
+    (MacSystem, ["hw.memsize: 137438953472", "hw.optional.arm64: 1",
+                 "kern.osproductversion: 15.1"],
+     {"version": "15.1", "arch": "arm64", "memsize": 137438953472}),
+    (MacSystem, ["hw.memsize: 68719476736", "kern.osproductversion: 14.7.1"],  # Intel
+     {"version": "14.7.1", "arch": "x86_64", "memsize": 68719476736}),
     (MacSystem, [], None),  # Linux's sysctl knows none of the names
-    (
-        UserIdentity,
-        ["uid=501", "user=admin", "home=/Users/admin", "shell=/bin/zsh"],
-        {"uid": 501, "user": "admin", "home": "/Users/admin", "shell": "/bin/zsh"},
-    ),
+    (UserIdentity, ["uid=501", "user=admin", "home=/Users/admin", "shell=/bin/zsh"],
+     {"uid": 501, "user": "admin", "home": "/Users/admin", "shell": "/bin/zsh"}),
     (UserIdentity, ["uid=", "user=", "home="], {}),
-    (
-        UserIdentity,
-        [
-            "uid=1000",
-            "user=dev",
-            "home=/home/dev",  # Linux: getent's line
-            "passwd=dev:x:1000:1000:Dev,,,:/home/dev:/usr/bin/zsh",
-        ],
-        {"uid": 1000, "user": "dev", "home": "/home/dev", "shell": "/usr/bin/zsh"},
-    ),
-    (
-        UserIdentity,
-        ["uid=1000", "user=dev", "home=/home/dev", "passwd="],
-        {"uid": 1000, "user": "dev", "home": "/home/dev", "shell": ""},
-    ),
-    (
-        BrewCellar,
-        [
-            "brew",
-            "formula /opt/homebrew/Cellar/ollama/0.14.2",
-            "formula /opt/homebrew/Cellar/python@3.12/3.12.7",
-            "cask /opt/homebrew/Caskroom/tailscale-app/1.76.1",
-        ],
-        {
-            "formulae": {"ollama": ["0.14.2"], "python@3.12": ["3.12.7"]},
-            "casks": {"tailscale-app": ["1.76.1"]},
-        },
-    ),
+    (UserIdentity, ["uid=1000", "user=dev", "home=/home/dev",  # Linux: getent's line
+                    "passwd=dev:x:1000:1000:Dev,,,:/home/dev:/usr/bin/zsh"],
+     {"uid": 1000, "user": "dev", "home": "/home/dev", "shell": "/usr/bin/zsh"}),
+    (UserIdentity, ["uid=1000", "user=dev", "home=/home/dev", "passwd="],
+     {"uid": 1000, "user": "dev", "home": "/home/dev", "shell": ""}),
+    (BrewCellar, ["brew", "formula /opt/homebrew/Cellar/ollama/0.14.2",
+                  "formula /opt/homebrew/Cellar/python@3.12/3.12.7",
+                  "cask /opt/homebrew/Caskroom/tailscale-app/1.76.1"],
+     {"formulae": {"ollama": ["0.14.2"], "python@3.12": ["3.12.7"]},
+      "casks": {"tailscale-app": ["1.76.1"]}}),
     (BrewCellar, [], None),
     (BrewCellar, ["brew", "formula garbage"], {"formulae": {}, "casks": {}}),
-    (
-        LaunchdJob,
-        lines("launchctl-print-running.txt"),
-        {
-            "loaded": True,
-            "state": "running",
-            "pid": 4242,
-            "program": "/opt/homebrew/opt/ollama/bin/ollama",
-            "last_exit": "(never exited)",
-        },
-    ),
+    (LaunchdJob, lines("launchctl-print-running.txt"),
+     {"loaded": True, "state": "running", "pid": 4242,
+      "program": "/opt/homebrew/opt/ollama/bin/ollama", "last_exit": "(never exited)"}),
     (LaunchdJob, lines("launchctl-print-absent.txt"), {"loaded": False}),
     (LaunchdJob, ["garbage without exit code"], {"loaded": False}),
-    (
-        PmsetSettings,
-        lines("pmset-g-default.txt"),
-        {
-            "standby": 0,
-            "powernap": 1,
-            "networkoversleep": 0,
-            "disksleep": 10,
-            "sleep": 1,
-            "hibernatemode": 0,
-            "ttyskeepawake": 1,
-            "displaysleep": 10,
-            "tcpkeepalive": 1,
-            "autorestart": 0,
-            "womp": 1,
-        },
-    ),
+    (PmsetSettings, lines("pmset-g-default.txt"),
+     {"standby": 0, "powernap": 1, "networkoversleep": 0, "disksleep": 10, "sleep": 1,
+      "hibernatemode": 0, "ttyskeepawake": 1, "displaysleep": 10, "tcpkeepalive": 1,
+      "autorestart": 0, "womp": 1}),
     (PmsetSettings, ["pmset: garbled"], {}),
-    (
-        TailscaleStatus,
-        lines("tailscale-status-running.json"),
-        {
-            "installed": True,
-            "state": "Running",
-            "ipv4": "100.101.102.103",
-            "dns_name": "ai-server.tail1234.ts.net",
-            "hostname": "ai-server",
-        },
-    ),
-    (
-        TailscaleStatus,
-        lines("tailscale-status-needslogin.json"),
-        {
-            "installed": True,
-            "state": "NeedsLogin",
-            "ipv4": None,
-            "dns_name": None,
-            "hostname": "ai-server",
-        },
-    ),
+    (TailscaleStatus, lines("tailscale-status-running.json"),
+     {"installed": True, "state": "Running", "ipv4": "100.101.102.103",
+      "dns_name": "ai-server.tail1234.ts.net", "hostname": "ai-server"}),
+    (TailscaleStatus, lines("tailscale-status-needslogin.json"),
+     {"installed": True, "state": "NeedsLogin", "ipv4": None, "dns_name": None,
+      "hostname": "ai-server"}),
     (TailscaleStatus, ["@@absent"], {"installed": False}),
     (TailscaleStatus, ["{not json"], {"installed": True, "state": None, "ipv4": None}),
-    (
-        OllamaApi,
-        [
-            json.dumps({"version": "0.14.2"}),
-            json.dumps({"models": [{"name": "llama3:latest", "digest": "abc"}]}),
-            json.dumps({"models": [{"name": "llama3:latest"}]}),
-        ],
-        {"version": "0.14.2", "models": {"llama3:latest": "abc"}, "loaded": ["llama3:latest"]},
-    ),
+    (OllamaApi,
+     [json.dumps({"version": "0.14.2"}),
+      json.dumps({"models": [{"name": "llama3:latest", "digest": "abc"}]}),
+      json.dumps({"models": [{"name": "llama3:latest"}]})],
+     {"version": "0.14.2", "models": {"llama3:latest": "abc"}, "loaded": ["llama3:latest"]}),
     (OllamaApi, [json.dumps({"version": "0.14.2"}), "<html>proxy error</html>", "{}"], None),
     (OllamaApi, [json.dumps({"version": "0.14.2"})], None),
-    (
-        OllamaApiOnTailnet,
-        [
-            *lines("tailscale-status-running.json"),
-            "@@address 100.64.0.1",
-            json.dumps({"version": "0.14.2"}),
-            json.dumps({"models": []}),
-            json.dumps({"models": []}),
-        ],
-        {
-            "tailscale": {
-                "installed": True,
-                "state": "Running",
-                "ipv4": "100.101.102.103",
-                "dns_name": "ai-server.tail1234.ts.net",
-                "hostname": "ai-server",
-            },
-            "address": "100.64.0.1",
-            "api": {"version": "0.14.2", "models": {}, "loaded": []},
-        },
-    ),
-    (
-        OllamaApiOnTailnet,
-        ["@@absent", "@@address 100.64.0.1"],
-        {"tailscale": {"installed": False}, "address": "100.64.0.1", "api": None},
-    ),
-    (
-        OllamaApiOnTailnet,
-        ["@@absent", "@@address "],
-        {"tailscale": {"installed": False}, "address": None, "api": None},
-    ),
-    (
-        OllamaApiOnTailnet,
-        [],
-        {
-            "tailscale": {"installed": True, "state": None, "ipv4": None},
-            "address": None,
-            "api": None,
-        },
-    ),
-    (
-        ManagedFile,
-        ["600", "export A=1", "", "export B=2", EOF_MARK],
-        {"mode": "600", "content": "export A=1\n\nexport B=2\n"},
-    ),
-    (
-        ManagedFile,
-        ["644", "no newline at the end" + EOF_MARK],
-        {"mode": "644", "content": "no newline at the end"},
-    ),
+    (OllamaApiOnTailnet,
+     [*lines("tailscale-status-running.json"), "@@address 100.64.0.1",
+      json.dumps({"version": "0.14.2"}), json.dumps({"models": []}), json.dumps({"models": []})],
+     {"tailscale": {"installed": True, "state": "Running", "ipv4": "100.101.102.103",
+                    "dns_name": "ai-server.tail1234.ts.net", "hostname": "ai-server"},
+      "address": "100.64.0.1", "api": {"version": "0.14.2", "models": {}, "loaded": []}}),
+    (OllamaApiOnTailnet, ["@@absent", "@@address 100.64.0.1"],
+     {"tailscale": {"installed": False}, "address": "100.64.0.1", "api": None}),
+    (OllamaApiOnTailnet, ["@@absent", "@@address "],
+     {"tailscale": {"installed": False}, "address": None, "api": None}),
+    (OllamaApiOnTailnet, [], {"tailscale": {"installed": True, "state": None, "ipv4": None},
+                              "address": None, "api": None}),
+    (ManagedFile, ["600", "export A=1", "", "export B=2", EOF_MARK],
+     {"mode": "600", "content": "export A=1\n\nexport B=2\n"}),
+    (ManagedFile, ["644", "no newline at the end" + EOF_MARK],
+     {"mode": "644", "content": "no newline at the end"}),
     (ManagedFile, ["644", EOF_MARK], {"mode": "644", "content": ""}),
     (ManagedFile, ["644", "truncated output"], None),
     (ManagedFile, [ABSENT], None),
@@ -222,9 +115,8 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("fact", "output", "expected"), CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
-)
+@pytest.mark.parametrize(("fact", "output", "expected"), CASES,
+                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
 def test_fact_parses_recorded_output(fact, output, expected):
     assert fact().process(output) == expected
 
@@ -248,30 +140,21 @@ def test_user_identity_in_a_real_shell_matches_pwd():
 
     from remote_ollama.facts.system import UserIdentity
 
-    out = subprocess.run(
-        ["sh", "-c", UserIdentity().command()], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    out = subprocess.run(["sh", "-c", UserIdentity().command()], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
     me = pwd.getpwuid(os.getuid())
-    assert UserIdentity().process(out) == {
-        "uid": me.pw_uid,
-        "user": me.pw_name,
-        "home": os.environ["HOME"],
-        "shell": me.pw_shell,
-    }
+    assert UserIdentity().process(out) == {"uid": me.pw_uid, "user": me.pw_name,
+                                           "home": os.environ["HOME"], "shell": me.pw_shell}
 
 
 def test_ollama_api_reads_a_real_server_with_one_curl(served):
     import subprocess
 
     before = len(served.requests())
-    out = subprocess.run(
-        ["sh", "-c", OllamaApi().command(served.url)], capture_output=True, text=True, check=True
-    ).stdout.splitlines()
+    out = subprocess.run(["sh", "-c", OllamaApi().command(served.url)], capture_output=True,
+                         text=True, check=True).stdout.splitlines()
     assert [r["path"] for r in served.requests()[before:]] == [
-        "/api/version",
-        "/api/tags",
-        "/api/ps",
-    ]
+        "/api/version", "/api/tags", "/api/ps"]
     found = OllamaApi().process(out)
     assert found["version"] == served.json("GET", "/api/version")[1]["version"]
     assert set(found["models"]) == {m["name"] for m in served.json("GET", "/api/tags")[1]["models"]}
@@ -281,9 +164,8 @@ def test_ollama_api_that_fails_midway_reads_as_unknown(served):
     import subprocess
 
     served.faults(http_500=["/api/tags"])
-    out = subprocess.run(
-        ["sh", "-c", OllamaApi().command(served.url)], capture_output=True, text=True
-    ).stdout.splitlines()
+    out = subprocess.run(["sh", "-c", OllamaApi().command(served.url)], capture_output=True,
+                         text=True).stdout.splitlines()
     assert OllamaApi().process(out) is None
 
 
@@ -295,22 +177,14 @@ def test_api_on_tailnet_takes_the_address_from_the_one_status_read(tmp_path):
     status = "\n".join(lines("tailscale-status-running.json"))
     (tmp_path / "status.json").write_text(status + "\n")
     (tmp_path / "tailscale").write_text(
-        f'#!/bin/sh\necho "$*" >> {tmp_path}/calls\ncat {tmp_path}/status.json\n'
-    )
-    (tmp_path / "curl").write_text(
-        '#!/bin/sh\nfor a; do case $a in http*) echo "$a";; esac; done\n'
-    )
+        f'#!/bin/sh\necho "$*" >> {tmp_path}/calls\ncat {tmp_path}/status.json\n')
+    (tmp_path / "curl").write_text('#!/bin/sh\nfor a; do case $a in http*) echo "$a";; esac; done\n')
     for tool in ("tailscale", "curl"):
         (tmp_path / tool).chmod(0o755)
-    out = subprocess.run(
-        ["sh", "-c", OllamaApiOnTailnet().command(11434)],
-        capture_output=True,
-        text=True,
-        env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
-    ).stdout
+    out = subprocess.run(["sh", "-c", OllamaApiOnTailnet().command(11434)], capture_output=True,
+                         text=True, env={"PATH": f"{tmp_path}:/usr/bin:/bin"}).stdout
     found = OllamaApiOnTailnet().process(out.splitlines())
     assert found["address"] == found["tailscale"]["ipv4"] == "100.101.102.103"
-    assert out.splitlines()[-3:] == [
-        f"http://100.101.102.103:11434/api/{p}" for p in ("version", "tags", "ps")
-    ]
+    assert out.splitlines()[-3:] == [f"http://100.101.102.103:11434/api/{p}"
+                                     for p in ("version", "tags", "ps")]
     assert (tmp_path / "calls").read_text() == "status --json --peers=false\n"

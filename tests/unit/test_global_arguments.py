@@ -50,10 +50,8 @@ def test_argument_list_is_pyinfras_computed_once(pyinfra_own, monkeypatch):
 def _state() -> State:
     """Hosts whose data sets global arguments at every layer pyinfra reads."""
     inventory = Inventory(
-        (
-            ["plain", ("own", {"_sudo": True, "_env": {"A": "1"}, "_retries": 3})],
-            {"_shell_executable": "bash"},
-        ),  # inventory-wide data
+        (["plain", ("own", {"_sudo": True, "_env": {"A": "1"}, "_retries": 3})],
+         {"_shell_executable": "bash"}),  # inventory-wide data
         override_data={"_timeout": 7},
         admins=(["own", "grouped"], {"_sudo_user": "admin", "_su_user": "root"}),
     )
@@ -62,19 +60,12 @@ def _state() -> State:
     return state
 
 
-CALLS = [
-    {},
-    {"_sudo": False},
-    {"_env": {"B": "2"}, "not_global": 1},
-    {"_serial": True, "_retries": 1},
-    {"_sudo_user": "x", "_timeout": 1},
-]
+CALLS = [{}, {"_sudo": False}, {"_env": {"B": "2"}, "not_global": 1},
+         {"_serial": True, "_retries": 1}, {"_sudo_user": "x", "_timeout": 1}]
 
 
-@pytest.mark.parametrize(
-    ("call", "deploy_kwargs", "host_override"),
-    list(itertools.product(CALLS, [None, {"_sudo": True, "_retries": 5}], [None, "alice"])),
-)
+@pytest.mark.parametrize(("call", "deploy_kwargs", "host_override"), list(
+    itertools.product(CALLS, [None, {"_sudo": True, "_retries": 5}], [None, "alice"])))
 def test_popped_arguments_match_pyinfras_on_every_layer(pyinfra_own, call, deploy_kwargs,
                                                         host_override):  # fmt: skip
     _, own_pop = pyinfra_own

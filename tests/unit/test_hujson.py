@@ -19,10 +19,10 @@ CASES = {
     "escaped quote then comment": ('{"q": "a\\"// b" // real\n}', {"q": 'a"// b'}),
     "escaped backslash ends string": ('{"p": "C:\\\\" // c\n}', {"p": "C:\\"}),
     "trailing commas": ('{"a": [1, 2,], "b": {"c": 3,},}', {"a": [1, 2], "b": {"c": 3}}),
-    "trailing comma before a comment": ("[1, // last\n]", [1]),
+    "trailing comma before a comment": ('[1, // last\n]', [1]),
     "comma inside string is kept": ('["a,]", "b"]', ["a,]", "b"]),
     "comment at end of file, no newline": ("[1] // end", [1]),
-    "empty containers": ('{"a": [], "b": {}}', {"a": [], "b": {}}),
+    "empty containers": ("{\"a\": [], \"b\": {}}", {"a": [], "b": {}}),
 }
 
 
@@ -92,17 +92,15 @@ def test_append_item_matches_the_surrounding_style(text, expected):
     ],
 )
 def test_append_then_remove_then_append_is_stable(text):
-    once = hujson_edit.append_item(text, _array(text), '{\n  "x": 9\n}')
+    once = hujson_edit.append_item(text, _array(text), "{\n  \"x\": 9\n}")
     last = hujson.elements(hujson.plain_json(once), _array(once))[-1]
     removed = hujson_edit.remove_item(once, last)
-    again = hujson_edit.append_item(removed, _array(removed), '{\n  "x": 9\n}')
+    again = hujson_edit.append_item(removed, _array(removed), "{\n  \"x\": 9\n}")
     assert again == once
     json.loads(hujson.plain_json(again))
 
 
 def test_remove_item_in_the_middle_keeps_neighbours_and_comments():
-    text = "[\n  1, // one\n  2,\n  3\n]"
-    middle = hujson.elements(hujson.plain_json(text), hujson.value_at(hujson.plain_json(text), 0))[
-        1
-    ]
-    assert hujson_edit.remove_item(text, middle) == "[\n  1, // one\n  3\n]"
+    text = '[\n  1, // one\n  2,\n  3\n]'
+    middle = hujson.elements(hujson.plain_json(text), hujson.value_at(hujson.plain_json(text), 0))[1]
+    assert hujson_edit.remove_item(text, middle) == '[\n  1, // one\n  3\n]'

@@ -21,17 +21,8 @@ FIXTURES = REPO / "tests" / "fixtures" / "pyinfra-json"
 SCRIPT = REPO / "ci" / "assert_no_changes.py"
 
 # The issue's sequence; a later edit may add steps between them, never drop or reorder one.
-ORDER = [
-    "server-converge",
-    "server-testinfra",
-    "server-idempotent",
-    "client-converge",
-    "client-testinfra",
-    "contract",
-    "client-idempotent",
-    "uninstall",
-    "kept",
-]
+ORDER = ["server-converge", "server-testinfra", "server-idempotent", "client-converge",
+         "client-testinfra", "contract", "client-idempotent", "uninstall", "kept"]
 ARM64_RUNNERS = {"macos-15", "macos-26", "macos-latest"}
 
 
@@ -80,28 +71,19 @@ def test_run_steps_use_bash_with_pipefail(job):
     assert job["defaults"]["run"]["shell"] == "bash"  # `pyinfra ... | tee` must fail with pyinfra
 
 
-@pytest.mark.parametrize(
-    ("step", "deploy"),
-    [
-        ("server-converge", "server"),
-        ("server-idempotent", "server"),
-        ("client-converge", "client"),
-        ("client-idempotent", "client"),
-    ],
-)
+@pytest.mark.parametrize(("step", "deploy"), [
+    ("server-converge", "server"), ("server-idempotent", "server"),
+    ("client-converge", "client"), ("client-idempotent", "client"),
+])
 def test_converges_use_the_ci_profile_and_json(steps, job, step, deploy):
     run = steps[step]["run"]
     assert f'pyinfra -y --json "$INVENTORY" deploys/{deploy}.py' in run
     assert job["env"]["INVENTORY"] == "inventory/macos-ci.py"
 
 
-@pytest.mark.parametrize(
-    ("step", "json_file"),
-    [
-        ("server-idempotent", "server-2.json"),
-        ("client-idempotent", "client-2.json"),
-    ],
-)
+@pytest.mark.parametrize(("step", "json_file"), [
+    ("server-idempotent", "server-2.json"), ("client-idempotent", "client-2.json"),
+])
 def test_second_converge_is_asserted_unchanged_from_its_own_json(steps, step, json_file):
     run = steps[step]["run"]
     converge, assertion = run.index(f'>"$OUT/{json_file}"'), run.index("ci/assert_no_changes.py")
@@ -111,28 +93,21 @@ def test_second_converge_is_asserted_unchanged_from_its_own_json(steps, step, js
 
 def test_each_pyinfra_run_keeps_its_own_json_and_log(job):
     runs = "\n".join(step.get("run", "") for step in job["steps"])
-    outputs = [
-        line.split('>"$OUT/')[1].split('"')[0]
-        for line in runs.splitlines()
-        if line.lstrip().startswith("pyinfra ")
-    ]
+    outputs = [line.split('>"$OUT/')[1].split('"')[0]
+               for line in runs.splitlines() if line.lstrip().startswith("pyinfra ")]
     assert len(outputs) == 6 and len(set(outputs)) == 6
     assert runs.count("pyinfra -y --json") == runs.count('| tee "$OUT/') == 6
 
 
-@pytest.mark.parametrize(
-    ("step", "suite"),
-    [
-        ("server-testinfra", "tests/infra/test_server.py"),
-        ("client-testinfra", "tests/infra/test_client.py"),
-    ],
-)
+@pytest.mark.parametrize(("step", "suite"), [
+    ("server-testinfra", "tests/infra/test_server.py"),
+    ("client-testinfra", "tests/infra/test_client.py"),
+])
 def test_testinfra_runs_locally_with_the_profiles_settings(steps, job, step, suite):
     run = steps[step]["run"]
     assert run.startswith(f"pytest {suite} --hosts=local:// $SETTINGS")
     assert job["env"]["SETTINGS"] == (
-        "--settings-inventory inventory/macos-ci.py --settings-host @local"
-    )
+        "--settings-inventory inventory/macos-ci.py --settings-host @local")
 
 
 def test_contract_check_targets_the_local_server_and_the_profiles_model(steps, job):
@@ -150,13 +125,8 @@ def test_uninstall_runs_both_deploys_with_state_absent(steps):
 
 def test_kept_step_checks_binary_models_brew_and_uv(steps):
     run = steps["kept"]["run"]
-    for kept in (
-        "/opt/homebrew/opt/ollama/bin/ollama",
-        ".ollama/models/manifests",
-        ".ollama/models/blobs",
-        "/opt/homebrew/bin/brew",
-        "command -v uv",
-    ):
+    for kept in ("/opt/homebrew/opt/ollama/bin/ollama", ".ollama/models/manifests",
+                 ".ollama/models/blobs", "/opt/homebrew/bin/brew", "command -v uv"):
         assert kept in run
     assert "! launchctl" not in run  # `! cmd` never fails a bash -e script
 
@@ -215,9 +185,8 @@ def fixture(name: str) -> dict:
 
 
 def run_script(*paths) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, str(SCRIPT), *map(str, paths)], capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, str(SCRIPT), *map(str, paths)],
+                          capture_output=True, text=True, check=False)
 
 
 def test_recorded_exec_true_is_a_change():
@@ -226,15 +195,13 @@ def test_recorded_exec_true_is_a_change():
 
 def test_recorded_second_directory_run_has_no_change():
     assert problems(fixture("directory-created.json")) == [
-        "changed: files.directory (path=/tmp/ro-ci-fixture) on @local"
-    ]
+        "changed: files.directory (path=/tmp/ro-ci-fixture) on @local"]
     assert problems(fixture("directory-unchanged.json")) == []
 
 
 def test_dry_run_is_judged_by_the_plan():
     assert problems(fixture("dry-run-would-change.json")) == [
-        "would change: files.directory (path=/tmp/ro-ci-fixture-new) on @local"
-    ]
+        "would change: files.directory (path=/tmp/ro-ci-fixture-new) on @local"]
 
 
 def test_every_changed_operation_is_listed_with_its_hosts():
@@ -256,14 +223,10 @@ def test_stray_lines_before_the_json_are_tolerated():
     assert problems(load("some warning\n" + text)) == []
 
 
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("", "printed no JSON"),
-        ("not json\n", "not pyinfra --json output"),
-        ('{"facts": {}}', "not pyinfra --json output"),
-    ],
-)
+@pytest.mark.parametrize(("text", "message"), [
+    ("", "printed no JSON"), ("not json\n", "not pyinfra --json output"),
+    ('{"facts": {}}', "not pyinfra --json output"),
+])
 def test_what_is_not_pyinfra_json_is_refused(text, message):
     with pytest.raises(NotPyinfraJson, match=message):
         load(text)

@@ -45,9 +45,7 @@ def checked(monkeypatch):
     pairs: list[tuple[list[int], list[int]]] = []
 
     def both(state):
-        pairs.append(
-            (op_order.frame_walk_order(state), PYINFRA_OWN(state))
-        )  # one line: same caller line
+        pairs.append((op_order.frame_walk_order(state), PYINFRA_OWN(state)))  # one line: same caller line
         return list(pairs[-1][1])  # pyinfra appends to it (loops, duplicate hashes)
 
     monkeypatch.setattr(op_order, "install", lambda: True)  # the deploy files keep `both`
@@ -62,9 +60,7 @@ def fleet_hosts():
         "server": {"ai-server": stub(converged_mac(group_settings("server")))},
         "clients": {
             "mac": client_stub(fresh_mac_client(), claude_code_enabled=True),
-            "debian": client_stub(
-                converged(fresh_debian_client(), claude), claude_code_enabled=True
-            ),
+            "debian": client_stub(converged(fresh_debian_client(), claude), claude_code_enabled=True),
         },
     }
 
@@ -113,7 +109,7 @@ def test_every_operation_of_the_deploys_gets_the_same_order(deploy, cli_mode, ch
     assert [pair for pair in checked if pair[0] != pair[1]] == []
 
 
-DEPLOY = """
+DEPLOY = '''
 from pyinfra import host
 from pyinfra.api import deploy
 from pyinfra.operations import server
@@ -143,7 +139,7 @@ server.shell(name="first", commands=["true"])
 outer()
 for text in ("x", "y"):
     step(text)
-"""
+'''
 
 
 def test_nested_calls_deploy_functions_and_loops_give_the_same_order(tmp_path, cli_mode, checked):

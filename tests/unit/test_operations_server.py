@@ -23,13 +23,8 @@ TARGET = "gui/$(id -u)/com.remote-ollama.ollama"
 
 def test_file_content_uploads_when_absent_then_is_a_no_op():
     path = "/Users/a/.ai-client/env"
-    first = run_op(
-        files.file_content,
-        {key(ManagedFile, path=path): None},
-        path=path,
-        content="A=1\n",
-        mode="600",
-    )
+    first = run_op(files.file_content, {key(ManagedFile, path=path): None},
+                   path=path, content="A=1\n", mode="600")
     assert first[0] == "mkdir -p /Users/a/.ai-client"
     assert first[1] == f"UPLOAD {path}\nA=1\n"
     assert first[2] == f"chmod 600 {path}"
@@ -46,7 +41,9 @@ def test_file_content_fixes_only_the_mode_when_content_matches():
 
 
 def test_file_absent_and_directory():
-    assert run_op(files.file_absent, {key(PathExists, path="/p"): True}, path="/p") == ["rm -rf /p"]
+    assert run_op(files.file_absent, {key(PathExists, path="/p"): True}, path="/p") == [
+        "rm -rf /p"
+    ]
     assert run_op(files.file_absent, {key(PathExists, path="/p"): False}, path="/p") == []
     assert run_op(files.directory, {key(PathExists, path="/d"): False}, path="/d") == [
         "mkdir -p -m 755 /d"
@@ -88,64 +85,37 @@ def test_job_unloaded():
 
 
 def api(models_, loaded=()):
-    return {
-        key(OllamaApi, base_url=URL): {
-            "version": "0.14.2",
-            "models": dict.fromkeys(models_, ""),
-            "loaded": list(loaded),
-        }
-    }
+    return {key(OllamaApi, base_url=URL): {"version": "0.14.2", "models": dict.fromkeys(models_, ""),
+                                           "loaded": list(loaded)}}
 
 
 def test_models_present_pulls_only_missing_with_latest_normalised():
-    out = run_op(
-        models.models_present,
-        api(["llama3:latest"]),
-        base_url=URL,
-        models=["llama3", "qwen3:8b"],
-        warm_script="/h/warm.py",
-    )
+    out = run_op(models.models_present, api(["llama3:latest"]), base_url=URL,
+                 models=["llama3", "qwen3:8b"], warm_script="/h/warm.py")
     assert len(out) == 1
     assert out[0].endswith("--no-load qwen3:8b")
-    assert (
-        run_op(
-            models.models_present,
-            api(["llama3:latest", "qwen3:8b"]),
-            base_url=URL,
-            models=["llama3", "qwen3:8b"],
-            warm_script="/h/warm.py",
-        )
-        == []
-    )
+    assert run_op(models.models_present, api(["llama3:latest", "qwen3:8b"]), base_url=URL,
+                  models=["llama3", "qwen3:8b"], warm_script="/h/warm.py") == []
 
 
 def test_models_present_pulls_everything_when_the_server_is_not_up_yet():
-    out = run_op(
-        models.models_present,
-        {key(OllamaApi, base_url=URL): None},
-        base_url=URL,
-        models=["llama3"],
-        warm_script="/h/warm.py",
-    )
+    out = run_op(models.models_present, {key(OllamaApi, base_url=URL): None}, base_url=URL,
+                 models=["llama3"], warm_script="/h/warm.py")
     assert out[0].endswith("--no-load llama3:latest")
 
 
 def test_models_pruned_and_warm():
-    out = run_op(
-        models.models_pruned, api(["llama3:latest", "old:1b"]), base_url=URL, keep=["llama3"]
-    )
-    assert out == [f'curl -fsS -X DELETE {URL}/api/delete -d \'{{"model": "old:1b"}}\'']
-    warm = run_op(
-        models.models_warm, api(["llama3:latest"]), base_url=URL, models=["llama3"], keep_alive="-1"
-    )
-    assert warm == [
-        f"curl -fsS --max-time 600 {URL}/api/generate -d "
-        '\'{"model": "llama3:latest", "keep_alive": -1}\''
-    ]
+    out = run_op(models.models_pruned, api(["llama3:latest", "old:1b"]), base_url=URL,
+                 keep=["llama3"])
+    assert out == [f"curl -fsS --max-time 60 -o /dev/null -X DELETE {URL}/api/delete "
+                   "-d '{\"model\": \"old:1b\"}'"]
+    warm = run_op(models.models_warm, api(["llama3:latest"]), base_url=URL, models=["llama3"],
+                  keep_alive="-1")
+    assert warm == [f"curl -fsS --max-time 600 -o /dev/null {URL}/api/generate -d "
+                    "'{\"model\": \"llama3:latest\", \"keep_alive\": -1}'"]
     loaded = api(["llama3:latest"], loaded=["llama3:latest"])
-    assert (
-        run_op(models.models_warm, loaded, base_url=URL, models=["llama3"], keep_alive="-1") == []
-    )
+    assert run_op(models.models_warm, loaded, base_url=URL, models=["llama3"],
+                  keep_alive="-1") == []
 
 
 def test_pull_command_reports_each_failed_model_and_tries_the_rest(standin):
@@ -154,26 +124,19 @@ def test_pull_command_reports_each_failed_model_and_tries_the_rest(standin):
     standin.faults(fail_pull={"bad:1b": "pull model manifest: file does not exist"})
     warm_py = Path(models.__file__).parents[1] / "warm.py"
     script = models.pull_command(str(warm_py), standin.url, ["a:1b", "bad:1b", "c:1b"])
-    result = subprocess.run(
-        ["sh", "-c", script.replace("python3", sys.executable, 1)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = subprocess.run(["sh", "-c", script.replace("python3", sys.executable, 1)],
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert "[2/3] bad:1b: FAILED: pull failed: pull model manifest: file does not exist" in (
-        result.stdout
-    )
+    assert ("[2/3] bad:1b: FAILED: pull failed: pull model manifest: file does not exist"
+            in result.stdout)
     assert result.stdout.splitlines()[-1] == "2 ready, 1 failed: bad:1b"
-    assert [m["name"] for m in standin.json("GET", "/api/tags")[1]["models"]] == ["a:1b", "c:1b"]
+    assert [m["name"] for m in standin.json("GET", "/api/tags")[1]["models"]] == [
+        "a:1b", "c:1b"]
     assert standin.requests("/api/generate") == []  # pulled, not loaded
-    lines = models.explain_pull(
-        CommandOutput([OutputLine("stdout", line) for line in result.stdout.splitlines()])
-    )
-    assert lines == [
-        "model pull failed:",
-        "  [2/3] bad:1b: FAILED: pull failed: pull model manifest: file does not exist",
-    ]
+    lines = models.explain_pull(CommandOutput([OutputLine("stdout", line)
+                                               for line in result.stdout.splitlines()]))
+    assert lines == ["model pull failed:", "  [2/3] bad:1b: FAILED: pull failed: pull model "
+                     "manifest: file does not exist"]
 
 
 def test_pmset_applies_only_differing_values():
@@ -201,29 +164,15 @@ def test_brew_formula_and_service():
 
 def test_release_installed_and_app_quit():
     d = "/Users/a/.local/opt/ollama/0.14.2"
-    out = run_op(
-        ollama.release_installed,
-        {key(PathExists, path=f"{d}/ollama"): False},
-        version="0.14.2",
-        url="http://m/ollama-darwin.tgz",
-        directory=d,
-    )
+    out = run_op(ollama.release_installed, {key(PathExists, path=f"{d}/ollama"): False},
+                 version="0.14.2", url="http://m/ollama-darwin.tgz", directory=d)
     assert "curl -fsSL http://m/ollama-darwin.tgz | tar -xzf - -C" in out[0]
     assert out[0].endswith(f"mv {d}.partial {d}")
-    assert (
-        run_op(
-            ollama.release_installed,
-            {key(PathExists, path=f"{d}/ollama"): True},
-            version="0.14.2",
-            url="http://m/x.tgz",
-            directory=d,
-        )
-        == []
-    )
+    assert run_op(ollama.release_installed, {key(PathExists, path=f"{d}/ollama"): True},
+                  version="0.14.2", url="http://m/x.tgz", directory=d) == []
     assert run_op(ollama.app_quit, {key(ProcessRunning, process="Ollama"): True}, app="Ollama")
-    assert (
-        run_op(ollama.app_quit, {key(ProcessRunning, process="Ollama"): False}, app="Ollama") == []
-    )
+    assert run_op(ollama.app_quit, {key(ProcessRunning, process="Ollama"): False},
+                  app="Ollama") == []
 
 
 def test_api_healthy_waits_only_when_needed_and_enforces_minimum(tmp_path):
@@ -232,14 +181,10 @@ def test_api_healthy_waits_only_when_needed_and_enforces_minimum(tmp_path):
     script = run_op(ollama.api_healthy, {}, needed=True, **args)[0]
     fake_curl = tmp_path / "curl"
     for version, code in (("0.13.5", 1), ("0.14.0", 0), ("0.15.1", 0), ("1.0.0", 0)):
-        fake_curl.write_text(f'#!/bin/sh\necho \'{{"version":"{version}"}}\'\n')
+        fake_curl.write_text(f"#!/bin/sh\necho '{{\"version\":\"{version}\"}}'\n")
         fake_curl.chmod(0o755)
-        result = subprocess.run(
-            ["sh", "-c", script],
-            capture_output=True,
-            text=True,
-            env={"PATH": f"{tmp_path}:/usr/bin:/bin"},
-        )
+        result = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                                env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
         assert result.returncode == code, (version, result.stderr)
 
 
@@ -248,13 +193,8 @@ def test_shipped_file_compares_a_digest_and_is_a_no_op_when_it_matches():
 
     path = "/h/.local/share/remote-ollama/contract.py"
     digest = hashlib.sha256(b"print(1)\n").hexdigest()
-    first = run_op(
-        files.shipped_file,
-        {key(FileDigest, path=path): None},
-        path=path,
-        content="print(1)\n",
-        mode="755",
-    )
+    first = run_op(files.shipped_file, {key(FileDigest, path=path): None}, path=path,
+                   content="print(1)\n", mode="755")
     assert first[1] == f"UPLOAD {path}\nprint(1)\n" and first[2] == f"chmod 755 {path}"
     stale = {key(FileDigest, path=path): {"mode": "755", "sha256": "0" * 64}}
     assert len(run_op(files.shipped_file, stale, path=path, content="print(1)\n", mode="755")) == 3

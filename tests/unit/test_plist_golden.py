@@ -29,22 +29,13 @@ def rendered(name: str, **overrides) -> str:
     ("golden", "overrides"),
     [
         ("agent-example.plist", {}),
-        (
-            "daemon-tuned.plist",
-            {
-                "ollama_service": "daemon",
-                "ollama_version": "0.14.2",
-                "ollama_keep_alive": "-1",
-                "ollama_flash_attention": True,
-                "ollama_kv_cache_type": "q8_0",
-                "ollama_num_parallel": 2,
-                "ollama_max_loaded_models": 2,
-                "ollama_max_queue": 64,
-                "ollama_origins": ["http://localhost:3000"],
-                "ollama_models_dir": "~/models",
-                "ollama_extra_env": {"OLLAMA_DEBUG": "1"},
-            },
-        ),
+        ("daemon-tuned.plist", {
+            "ollama_service": "daemon", "ollama_version": "0.14.2", "ollama_keep_alive": "-1",
+            "ollama_flash_attention": True, "ollama_kv_cache_type": "q8_0",
+            "ollama_num_parallel": 2, "ollama_max_loaded_models": 2, "ollama_max_queue": 64,
+            "ollama_origins": ["http://localhost:3000"], "ollama_models_dir": "~/models",
+            "ollama_extra_env": {"OLLAMA_DEBUG": "1"},
+        }),
     ],
 )
 def test_rendered_plist_matches_golden(golden, overrides):
@@ -55,29 +46,18 @@ def test_rendered_plist_matches_golden(golden, overrides):
     assert text == path.read_text()
     job = plistlib.loads(text.encode())
     assert job["KeepAlive"] is True and job["RunAtLoad"] is True
-    assert all(
-        p.startswith("/")
-        for p in (job["StandardOutPath"], job["StandardErrorPath"], job["ProgramArguments"][0])
-    )
+    assert all(p.startswith("/") for p in (job["StandardOutPath"], job["StandardErrorPath"],
+                                           job["ProgramArguments"][0]))
     assert "~" not in text and "$HOME" not in text  # launchd expands neither
 
 
 def test_every_typed_option_lands_in_the_environment():
-    job = plistlib.loads(
-        rendered(
-            "daemon-tuned.plist",
-            **{
-                "ollama_service": "daemon",
-                "ollama_flash_attention": False,
-                "ollama_kv_cache_type": "q4_0",
-                "ollama_num_parallel": 3,
-                "ollama_max_loaded_models": 1,
-                "ollama_max_queue": 9,
-                "ollama_origins": ["http://a:1", "http://b:2"],
-                "ollama_models_dir": "/Volumes/m",
-            },
-        ).encode()
-    )
+    job = plistlib.loads(rendered("daemon-tuned.plist", **{
+        "ollama_service": "daemon", "ollama_flash_attention": False,
+        "ollama_kv_cache_type": "q4_0", "ollama_num_parallel": 3,
+        "ollama_max_loaded_models": 1, "ollama_max_queue": 9,
+        "ollama_origins": ["http://a:1", "http://b:2"], "ollama_models_dir": "/Volumes/m",
+    }).encode())
     env = job["EnvironmentVariables"]
     assert env["OLLAMA_FLASH_ATTENTION"] == "0"
     assert env["OLLAMA_KV_CACHE_TYPE"] == "q4_0"

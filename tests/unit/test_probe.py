@@ -39,18 +39,13 @@ def test_combined_script_runs_in_a_real_shell():
 
     from remote_ollama.facts.files import PathExists
 
-    requests = {
-        "arch": (Architecture, {}),
-        "tmp": (PathExists, {"path": "/tmp"}),
-        "nope": (PathExists, {"path": "/definitely/not here"}),
-    }
+    requests = {"arch": (Architecture, {}), "tmp": (PathExists, {"path": "/tmp"}),
+                "nope": (PathExists, {"path": "/definitely/not here"})}
     script = "; ".join(section_script(n, c, k) for n, (c, k) in requests.items())
     out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
     sections = split_sections(out.stdout.splitlines())
-    assert (
-        parse_section(Architecture, *sections["arch"])
-        == subprocess.run(["uname", "-m"], capture_output=True, text=True).stdout.strip()
-    )
+    assert parse_section(Architecture, *sections["arch"]) == subprocess.run(
+        ["uname", "-m"], capture_output=True, text=True).stdout.strip()
     assert parse_section(PathExists, *sections["tmp"]) is True
     assert parse_section(PathExists, *sections["nope"]) is False
 
@@ -95,19 +90,12 @@ def test_home_paths_are_read_in_the_probes_home(tmp_path):
 
     (tmp_path / "with space").mkdir()
     (tmp_path / "with space" / "f").write_text("x\n")
-    requests = {
-        "f": (ManagedFile, {"path": "~/with space/f"}),
-        "nope": (PathExists, {"path": "~/nope"}),
-    }
+    requests = {"f": (ManagedFile, {"path": "~/with space/f"}),
+                "nope": (PathExists, {"path": "~/nope"})}
     script = "; ".join(section_script(n, c, k) for n, (c, k) in requests.items())
     assert "~" not in script  # the shell never sees an unexpanded ~ (it would not expand)
-    out = subprocess.run(
-        ["sh", "-c", script],
-        capture_output=True,
-        text=True,
-        cwd="/",
-        env={**os.environ, "HOME": str(tmp_path)},
-    ).stdout
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, cwd="/",
+                         env={**os.environ, "HOME": str(tmp_path)}).stdout
     sections = split_sections(out.splitlines())
     assert parse_section(ManagedFile, *sections["f"])["content"] == "x\n"
     assert parse_section(PathExists, *sections["nope"]) is False
@@ -119,12 +107,8 @@ def test_home_path_sections_fail_without_a_home():
     from remote_ollama.facts.files import PathExists
 
     script = section_script("x", PathExists, {"path": "~/x"})
-    out = subprocess.run(
-        ["sh", "-c", script],
-        capture_output=True,
-        text=True,
-        env={"HOME": "/definitely/not here", "PATH": "/usr/bin:/bin"},
-    ).stdout
+    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
+                         env={"HOME": "/definitely/not here", "PATH": "/usr/bin:/bin"}).stdout
     assert split_sections(out.splitlines())["x"][0] != 0  # the fact's default, not a guess
 
 
@@ -138,10 +122,8 @@ def test_prime_caches_home_paths_under_the_absolute_path_too(monkeypatch):
 
         def get_fact(self, cls, script):
             self.scripts.append(script)
-            return {
-                "identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
-                "batch.PathExists": (0, ["yes ./x"]),
-            }
+            return {"identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
+                    "batch.PathExists": (0, ["yes ./x"])}
 
     host = Host()
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
@@ -165,9 +147,7 @@ def test_file_digest_matches_pythons_sha256_in_a_real_shell(tmp_path):
     out = subprocess.run(["sh", "-c", script], capture_output=True, text=True).stdout
     code, lines = split_sections(out.splitlines())["d"]
     assert parse_section(FileDigest, code, lines) == {
-        "mode": "755",
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-    }
+        "mode": "755", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
 def test_probe_output_is_folded_into_one_line_and_unfolded_exactly():
@@ -188,10 +168,8 @@ def test_probe_output_is_folded_into_one_line_and_unfolded_exactly():
     assert len(wire) == 2  # the one line the \x1e in the file became, and the rest
     sections = Probe().process(wire)
     assert parse_section(ManagedFile, *sections["f"])["content"] == content
-    assert (
-        parse_section(Architecture, *sections["arch"])
-        == subprocess.run(["uname", "-m"], capture_output=True, text=True).stdout.strip()
-    )
+    assert parse_section(Architecture, *sections["arch"]) == subprocess.run(
+        ["uname", "-m"], capture_output=True, text=True).stdout.strip()
 
 
 def test_unfold_inverts_the_swap():
@@ -215,16 +193,14 @@ def test_managed_files_batch_reads_many_files_exactly_in_a_real_shell(tmp_path):
     os.chmod(tmp_path / "a", 0o600)
     (tmp_path / "dir").mkdir()  # not a regular file: absent, as ManagedFile says
     paths = [str(tmp_path / n) for n in [*contents, "missing", "dir"]]
-    out = subprocess.run(
-        ["sh", "-c", ManagedFiles().command(paths)], capture_output=True, text=True, check=True
-    ).stdout
+    out = subprocess.run(["sh", "-c", ManagedFiles().command(paths)], capture_output=True,
+                         text=True, check=True).stdout
     found = ManagedFiles().process(out.split("\n"))
     assert {os.path.basename(p): v["content"] for p, v in found.items()} == contents
     assert found[str(tmp_path / "a")]["mode"] == "600"
     for path in paths:  # the same answers as the one-file fact
-        lone = subprocess.run(
-            ["sh", "-c", ManagedFile().command(path)], capture_output=True, text=True, check=True
-        ).stdout.split("\n")[:-1]
+        lone = subprocess.run(["sh", "-c", ManagedFile().command(path)], capture_output=True,
+                              text=True, check=True).stdout.split("\n")[:-1]
         assert found.get(path) == ManagedFile().process(lone)
 
 
@@ -234,8 +210,7 @@ def test_managed_files_batch_that_does_not_add_up_is_none():
     # stat said 5 bytes, cat gave 3: the file changed between the two reads
     assert ManagedFiles().process(["@@stat", "644 5 /x", "@@content", f"abc{EOF_MARK}"]) is None
     assert ManagedFiles().process(["@@stat", "644 3 /x", "@@content", f"abc{EOF_MARK}"]) == {
-        "/x": {"mode": "644", "content": "abc"}
-    }
+        "/x": {"mode": "644", "content": "abc"}}
     assert ManagedFiles().process(["@@stat", "garbage", "@@content", EOF_MARK]) is None
 
 
@@ -249,28 +224,17 @@ def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(mo
 
         def get_fact(self, cls, script):
             self.scripts.append(script)
-            return {
-                "identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
-                "batch.ManagedFile": (0, self.batch_answer),
-                "batch.PathExists": (0, ["yes /etc/x", "no ./y"]),
-                "a": (0, ["644", f"A{EOF_MARK}"]),
-                "b": (0, ["@@remote-ollama-absent@@"]),
-            }
+            return {"identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
+                    "batch.ManagedFile": (0, self.batch_answer),
+                    "batch.PathExists": (0, ["yes /etc/x", "no ./y"]),
+                    "a": (0, ["644", f"A{EOF_MARK}"]), "b": (0, ["@@remote-ollama-absent@@"])}
 
-    requests = {
-        "a": (ManagedFile, {"path": "~/a"}),
-        "b": (ManagedFile, {"path": "/etc/b"}),
-        "x": (PathExists, {"path": "/etc/x"}),
-        "y": (PathExists, {"path": "~/y"}),
-    }
+    requests = {"a": (ManagedFile, {"path": "~/a"}), "b": (ManagedFile, {"path": "/etc/b"}),
+                "x": (PathExists, {"path": "/etc/x"}), "y": (PathExists, {"path": "~/y"})}
     good = Host(["@@stat", "644 1 ./a", "@@content", f"A{EOF_MARK}"])
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
-    assert probe.prime(good, requests) == {
-        "a": {"mode": "644", "content": "A"},
-        "b": None,
-        "x": True,
-        "y": False,
-    }
+    assert probe.prime(good, requests) == {"a": {"mode": "644", "content": "A"}, "b": None,
+                                           "x": True, "y": False}
     assert len(good.scripts) == 1 and "probe-begin a'" not in good.scripts[0]
     assert probe.fact(ManagedFile, good, path="/Users/me/a") == {"mode": "644", "content": "A"}
 

@@ -16,55 +16,28 @@ BAD_INPUTS = [
     ({"ollama_port": 70000}, r"ollama_port=70000 is invalid; allowed: .*65535"),
     ({"ollama_port": 80}, r"ollama_port=80 is invalid; allowed: .*1024"),
     ({"ollama_port": "eleven"}, r"ollama_port='eleven' is invalid; allowed: .*integer"),
-    (
-        {"models": ["qwen; rm -rf ~"]},
-        r"models\[0\]='qwen; rm -rf ~' is invalid; allowed: an Ollama model",
-    ),
+    ({"models": ["qwen; rm -rf ~"]}, r"models\[0\]='qwen; rm -rf ~' is invalid; allowed: an Ollama model"),
     ({"models": ["llama3", "$(reboot)"]}, r"models\[1\]='\$\(reboot\)' is invalid"),
     ({"models": "llama3"}, r"models='llama3' is invalid; allowed: .*list"),
-    (
-        {"ollama_server_host": "ai-server;id"},
-        r"ollama_server_host='ai-server;id' is invalid; allowed: a hostname",
-    ),
+    ({"ollama_server_host": "ai-server;id"}, r"ollama_server_host='ai-server;id' is invalid; allowed: a hostname"),
     ({"ollama_server_host": "a b"}, r"ollama_server_host='a b' is invalid"),
     ({"ollama_version": "latest"}, r"ollama_version='latest' is invalid; allowed: a version"),
     ({"claude_code_version": "2.1.332`id`"}, r"claude_code_version='2\.1\.332`id`' is invalid"),
-    (
-        {"ollama_keep_alive": "5 minutes"},
-        r"ollama_keep_alive='5 minutes' is invalid; allowed: a Go duration",
-    ),
+    ({"ollama_keep_alive": "5 minutes"}, r"ollama_keep_alive='5 minutes' is invalid; allowed: a Go duration"),
     ({"ollama_bind": "everywhere"}, r"ollama_bind='everywhere' is invalid; allowed: .*'tailscale'"),
     ({"ollama_bind": "all"}, r"ollama_bind='all' is invalid; allowed: .*ollama_allow_lan_exposure"),
     ({"default_model": "mistral"}, r"default_model=.mistral. is invalid; allowed: one of `models`"),
     ({"ollama_kv_cache_type": "q2"}, r"ollama_kv_cache_type='q2' is invalid"),
-    (
-        {"ollama_extra_env": {"OLLAMA_HOST": "0.0.0.0"}},
-        r"set it with the typed setting ollama_bind",
-    ),
+    ({"ollama_extra_env": {"OLLAMA_HOST": "0.0.0.0"}}, r"set it with the typed setting ollama_bind"),
     ({"ollama_extra_env": {"OLLAMA_DEBUG": "1\nrm -rf /"}}, r"ollama_extra_env=.* is invalid"),
     ({"ollama_label": "com.x;y"}, r"ollama_label='com\.x;y' is invalid; allowed: a reverse-DNS"),
-    (
-        {"ollama_log_dir": "logs/here"},
-        r"ollama_log_dir='logs/here' is invalid; allowed: an absolute",
-    ),
-    (
-        {"ollama_models_dir": "/Volumes/My Models"},
-        r"ollama_models_dir='/Volumes/My Models' is invalid",
-    ),
+    ({"ollama_log_dir": "logs/here"}, r"ollama_log_dir='logs/here' is invalid; allowed: an absolute"),
+    ({"ollama_models_dir": "/Volumes/My Models"}, r"ollama_models_dir='/Volumes/My Models' is invalid"),
     ({"pmset": {"hibernate": 0}}, r"pmset=.* is invalid; .*allowed: .*autorestart"),
     ({"warm_models": ["other"]}, r"warm_models='other' is invalid; allowed: a subset of `models`"),
-    (
-        {"tailscale_server_tag": "ai-server"},
-        r"tailscale_server_tag='ai-server' is invalid; allowed: a Tailscale tag",
-    ),
-    (
-        {"package_find_links": "ftp://x/y"},
-        r"package_find_links='ftp://x/y' is invalid; allowed: an http",
-    ),
-    (
-        {"tailscale_required": False},
-        r"tailscale_required=False is invalid; allowed: True while ollama_bind is 'tailscale'",
-    ),
+    ({"tailscale_server_tag": "ai-server"}, r"tailscale_server_tag='ai-server' is invalid; allowed: a Tailscale tag"),
+    ({"package_find_links": "ftp://x/y"}, r"package_find_links='ftp://x/y' is invalid; allowed: an http"),
+    ({"tailscale_required": False}, r"tailscale_required=False is invalid; allowed: True while ollama_bind is 'tailscale'"),
     ({"ollama_context_length": 100}, r"ollama_context_length=100 is invalid"),
 ]
 
@@ -72,10 +45,8 @@ BAD_INPUTS = [
 @pytest.mark.parametrize(("data", "expected"), BAD_INPUTS, ids=[str(d) for d, _ in BAD_INPUTS])
 def test_bad_input_names_host_key_value_and_what_is_allowed(data, expected):
     with pytest.raises(SettingsError) as error:
-        validate_host(
-            "ai-server.tail1234.ts.net",
-            {"models": ["llama3"], **data} if "models" not in data else data,
-        )
+        validate_host("ai-server.tail1234.ts.net", {"models": ["llama3"], **data}
+                      if "models" not in data else data)
     message = str(error.value)
     assert message.startswith("ai-server.tail1234.ts.net: ")
     assert re.search(expected, message), message
@@ -88,15 +59,8 @@ def test_every_problem_is_reported_at_once():
 
 
 def test_connector_keys_pass_through_and_good_data_validates():
-    settings = validate_host(
-        "h",
-        {
-            "ssh_user": "admin",
-            "_sudo": True,
-            "models": ["llama3"],
-            "default_model": "llama3:latest",
-        },
-    )
+    settings = validate_host("h", {"ssh_user": "admin", "_sudo": True, "models": ["llama3"],
+                                   "default_model": "llama3:latest"})
     assert settings.models == ["llama3"] and settings.ollama_port == 11434
 
 

@@ -59,10 +59,8 @@ def test_nodes_without_tags_or_with_other_tags_are_left_out():
 
 def test_host_names_are_magicdns_names_without_trailing_dot():
     groups = build_groups(fixture("several_peers.json"), *TAGS)
-    assert all(
-        not h.endswith(".") and h.endswith(".tail1234.ts.net")
-        for h in groups.server + groups.clients
-    )
+    assert all(not h.endswith(".") and h.endswith(".tail1234.ts.net")
+               for h in groups.server + groups.clients)
 
 
 def test_without_magicdns_the_tailscale_ipv4_is_used_with_a_warning():
@@ -98,19 +96,18 @@ def test_no_node_with_the_server_tag_is_a_clear_error():
 def test_two_servers_is_an_error_naming_both():
     status = fixture("several_peers.json")
     peer(status, "nas")["Tags"] = ["tag:ai-server"]
-    with pytest.raises(
-        TailnetInventoryError, match=(r"found ai-server\.tail1234\.ts\.net, nas\.tail1234\.ts\.net")
-    ):
+    with pytest.raises(TailnetInventoryError, match=(
+        r"found ai-server\.tail1234\.ts\.net, nas\.tail1234\.ts\.net"
+    )):
         build_groups(status, *TAGS)
 
 
 def test_a_node_with_both_tags_is_an_error():
     status = fixture("several_peers.json")
     peer(status, "Alices-MacBook-Air")["Tags"] = ["tag:ai-client", "tag:ai-server"]
-    with pytest.raises(
-        TailnetInventoryError,
-        match=(r"macbook-air.tail1234.ts.net \(tag:ai-client,tag:ai-server; online\) carries both"),
-    ):
+    with pytest.raises(TailnetInventoryError, match=(
+        r"macbook-air.tail1234.ts.net \(tag:ai-client,tag:ai-server; online\) carries both"
+    )):
         build_groups(status, *TAGS)
 
 
@@ -215,9 +212,7 @@ def test_repo_group_data_validates_for_the_dynamic_inventory(monkeypatch):
     inventory = load_inventory("inventory/tailscale.py")
     settings = group_settings(inventory, ("server", "clients"))
     assert sorted(settings) == [
-        "ai-server.tail1234.ts.net",
-        "macbook-air.tail1234.ts.net",
-        "ops-macbook.tail1234.ts.net",
+        "ai-server.tail1234.ts.net", "macbook-air.tail1234.ts.net", "ops-macbook.tail1234.ts.net",
     ]
 
 

@@ -14,10 +14,8 @@ from remote_ollama.operations import version_lock
 
 class ExecutingHost:
     def __init__(self, server_version, current=None):
-        self.facts = {
-            ServerReachability: {"version": server_version, "models": 200},
-            ManagedFile: current,
-        }
+        self.facts = {ServerReachability: {"version": server_version, "models": 200},
+                      ManagedFile: current}
         self.uploads: dict[str, str] = {}
         self.commands: list[str] = []
 
@@ -33,9 +31,8 @@ class ExecutingHost:
 
 def write(host, allow_broken=False):
     with mock.patch.object(version_lock, "host", host):
-        version_lock._write_from_server(
-            "/h/.ai-client/.version-lock", "2.1.332", "http://ai-server:11434", allow_broken
-        )
+        version_lock._write_from_server("/h/.ai-client/.version-lock", "2.1.332",
+                                        "http://ai-server:11434", allow_broken)
 
 
 def test_lock_records_the_version_the_server_reports_when_the_step_runs():

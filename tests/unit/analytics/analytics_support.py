@@ -61,11 +61,7 @@ sys.exit(int(os.environ.get("FAKE_CLAUDE_EXIT", "0")))
 
 
 def make_fake_claude(
-    tmp_path: Path,
-    monkeypatch,
-    output: Path,
-    sleep: float = 0,
-    exit_code: int = 0,
+    tmp_path: Path, monkeypatch, output: Path, sleep: float = 0, exit_code: int = 0,
     ctrl_c: bool = False,
 ):
     """Write an executable fake claude; returns (its path, its log path)."""

@@ -50,8 +50,7 @@ def test_resolve_from_client_env():
     assert resolve_ollama_backend(None, None, environ) == ("http://ai-server:11434", "m:7b")
     # flags win over the environment
     assert resolve_ollama_backend("http://other:1234/v1", "x", environ) == (
-        "http://other:1234",
-        "x",
+        "http://other:1234", "x",
     )
 
 

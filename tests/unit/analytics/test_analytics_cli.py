@@ -29,39 +29,16 @@ def test_run_ollama_backend_from_client_env(tmp_path, monkeypatch, capsys):
     claude, log = make_fake_claude(tmp_path, monkeypatch, RECORDED / "iteration-1.json")
     monkeypatch.setenv("OLLAMA_API_BASE", "http://127.0.0.1:9/")
     monkeypatch.setenv("AIDER_MODEL", "ollama_chat/qwen3-coder:30b")
-    code = main(
-        [
-            "analytics",
-            "run",
-            "--mode",
-            "plan",
-            "--iterations",
-            "1",
-            "--goal",
-            "count things",
-            "--backend",
-            "ollama",
-            "--max-context",
-            "32768",
-            "--claude-bin",
-            str(claude),
-            "--out",
-            str(tmp_path / "out"),
-            "--permission-mode",
-            "plan",
-            "--claude-arg=--max-turns=5",
-        ]
-    )
+    code = main([
+        "analytics", "run", "--mode", "plan", "--iterations", "1", "--goal", "count things",
+        "--backend", "ollama", "--max-context", "32768", "--claude-bin", str(claude),
+        "--out", str(tmp_path / "out"), "--permission-mode", "plan", "--claude-arg=--max-turns=5",
+    ])
     assert code == 0
     call = json.loads(log.read_text())
     assert call["argv"][0] == "-p" and "Goal: count things" in call["argv"][1]
     assert call["argv"][2:] == [
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--permission-mode",
-        "plan",
-        "--max-turns=5",
+        "--output-format", "stream-json", "--verbose", "--permission-mode", "plan", "--max-turns=5",
     ]
     env = call["env"]
     assert env["ANTHROPIC_BASE_URL"] == "http://127.0.0.1:9"
@@ -71,9 +48,7 @@ def test_run_ollama_backend_from_client_env(tmp_path, monkeypatch, capsys):
     (run_dir,) = (tmp_path / "out").iterdir()
     meta = json.loads((run_dir / "run.json").read_text())
     assert (meta["backend"], meta["model"], meta["base_url"]) == (
-        "ollama",
-        "qwen3-coder:30b",
-        "http://127.0.0.1:9",
+        "ollama", "qwen3-coder:30b", "http://127.0.0.1:9",
     )
     assert "Summary:" in capsys.readouterr().out
 
@@ -118,25 +93,15 @@ def test_report_of_missing_run(tmp_path, capsys):
 def test_compare_with_png(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     png = tmp_path / "c.png"
-    assert (
-        main(["analytics", "compare", str(TOOLS_AND_CACHE), str(RECORDED), "--png", str(png)]) == 0
-    )
+    assert main(["analytics", "compare", str(TOOLS_AND_CACHE), str(RECORDED), "--png", str(png)]) == 0
     assert f"Chart written to {png}" in capsys.readouterr().out
     assert png.read_bytes()[:4] == b"\x89PNG"
 
 
 def test_compare_png_without_matplotlib(tmp_path, monkeypatch, capsys):
     monkeypatch.setitem(sys.modules, "matplotlib", None)
-    code = main(
-        [
-            "analytics",
-            "compare",
-            str(TOOLS_AND_CACHE),
-            str(RECORDED),
-            "--png",
-            str(tmp_path / "c.png"),
-        ]
-    )
+    code = main(["analytics", "compare", str(TOOLS_AND_CACHE), str(RECORDED),
+                 "--png", str(tmp_path / "c.png")])
     assert code == 1
     captured = capsys.readouterr()
     assert "input tokens / iteration" in captured.out  # the table still printed

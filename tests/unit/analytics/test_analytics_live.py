@@ -11,24 +11,8 @@ def test_row_lines_up_with_header_and_shows_the_numbers():
     # Read..other = 1 each, sub 3, tokens 1200/3000/12000/800, hit 80.0%,
     # shallow/deep 6/2, wall 46.2
     assert row.split() == [
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "1",
-        "3",
-        "1,200",
-        "3,000",
-        "12,000",
-        "800",
-        "80.0%",
-        "6/2",
-        "46.2",
+        "1", "1", "1", "1", "1", "1", "1", "1", "1", "1", "3",
+        "1,200", "3,000", "12,000", "800", "80.0%", "6/2", "46.2",
     ]
     assert len(row) == header.index("  note")
     assert header.split()[:3] == ["iter", "Read", "Bash"]

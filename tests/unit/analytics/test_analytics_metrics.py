@@ -93,17 +93,10 @@ def test_recorded_real_run():
 
 def test_agent_tool_counts_as_a_spawn_and_unknown_names_as_other():
     events = [
-        {
-            "type": "assistant",
-            "parent_tool_use_id": None,
-            "message": {
-                "content": [
-                    {"type": "tool_use", "id": "a", "name": "Agent"},
-                    {"type": "tool_use", "name": "NoId"},
-                    {"type": "tool_use", "name": "NoId"},
-                ]
-            },
-        },
+        {"type": "assistant", "parent_tool_use_id": None,
+         "message": {"content": [{"type": "tool_use", "id": "a", "name": "Agent"},
+                                 {"type": "tool_use", "name": "NoId"},
+                                 {"type": "tool_use", "name": "NoId"}]}},
     ]
     m = measure_iteration(events)
     assert m.subagent_spawns == 1

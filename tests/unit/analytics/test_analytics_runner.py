@@ -12,35 +12,22 @@ from remote_ollama.analytics.runner import EXIT_INTERRUPTED, LoopPlan, claude_co
 
 def plan_for(tmp_path, claude, iterations=2, **extra):
     return LoopPlan(
-        mode="build",
-        backend="cloud",
-        prompt="Do the thing.",
-        iterations=iterations,
-        out_dir=tmp_path / "analytics",
-        claude_bin=str(claude),
-        **extra,
+        mode="build", backend="cloud", prompt="Do the thing.", iterations=iterations,
+        out_dir=tmp_path / "analytics", claude_bin=str(claude), **extra,
     )
 
 
 def test_claude_command():
     assert claude_command("claude", "P", ["--max-turns", "3"]) == [
-        "claude",
-        "-p",
-        "P",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--max-turns",
-        "3",
+        "claude", "-p", "P", "--output-format", "stream-json", "--verbose", "--max-turns", "3",
     ]
 
 
 def test_loop_saves_iterations_meta_and_summary(tmp_path, monkeypatch):
     claude, log = make_fake_claude(tmp_path, monkeypatch, TOOLS_AND_CACHE / "iteration-1.json")
     out = io.StringIO()
-    run_dir, code = run_loop(
-        plan_for(tmp_path, claude, env_overrides={"ANTHROPIC_MODEL": "m"}), stream=out
-    )
+    run_dir, code = run_loop(plan_for(tmp_path, claude, env_overrides={"ANTHROPIC_MODEL": "m"}),
+                             stream=out)
     assert code == 0
     assert run_dir.parent == tmp_path / "analytics" and run_dir.name.startswith("run-")
     original = (TOOLS_AND_CACHE / "iteration-1.json").read_bytes()
@@ -51,18 +38,11 @@ def test_loop_saves_iterations_meta_and_summary(tmp_path, monkeypatch):
     assert meta["stopped"] == "completed 2 iteration(s)"
     assert meta["prompt"] == "Do the thing."
     assert [(i["number"], i["exit_code"], i["interrupted"]) for i in meta["iterations"]] == [
-        (1, 0, False),
-        (2, 0, False),
+        (1, 0, False), (2, 0, False),
     ]
     assert all(i["wall_time_s"] > 0 for i in meta["iterations"])
     calls = [json.loads(line) for line in log.read_text().splitlines()]
-    assert calls[0]["argv"] == [
-        "-p",
-        "Do the thing.",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-    ]
+    assert calls[0]["argv"] == ["-p", "Do the thing.", "--output-format", "stream-json", "--verbose"]
     assert calls[0]["env"]["ANTHROPIC_MODEL"] == "m"
     printed = out.getvalue().splitlines()
     assert printed[0] == f"Run directory: {run_dir}"

@@ -9,12 +9,7 @@ def test_damaged_transcript_keeps_good_events_and_counts_bad_lines():
     parsed = parse_stream((DAMAGED / "iteration-1.json").read_text())
     # 8 lines: 1 init, 2 assistant, 3 cut-off user event, 4 JSON array, 5 stray text,
     # 6 assistant, 7 result, 8 truncated assistant without a newline -> 4 good, 4 bad.
-    assert [event["type"] for event in parsed.events] == [
-        "system",
-        "assistant",
-        "assistant",
-        "result",
-    ]
+    assert [event["type"] for event in parsed.events] == ["system", "assistant", "assistant", "result"]
     assert [bad.number for bad in parsed.bad_lines] == [3, 4, 5, 8]
     assert parsed.bad_lines[0].reason.startswith("not JSON")
     assert parsed.bad_lines[1].reason == "JSON list, not an object"
@@ -43,9 +38,6 @@ def test_recorded_real_transcript_parses_cleanly():
     parsed = parse_stream((RECORDED / "iteration-1.json").read_text())
     assert parsed.bad_lines == []
     assert [(e["type"], e.get("subtype")) for e in parsed.events] == [
-        ("system", "init"),
-        ("system", "status"),
-        ("system", "status"),
-        ("assistant", None),
-        ("result", "success"),
+        ("system", "init"), ("system", "status"), ("system", "status"),
+        ("assistant", None), ("result", "success"),
     ]

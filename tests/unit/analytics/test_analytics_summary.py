@@ -117,16 +117,7 @@ class TestDamaged:
             "Average": ["1", "0", "0", "0", "0.5", "0", "0.5", "0", "0", "2"],
         }
         assert table(damaged_md, "Tool calls inside subagents")["Total"] == [
-            "0",
-            "0",
-            "0",
-            "0",
-            "0",
-            "1",
-            "0",
-            "0",
-            "0",
-            "1",  # Glob in the subagent
+            "0", "0", "0", "0", "0", "1", "0", "0", "0", "1",  # Glob in the subagent
         ]
 
     def test_token_table_marks_estimates(self, damaged_md):
@@ -208,9 +199,7 @@ def test_recorded_real_run():
 def test_text_rendering_has_the_same_numbers():
     text = render_summary(report_of(TOOLS_AND_CACHE), markdown=False)
     assert "Tokens\n------" in text
-    assert (
-        "Total      1,700           4,000      21,000   1,100           84.0%         5,500" in text
-    )
+    assert "Total      1,700           4,000      21,000   1,100           84.0%         5,500" in text
 
 
 def test_recorded_real_ctrl_c():

@@ -68,5 +68,6 @@ def test_the_servers_one_sysctl_reads_release_cpu_and_memory(host):
         return MacSystem().process(host.run("sysctl", *MacSystem.NAMES).stdout.splitlines())
 
     assert mac_system() == {"version": "15.1", "arch": "arm64", "memsize": 192 * 1024**3}
-    host.config("mac.json", {"product_version": "13.6", "arch": "x86_64", "memsize": 16 * 1024**3})
+    host.config("mac.json", {"product_version": "13.6", "arch": "x86_64",
+                             "memsize": 16 * 1024**3})
     assert mac_system() == {"version": "13.6", "arch": "x86_64", "memsize": 16 * 1024**3}
