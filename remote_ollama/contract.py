@@ -179,9 +179,9 @@ def describe(err: BaseException, seconds: float) -> tuple[str, str]:
     if isinstance(err, http.client.BadStatusLine):
         return f"not an HTTP answer: status line {short(repr(err.args[0]), 120)}", "malformed"
     if isinstance(err, http.client.LineTooLong):
-        return f"an answer with a {err.args[0]} longer than 64 KiB", "malformed"
+        return "an answer whose status or header line is longer than 64 KiB", "malformed"
     if isinstance(err, http.client.IncompleteRead):
-        return f"the answer ended early ({len(err.partial)} bytes, then the end)", "malformed"
+        return "the answer ended before the length it announced", "malformed"
     if isinstance(err, http.client.HTTPException):
         return f"a malformed HTTP answer ({short(printable(err), 120)})", "malformed"
     if isinstance(err, socket.gaierror):
@@ -268,12 +268,9 @@ def http_request(
     can end it sooner; ``idle`` bounds a single wait. A redirect is an HttpProblem: it is
     never followed. Raises HttpProblem, with one line saying what went wrong."""
     tls, host, port = split_url(url)
-    end = (
-        time.monotonic() + timeout
-        if deadline is None
-        else min(deadline, time.monotonic() + timeout)
-    )
-    seconds = max(0.0, end - time.monotonic())
+    now = time.monotonic()
+    end = now + timeout if deadline is None else min(deadline, now + timeout)
+    seconds = round(max(0.0, end - now), 1)  # as said in a timeout's message
     conn = _Connection(host, port, tls, end, idle)
     try:
         conn.request(
@@ -451,7 +448,7 @@ class Context:
 
     def need_server(self) -> None:
         if self.reachable is False:
-            raise Skipped("server did not answer (see the version check)")
+            raise Skipped("no usable answer from the server (see the version check)")
 
     def need_model(self) -> str:
         self.need_server()
@@ -488,14 +485,14 @@ def check_version(ctx: Context) -> str:
             f"no usable answer: {err}",
             NO_ANSWER_HINTS.get(err.kind, NO_ANSWER_HINTS["connect"]),
         ) from None
-    ctx.reachable = True
+    ctx.reachable = False  # until the answer is a usable one: one cause, one failure
     expect_ok(reply, "GET /api/version")
     version = reply.object("GET /api/version").get("version")
     if not isinstance(version, str) or not version_tuple(version):
         raise Failed(
             "a version like 0.14.2", short(repr(version)), "Is this really an Ollama server?"
         )
-    ctx.version = version
+    ctx.reachable, ctx.version = True, version
     if version_tuple(version) < MIN_VERSION:
         raise Failed(
             ">= 0.14.0 (the first with the Anthropic API /v1/messages)",

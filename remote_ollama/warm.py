@@ -68,6 +68,8 @@ def default_server() -> str:
 
 
 def short(text, limit: int = 200) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
     text = printable(" ".join(str(text).split()))
     return text if len(text) <= limit else text[:limit] + "..."
 

@@ -88,3 +88,27 @@ def test_https_is_verified_and_bounded_the_same_way(tmp_path, monkeypatch):
     finally:
         server.kill()
         server.wait(timeout=10)
+
+
+SAID = {
+    "slow trickle": "no complete answer within 1s",
+    "silent": "no complete answer within 1s",
+    "huge body": "an answer larger than 16384 KiB",
+    "garbage JSON": "got:      HTTP 200: {not json at all",
+    "non-object JSON": "got:      JSON array: [1, 2, 3]",
+    "wrong types": "expected: a version like 0.14.2",
+    "redirect to another port": "HTTP 302, a redirect to http://127.0.0.1:",
+    "bad status line": "not an HTTP answer: status line 'ICY 200 OK\\r\\n'",
+    "empty answer": "the server closed the connection without answering",
+    "truncated body": "the answer ended early (982 bytes short)",
+    "huge header": "an answer whose status or header line is longer than 64 KiB",
+    "too many headers": "a malformed HTTP answer (got more than 100 headers)",
+}
+
+
+def test_check_says_in_one_line_what_came_back():
+    check = next(c for c in CLIENTS if c.name == "check")
+    outcomes = run_cases([(check, behaviour) for behaviour in SAID])
+    for (behaviour, words), outcome in zip(SAID.items(), outcomes, strict=True):
+        assert words in outcome.output, f"{behaviour}: {outcome}"
+        assert outcome.output.count("FAIL  ") == 1, f"{behaviour}: one cause, one failure"
