@@ -210,6 +210,7 @@ class Answer:
         self.close()
 
     def close(self) -> None:
+        self._response.close()  # its file holds the socket open until it is closed too
         self._conn.close()
 
     def _guard(self, read):
