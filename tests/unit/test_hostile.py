@@ -112,3 +112,35 @@ def test_check_says_in_one_line_what_came_back():
     for (behaviour, words), outcome in zip(SAID.items(), outcomes, strict=True):
         assert words in outcome.output, f"{behaviour}: {outcome}"
         assert outcome.output.count("FAIL  ") == 1, f"{behaviour}: one cause, one failure"
+
+
+def test_an_abandoned_answer_leaves_no_open_socket():
+    """warm asks many models in one run: an answer closed before its end (too large, or
+    only its status wanted) must close its connection, not wait for the garbage collector."""
+    import os
+
+    from remote_ollama.contract import HttpProblem, http_request
+    from tests.hostile.server import HostileServer
+
+    def open_fds() -> int:
+        return len(os.listdir("/proc/self/fd"))
+
+    if not os.path.isdir("/proc/self/fd"):
+        pytest.skip("no /proc here")
+    kept = []  # the answers stay referenced, so only an explicit close releases a socket
+    with HostileServer("huge body") as server:
+        before = open_fds()
+        for _ in range(20):
+            with (
+                pytest.raises(HttpProblem, match="larger than"),
+                http_request(server.url + "/api/version", timeout=5) as answer,
+            ):
+                kept.append(answer)
+                answer.body(1000)
+        assert open_fds() - before <= 2
+    with HostileServer("garbage JSON") as server:  # an answer with Connection: close
+        before = open_fds()
+        for _ in range(20):
+            with http_request(server.url + "/api/show", timeout=5) as answer:
+                kept.append(answer)  # closed with its body unread
+        assert open_fds() - before <= 2
