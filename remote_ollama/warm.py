@@ -74,7 +74,7 @@ def short(text, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + "..."
 
 
-def post(base: str, path: str, body: dict, timeout: float, idle=None):
+def post(base: str, path: str, body: dict, timeout: float, idle=None, deadline=None):
     """An Answer (see contract.http_request) with status 200 or 404; WarmError otherwise."""
     try:
         answer = http_request(
@@ -84,6 +84,7 @@ def post(base: str, path: str, body: dict, timeout: float, idle=None):
             {"Content-Type": "application/json"},
             timeout=timeout,
             idle=idle,
+            deadline=deadline,
         )
         if answer.status in (200, 404):
             return answer
@@ -98,10 +99,10 @@ def post(base: str, path: str, body: dict, timeout: float, idle=None):
     raise WarmError(f"HTTP {answer.status} from {path}: {short(error or text)}")
 
 
-def is_present(base: str, model: str, timeout: float) -> bool:
+def is_present(base: str, model: str, timeout: float, deadline=None) -> bool:
     """200 with the model's details: present; 404: absent."""
     try:
-        with post(base, "/api/show", {"model": model}, timeout) as answer:
+        with post(base, "/api/show", {"model": model}, timeout, None, deadline) as answer:
             text = answer.body()
     except HttpProblem as err:
         raise WarmError(f"presence check: {err}") from None
@@ -191,11 +192,12 @@ def count(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
-def pull(base: str, model: str, timeout: float, progress: Progress) -> None:
+def pull(base: str, model: str, timeout: float, progress: Progress, deadline=None) -> None:
     """Pull with streaming on; every line may carry an error, even on HTTP 200."""
     last_status = None
     try:
-        with post(base, "/api/pull", {"model": model, "stream": True}, timeout, STALL) as answer:
+        request = {"model": model, "stream": True}
+        with post(base, "/api/pull", request, timeout, STALL, deadline) as answer:
             if answer.status != 200:
                 raise WarmError(f"HTTP {answer.status} from /api/pull")
             for raw in answer.lines():
@@ -219,10 +221,10 @@ def pull(base: str, model: str, timeout: float, progress: Progress) -> None:
         raise WarmError(f"pull stream ended without success (last status: {short(last_status)})")
 
 
-def load(base: str, model: str, keep_alive, timeout: float) -> None:
+def load(base: str, model: str, keep_alive, timeout: float, deadline=None) -> None:
     body = {"model": model, "keep_alive": keep_alive}
     try:
-        with post(base, "/api/generate", body, timeout) as answer:
+        with post(base, "/api/generate", body, timeout, None, deadline) as answer:
             text = answer.body(1024 * 1024)
     except HttpProblem as err:
         raise WarmError(f"load: {err}") from None
@@ -249,27 +251,32 @@ def warm_models(
     load_models=True,
     tty=False,
     every=None,
+    deadline=None,
 ):
     """Pull (if missing) and load each model; return [{"model", "ok", "pulled", "error",
     "seconds"}], one per model. A failure does not stop the others. ``say(text)`` prints
-    a line (on a terminal, ``tty=True``, also ``say(text, end="")``)."""
+    a line (on a terminal, ``tty=True``, also ``say(text, end="")``). ``deadline``: seconds
+    for the whole run; models not done by then fail, saying so."""
     base = (server or default_server()).rstrip("/")
     ka = keep_alive_value(str(keep_alive))
+    end = None if deadline is None else time.monotonic() + deadline
     results = []
     for index, model in enumerate(models, start=1):
         started = time.monotonic()
         result = {"model": model, "ok": False, "pulled": False, "error": None}
         prefix = f"[{index}/{len(models)}] {model}:"
         try:
-            if is_present(base, model, timeout):
+            if end is not None and started >= end:
+                raise WarmError(f"not started: the run's deadline ({deadline:g}s) has passed")
+            if is_present(base, model, timeout, end):
                 say(f"{prefix} present")
             else:
                 say(f"{prefix} missing, pulling")
-                pull(base, model, pull_timeout, Progress(say, tty, every))
+                pull(base, model, pull_timeout, Progress(say, tty, every), end)
                 result["pulled"] = True
             if load_models:
                 say(f"{prefix} loading (keep_alive {ka})")
-                load(base, model, ka, timeout)
+                load(base, model, ka, timeout, end)
             result["ok"] = True
         except WarmError as err:
             result["error"] = str(err)
@@ -334,6 +341,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         f"fails after {STALL:g}s without a byte. A pull resumes where it stopped.",
     )
     parser.add_argument(
+        "--deadline",
+        type=seconds,
+        help="seconds the whole run may take (default: none beyond each request's own); "
+        "models not done by then fail",
+    )
+    parser.add_argument(
         "--no-load", action="store_true", help="only pull the missing models; load none"
     )
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
@@ -366,6 +379,7 @@ def run_cli(args: argparse.Namespace) -> int:
         pull_timeout=args.pull_timeout,
         load_models=not args.no_load,
         tty=out.isatty(),
+        deadline=args.deadline,
     )
     failed = [r["model"] for r in results if not r["ok"]]
     if args.json:

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -252,3 +253,20 @@ def test_no_load_only_pulls(standin, capsys):
     assert cli_main(["warm", "--server", standin.url, "--no-load", MODEL]) == 0
     assert standin.requests("/api/generate") == []
     assert capsys.readouterr().out.splitlines()[-1] == "1 ready, 0 failed"
+
+
+def test_a_run_deadline_ends_the_whole_command(capsys):
+    """Three models on a server that trickles: each request would take --timeout (5 s);
+    --deadline 2 ends the run, the models left failing with the reason."""
+    from tests.hostile.server import HostileServer
+
+    with HostileServer("slow trickle") as server:
+        started = time.monotonic()
+        code = cli_main(["warm", "--server", server.url, "--timeout", "5", "--deadline", "2",
+                         "a:1b", "b:1b", "c:1b"])  # fmt: skip
+        took = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 1 and took < 4.5
+    assert "[1/3] a:1b: FAILED: presence check: no complete answer within 2s" in out
+    assert "[3/3] c:1b: FAILED: not started: the run's deadline (2s) has passed" in out
+    assert out.splitlines()[-1] == "0 warmed, 3 failed: a:1b, b:1b, c:1b"
