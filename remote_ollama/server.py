@@ -180,7 +180,9 @@ def converge_server(settings: Settings):
         target=f"{paths.domain}/{settings.ollama_label}",
         port=settings.ollama_port,
     )
-    models.models_present(name="Pull missing models", base_url=url, models=settings.models)
+    ship_tools(home, with_warm=True)  # before the pulls: warm.py does them
+    models.models_present(name="Pull missing models", base_url=url, models=settings.models,
+                          warm_script=tool_paths(home)["warm"])
     if settings.prune_models:
         models.models_pruned(name="Prune undeclared models", base_url=url, keep=settings.models)
     if settings.warm_models:
@@ -193,7 +195,6 @@ def converge_server(settings: Settings):
     if settings.pmset:
         power.pmset(name="Keep the Mac awake (pmset)", settings=settings.pmset, _sudo=True)
 
-    ship_tools(home, with_warm=True)
     _warm_at_boot(settings, paths, url, home, identity["user"])
     check_after_changes("Check the server against the API contract", home, url)
 

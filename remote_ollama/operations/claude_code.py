@@ -9,14 +9,16 @@ registry publishes for it (``dist.integrity``) before anything is unpacked.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import json
 import shlex
-import urllib.request
+import urllib.parse
 
 from pyinfra import host
 from pyinfra.api import OperationError, operation
 
+from remote_ollama.contract import HttpProblem, http_request
 from remote_ollama.facts.client import DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
 from remote_ollama.probe import fact
@@ -38,6 +40,22 @@ def metadata_url(registry: str, system: str, arch: str) -> str:
     return f"{registry.rstrip('/')}/@anthropic-ai/{package_name(system, arch)}"
 
 
+def read_document(url: str, limit: int) -> bytes:
+    """A registry document, bounded: at most ``limit`` bytes, and over HTTP 60 s in all
+    with no redirect followed. ``file://`` URLs (a mirror on disk) are read directly."""
+    if url.startswith("file://"):
+        with open(urllib.parse.unquote(urllib.parse.urlsplit(url).path), "rb") as file:
+            text = file.read(limit + 1)
+    else:
+        with http_request(url, timeout=60, headers={"Accept": "application/json"}) as answer:
+            if answer.status != 200:
+                raise ValueError(f"HTTP {answer.status}")
+            return answer.body(limit)
+    if len(text) > limit:
+        raise ValueError(f"larger than {limit // 1024} KiB")
+    return text
+
+
 @functools.cache  # once per run: pyinfra runs an operation's body to plan and to execute
 def registry_sha512(url: str, version: str) -> str:
     """The hex sha512 the registry document at ``url`` gives for ``version``'s tarball.
@@ -45,9 +63,9 @@ def registry_sha512(url: str, version: str) -> str:
     Read by the controller when a host needs the download: a registry that cannot be read,
     or gives no sha512, stops that host's deploy before anything is fetched there."""
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
-            integrity = json.load(response)["versions"][version]["dist"]["integrity"]
-    except (OSError, ValueError, KeyError, TypeError) as error:
+        document = json.loads(read_document(url, 32 * 1024 * 1024))
+        integrity = document["versions"][version]["dist"]["integrity"]
+    except (OSError, HttpProblem, ValueError, KeyError, TypeError) as error:
         raise OperationError(
             f"Claude Code {version}: could not read its sha512 from {url} ({error}); "
             "nothing was downloaded. Check claude_code_registry and claude_code_version."
@@ -55,9 +73,12 @@ def registry_sha512(url: str, version: str) -> str:
     for entry in str(integrity).split():  # "sha512-<base64>", maybe among others
         algorithm, _, digest = entry.partition("-")
         if algorithm == "sha512":
-            return base64.b64decode(digest).hex()
-    raise OperationError(f"Claude Code {version}: {url} gives no sha512 integrity; "
-                         "nothing was downloaded.")  # fmt: skip
+            with contextlib.suppress(ValueError):
+                raw = base64.b64decode(digest, validate=True)
+                if len(raw) == 64:
+                    return raw.hex()
+    raise OperationError(f"Claude Code {version}: {url} gives no sha512 integrity "
+                         "(base64 of 64 bytes); nothing was downloaded.")  # fmt: skip
 
 
 def install_command(url: str, sha512: str, target: str) -> str:

@@ -125,22 +125,3 @@ def app_quit(app: str = "Ollama"):
         yield f"osascript -e 'quit app \"{app}\"' || pkill -x {shlex.quote(app)}"
     else:
         host.noop(f"{app} is not running")
-
-
-@operation()
-def contract_checked(script: str, base_url: str, client: bool = False):
-    """Run the shipped contract check against the server (used after a change).
-
-    + script: path of the shipped ``contract.py`` on the host
-    + base_url: the server's API
-    + client: also check this client's env file and profile block
-
-    Example:
-
-    .. code:: python
-
-        contract_checked(script="/Users/me/.local/share/remote-ollama/contract.py",
-                         base_url="http://100.100.1.2:11434")
-    """
-    scope = "--client" if client else "--no-client"
-    yield f"python3 {shlex.quote(script)} --server {shlex.quote(base_url)} {scope}"

@@ -28,10 +28,10 @@ FRESH_SERVER_CHANGES = [
     "Write the Ollama launchd plist",
     "Load the Ollama job",
     "Wait for the Ollama API",
-    "Pull missing models",
-    "Keep the Mac awake (pmset)",
     "Ship the contract check",
     "Ship the warm-up tool",
+    "Pull missing models",
+    "Keep the Mac awake (pmset)",
     "Check the server against the API contract",
 ]
 

@@ -36,9 +36,8 @@ def test_fresh_mac_gets_the_full_plan_in_order():
     assert bootstrap_command("gui/$(id -u)", PLIST) in commands
     upload = next(c for c in commands if c.startswith(f"UPLOAD {PLIST}"))
     assert f"<string>{TAILSCALE_IP}:11434</string>" in upload
-    assert "for m in qwen2.5-coder:7b qwen3-coder:30b; do" in result.commands_of(
-        "Pull missing models"
-    )[0]
+    assert result.commands_of("Pull missing models")[0].endswith(
+        "--no-load qwen2.5-coder:7b qwen3-coder:30b")
     assert result.commands_of("Keep the Mac awake (pmset)") == [
         "pmset -a autorestart 1 disksleep 0 sleep 0"
     ]
@@ -66,7 +65,7 @@ def test_one_model_added_gives_only_that_pull():
     result = plan_server(converged_mac(settings),
                          models=[*settings.models, "llama3.2:3b"])
     assert result.changes == ["Pull missing models", "Check the server against the API contract"]
-    assert "for m in llama3.2:3b; do" in result.commands_of("Pull missing models")[0]
+    assert result.commands_of("Pull missing models")[0].endswith("--no-load llama3.2:3b")
 
 
 def test_tailscale_logged_out_fails_before_any_change():
@@ -162,7 +161,8 @@ def test_a_converged_run_asks_the_host_only_through_the_probe():
 def test_self_check_runs_the_shipped_contract_only_after_a_change():
     result = plan_server(fresh_mac())
     assert result.commands_of("Check the server against the API contract") == [
-        f"python3 {HOME}/.local/share/remote-ollama/contract.py --server {URL} --no-client"
+        f"python3 {HOME}/.local/share/remote-ollama/contract.py --server {URL} --no-client "
+        "--json --deadline 300"
     ]
     assert "Check the server against the API contract" not in result.errors_ignored
     shipped = result.commands_of("Ship the contract check")[1]

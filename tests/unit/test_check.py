@@ -263,6 +263,9 @@ def home(tmp_path):
 
 
 def client_run(served, home):
+    """The client checks, with the env file naming the stand-in as its server."""
+    env = home / ".ai-client" / "env"
+    env.write_text(env.read_text().replace("http://ai-server:11434", served.url))
     report = contract.run_checks(served.url, home=home, timeout=10)
     return report, {c["name"]: c for c in report["checks"] if c["group"] == "client"}
 
@@ -301,7 +304,7 @@ def test_client_flag_without_env_file_fails_and_skips(served, tmp_path):
             "/v1\nexport OPENAI_API_KEY",
             "\nexport OPENAI_API_KEY",
             "OPENAI_API_BASE is OLLAMA_API_BASE + /v1",
-            "OPENAI_API_BASE=http://ai-server:11434",
+            "OPENAI_API_BASE=http://127.0.0.1:",
         ),
         (
             "OPENAI_API_KEY=ollama",
@@ -449,3 +452,198 @@ def test_contract_runs_on_python_3_9(served, tmp_path):
         cwd=tmp_path,
     )
     assert run.returncode == 0, run.stdout + run.stderr
+
+
+# --- a reader that leaves early (issue 14, item 3) ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        [sys.executable, "-m", "remote_ollama.cli", "check", "--no-client", "--server"],
+        [sys.executable, str(CONTRACT_FILE), "--no-client", "--server"],
+    ],
+    ids=["remote-ollama check", "contract.py"],
+)
+def test_output_into_a_closed_pipe_ends_quietly(served, command, tmp_path):
+    """`remote-ollama check | head -3`: the reader is gone before the first write here,
+    so every write fails; no traceback, and the exit code a shell gives for SIGPIPE.
+    (The pipe is made by a helper process: pyinfra's gevent patches subprocess here.)"""
+    run = subprocess.run(
+        [sys.executable, "-c", CLOSED_PIPE, *command, served.url],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    code, _, stderr = run.stdout.partition("\n")
+    assert stderr == ""
+    assert code == "141"
+
+
+CLOSED_PIPE = """
+import os, subprocess, sys
+read_end, write_end = os.pipe()
+os.close(read_end)
+run = subprocess.run(sys.argv[1:], stdout=write_end, stderr=subprocess.PIPE, timeout=50)
+print(run.returncode)
+print(run.stderr.decode(), end="")
+"""
+
+
+def test_head_sees_the_first_lines_and_no_traceback(served, tmp_path):
+    run = subprocess.run(
+        f"{sys.executable} -m remote_ollama.cli check --no-client --verbose "
+        f"--server {served.url} | head -3",
+        shell=True, capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert run.stdout.splitlines()[0] == f"remote-ollama check: {served.url}"
+    assert len(run.stdout.splitlines()) == 3
+    assert "Traceback" not in run.stderr and "BrokenPipe" not in run.stderr
+
+
+# --- a server without /v1/messages (issue 14, item 6) ------------------------------------
+
+
+class RouteStripper:
+    """A reverse proxy on 127.0.0.1 that passes everything to the stand-in except
+    /v1/messages, which it answers as Gin answers a route it does not know (HTTP 404,
+    text/plain "404 page not found"), the way a proxy with an allow-list of paths does."""
+
+    def __init__(self, upstream: str):
+        import http.server
+        import threading
+        import urllib.request
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def relay(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if self.path.startswith("/v1/messages"):
+                    status, data = 404, b"404 page not found"
+                else:
+                    request = urllib.request.Request(
+                        upstream + self.path, data=body or None, method=self.command,
+                        headers={"Content-Type": "application/json"},
+                    )  # fmt: skip
+                    try:
+                        with urllib.request.urlopen(request, timeout=30) as response:
+                            status, data = response.status, response.read()
+                    except urllib.error.HTTPError as err:
+                        status, data = err.code, err.read()
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = do_POST = relay
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_proxy_that_strips_v1_messages_is_named_once(served):
+    proxy = RouteStripper(served.url)
+    try:  # in its own process: the proxy's thread here may be a greenlet (pyinfra's gevent)
+        run = subprocess.run(
+            [sys.executable, str(CONTRACT_FILE), "--server", proxy.url, "--no-client", "--json"],
+            capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        proxy.close()
+    report = json.loads(run.stdout)
+    anthropic = [c for c in report["checks"] if c["group"] == "anthropic"]
+    assert [c["status"] for c in anthropic] == ["fail", "skip", "skip", "skip"]
+    assert "HTTP 404: 404 page not found" in anthropic[0]["got"]
+    assert "Ollama 0.14.2, which has /v1/messages" in anthropic[0]["hint"]
+    assert "a proxy in front of Ollama does not pass it on" in anthropic[0]["hint"]
+    assert all("see the first /v1/messages check" in c["detail"] for c in anthropic[1:])
+    assert report["summary"]["failed"] == 1
+
+
+def test_a_too_old_server_that_reports_a_new_version_is_still_told_apart(served):
+    """Below 0.14.0 the route is missing because Ollama is old: the version check says so
+    and the /v1/messages checks are skipped with that reason (no proxy blamed)."""
+    served.faults(version="0.13.5")
+    report = run(served)
+    assert failed(report) == {
+        "server version is at least 0.14.0": failed(report)["server version is at least 0.14.0"]
+    }
+    assert "Upgrade Ollama" in failed(report)["server version is at least 0.14.0"]["hint"]
+    assert not any("proxy" in str(c) for c in report["checks"] if c["group"] == "anthropic")
+
+
+def test_route_missing_names_an_old_version_when_the_version_check_was_skipped():
+    ctx = contract.Context(None, "m", False, Path("/nonexistent"))
+    ctx.version = "0.13.1"
+    with pytest.raises(contract.Failed) as err:
+        contract.route_missing(ctx, contract.Reply(404, "404 page not found"))
+    assert "Ollama 0.13.1 is too old" in err.value.hint
+    unknown_model = '{"type":"error","error":{"type":"not_found_error","message":"x"}}'
+    assert contract.route_missing(ctx, contract.Reply(404, unknown_model)) is None
+
+
+# --- the env file names another server (issue 14, item 6) --------------------------------
+
+
+def test_client_checks_say_when_the_env_file_names_another_server(served, home):
+    """The env file says ai-server; the check runs against the stand-in on 127.0.0.1."""
+    report = contract.run_checks(served.url, home=home, timeout=10)
+    check = {c["name"]: c for c in report["checks"]}[
+        "OLLAMA_API_BASE is the server URL without /v1"
+    ]
+    assert check["status"] == "fail"
+    assert check["got"] == "OLLAMA_API_BASE=http://ai-server:11434"
+    assert served.url in check["expected"]
+    assert "This client's tools use http://ai-server:11434" in check["hint"]
+
+
+@pytest.mark.parametrize(
+    ("one", "other", "same"),
+    [
+        ("http://127.0.0.1:11434", "http://127.0.0.1:11434", True),
+        ("http://LOCALHOST:11434", "http://localhost:11434", True),
+        ("http://localhost:11434", "http://127.0.0.1:11434", True),  # resolves to it
+        ("http://127.0.0.1:11434", "http://127.0.0.1:11435", False),
+        ("https://127.0.0.1:11434", "http://127.0.0.1:11434", False),
+        ("http://ai-server.invalid:11434", "http://127.0.0.1:11434", False),
+        ("not a url", "http://127.0.0.1:11434", False),
+    ],
+)
+def test_same_server(one, other, same):
+    assert contract.same_server(one, other) is same
+
+
+# --- a bad --server ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "server",
+    ["http://[::1", "http://host:99999", "ftp://host:21", "http://host:11434?x=1",
+     "http://ai server:11434", "http://user:pw@host:11434", "http://host:port"],
+)  # fmt: skip
+def test_a_bad_server_url_is_one_line_and_exit_2(server, capsys):
+    assert cli_main(["check", "--server", server, "--no-client"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert len(captured.err.strip().splitlines()) == 1
+    assert captured.err.startswith("remote-ollama check: error: ")
+    assert "http://host:port" in captured.err
+
+
+def test_run_checks_with_a_bad_url_fails_the_first_check_not_with_a_traceback():
+    report = contract.run_checks("http://[::1", client=False, timeout=1)
+    first = report["checks"][0]
+    assert first["status"] == "fail" and "not a usable URL" in first["got"]
+    assert report["summary"]["failed"] == 1
+
+
+def test_timeout_and_deadline_must_be_positive_seconds(capsys):
+    for bad in (["--timeout", "0"], ["--deadline", "-1"], ["--timeout", "nan"]):
+        with pytest.raises(SystemExit):
+            cli_main(["check", "--no-client", *bad])
+        assert "is not a number of seconds above 0" in capsys.readouterr().err

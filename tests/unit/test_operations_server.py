@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+from pathlib import Path
+
+from pyinfra.connectors.util import CommandOutput, OutputLine
 
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BrewCellar
@@ -87,52 +91,52 @@ def api(models_, loaded=()):
 
 def test_models_present_pulls_only_missing_with_latest_normalised():
     out = run_op(models.models_present, api(["llama3:latest"]), base_url=URL,
-                 models=["llama3", "qwen3:8b"])
+                 models=["llama3", "qwen3:8b"], warm_script="/h/warm.py")
     assert len(out) == 1
-    assert "for m in qwen3:8b; do" in out[0]
+    assert out[0].endswith("--no-load qwen3:8b")
     assert run_op(models.models_present, api(["llama3:latest", "qwen3:8b"]), base_url=URL,
-                  models=["llama3", "qwen3:8b"]) == []
+                  models=["llama3", "qwen3:8b"], warm_script="/h/warm.py") == []
 
 
 def test_models_present_pulls_everything_when_the_server_is_not_up_yet():
     out = run_op(models.models_present, {key(OllamaApi, base_url=URL): None}, base_url=URL,
-                 models=["llama3"])
-    assert "for m in llama3:latest; do" in out[0]
+                 models=["llama3"], warm_script="/h/warm.py")
+    assert out[0].endswith("--no-load llama3:latest")
 
 
 def test_models_pruned_and_warm():
     out = run_op(models.models_pruned, api(["llama3:latest", "old:1b"]), base_url=URL,
                  keep=["llama3"])
-    assert out == [f"curl -fsS -X DELETE {URL}/api/delete -d '{{\"model\": \"old:1b\"}}'"]
+    assert out == [f"curl -fsS --max-time 60 -o /dev/null -X DELETE {URL}/api/delete "
+                   "-d '{\"model\": \"old:1b\"}'"]
     warm = run_op(models.models_warm, api(["llama3:latest"]), base_url=URL, models=["llama3"],
                   keep_alive="-1")
-    assert warm == [f"curl -fsS --max-time 600 {URL}/api/generate -d "
+    assert warm == [f"curl -fsS --max-time 600 -o /dev/null {URL}/api/generate -d "
                     "'{\"model\": \"llama3:latest\", \"keep_alive\": -1}'"]
     loaded = api(["llama3:latest"], loaded=["llama3:latest"])
     assert run_op(models.models_warm, loaded, base_url=URL, models=["llama3"],
                   keep_alive="-1") == []
 
 
-def test_pull_script_reports_each_failed_model_and_tries_the_rest(tmp_path):
-    """Run the generated script with a curl stand-in that fails one model mid-stream."""
-    fake_curl = tmp_path / "curl"
-    fake_curl.write_text(
-        "#!/bin/sh\n"
-        'case "$*" in\n'
-        '  *bad:1b*) echo \'{"status":"pulling manifest"}\'; '
-        'echo \'{"error":"pull model manifest: file does not exist"}\';;\n'
-        '  *) echo \'{"status":"pulling manifest"}\'; echo \'{"status":"success"}\'; '
-        'echo "$*" >> "$(dirname "$0")/pulled";;\n'
-        "esac\n"
-    )
-    fake_curl.chmod(0o755)
-    script = models.pull_command(URL, ["a:1b", "bad:1b", "c:1b"])
-    result = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
-                            env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+def test_pull_command_reports_each_failed_model_and_tries_the_rest(standin):
+    """The generated command, run against the Ollama stand-in that fails one model's pull
+    mid-stream (an {"error"} line on HTTP 200, as Ollama does)."""
+    standin.faults(fail_pull={"bad:1b": "pull model manifest: file does not exist"})
+    warm_py = Path(models.__file__).parents[1] / "warm.py"
+    script = models.pull_command(str(warm_py), standin.url, ["a:1b", "bad:1b", "c:1b"])
+    result = subprocess.run(["sh", "-c", script.replace("python3", sys.executable, 1)],
+                            capture_output=True, text=True, timeout=60)
     assert result.returncode == 1
-    assert "bad:1b: {\"error\":\"pull model manifest: file does not exist\"}" in result.stderr
-    pulled = (tmp_path / "pulled").read_text()
-    assert "a:1b" in pulled and "c:1b" in pulled
+    assert ("[2/3] bad:1b: FAILED: pull failed: pull model manifest: file does not exist"
+            in result.stdout)
+    assert result.stdout.splitlines()[-1] == "2 ready, 1 failed: bad:1b"
+    assert [m["name"] for m in standin.json("GET", "/api/tags")[1]["models"]] == [
+        "a:1b", "c:1b"]
+    assert standin.requests("/api/generate") == []  # pulled, not loaded
+    lines = models.explain_pull(CommandOutput([OutputLine("stdout", line)
+                                               for line in result.stdout.splitlines()]))
+    assert lines == ["model pull failed:", "  [2/3] bad:1b: FAILED: pull failed: pull model "
+                     "manifest: file does not exist"]
 
 
 def test_pmset_applies_only_differing_values():

@@ -7,6 +7,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def test_unreachable_server(capsys):
         cli_main(["warm", "--server", "http://127.0.0.1:9", "--timeout", "3", "a:1b", "b:1b"]) == 1
     )
     out = capsys.readouterr().out
-    assert "[1/2] a:1b: FAILED: no answer from http://127.0.0.1:9/api/show" in out
+    assert "[1/2] a:1b: FAILED: no usable answer from http://127.0.0.1:9/api/show" in out
     assert out.splitlines()[-1] == "0 warmed, 2 failed: a:1b, b:1b"
 
 
@@ -128,10 +129,13 @@ def test_help_has_examples(capsys):
 
 
 def test_warm_runs_as_a_standalone_file(standin, tmp_path):
+    """Shipped as two files side by side: warm.py uses contract.py's HTTP client (-S: no
+    site-packages, so not the installed package)."""
     alone = tmp_path / "warm.py"
     shutil.copy(Path(warm.__file__), alone)
+    shutil.copy(Path(warm.__file__).with_name("contract.py"), tmp_path / "contract.py")
     run = subprocess.run(
-        [sys.executable, "-I", str(alone), "--server", standin.url, MODEL],
+        [sys.executable, "-S", "-E", str(alone), "--server", standin.url, MODEL],
         capture_output=True,
         text=True,
         timeout=60,
@@ -140,3 +144,129 @@ def test_warm_runs_as_a_standalone_file(standin, tmp_path):
     assert run.returncode == 0, run.stdout + run.stderr
     assert f"[1/1] {MODEL}: missing, pulling" in run.stdout
     assert MODEL in loaded(standin)
+
+
+# --- progress (issue 14, item 10) --------------------------------------------------------
+
+GB = 10**9
+DIGEST = "sha256:" + "a" * 64
+
+
+def pull_lines(seconds: int, rate: int):
+    """(time, line) for a pull of one 20 GB layer reported every second, as Ollama's stream
+    does (status "pulling <digest[7:19]>", with digest, total and completed)."""
+    yield 0.0, {"status": "pulling manifest"}
+    for second in range(1, seconds + 1):
+        yield float(second), {"status": f"pulling {DIGEST[7:19]}", "digest": DIGEST,
+                              "total": 20 * GB, "completed": second * rate}  # fmt: skip
+    yield float(seconds), {"status": "verifying sha256 digest"}
+
+
+def feed(monkeypatch, tty: bool, seconds: int, rate: int):
+    clock = [0.0]
+    monkeypatch.setattr(warm.time, "monotonic", lambda: clock[0])
+    said: list[tuple[str, str]] = []
+    progress = warm.Progress(lambda text, end="\n": said.append((text, end)), tty)
+    for at, line in pull_lines(seconds, rate):
+        clock[0] = at
+        progress.update(line)
+    progress.finish()
+    return said
+
+
+def test_progress_off_a_terminal_is_a_line_every_30_seconds(monkeypatch):
+    said = feed(monkeypatch, tty=False, seconds=95, rate=100 * 10**6)
+    progress = [text for text, _ in said if "%" in text]
+    assert progress == [
+        "    3.0 GB of 20.0 GB (15%), 100.0 MB/s",
+        "    6.0 GB of 20.0 GB (30%), 100.0 MB/s",
+        "    9.0 GB of 20.0 GB (45%), 100.0 MB/s",
+    ]
+    assert said[0] == ("    pulling manifest", "\n")
+    assert said[-1] == ("    verifying sha256 digest", "\n")  # each status once, no layer noise
+
+
+def test_progress_on_a_terminal_is_one_line_rewritten_twice_a_second_at_most(monkeypatch):
+    said = feed(monkeypatch, tty=True, seconds=5, rate=50 * 10**6)
+    updates = [text for text, end in said if end == ""]
+    assert len(updates) == 5  # once a second here, as the lines come; never faster than 2/s
+    assert all(text.startswith("\r\x1b[K    ") for text in updates)
+    assert updates[0] == "\r\x1b[K    50.0 MB of 20.0 GB (0%)"  # no rate from one point
+    assert updates[-1] == "\r\x1b[K    250.0 MB of 20.0 GB (1%), 50.0 MB/s"
+    # the line is ended before the next status is printed, and at the end
+    status_at = said.index(("    verifying sha256 digest", "\n"))
+    assert said[status_at - 1] == ("", "\n")
+
+
+def test_a_resumed_pull_counts_only_new_bytes_in_its_rate(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(warm.time, "monotonic", lambda: clock[0])
+    said = []
+    progress = warm.Progress(lambda text, end="\n": said.append(text), tty=False)
+    digest = "sha256:" + "c" * 64
+    for at, done in ((0.0, 10 * GB), (30.0, 10 * GB + 300 * 10**6)):
+        clock[0] = at
+        progress.update({"status": "pulling cccc", "digest": digest, "total": 20 * GB,
+                         "completed": done})  # fmt: skip
+    assert said == ["    10.3 GB of 20.0 GB (51%), 10.0 MB/s"]
+
+
+def test_layers_add_up():
+    said = []
+    progress = warm.Progress(lambda text, end="\n": said.append(text), tty=False, every=0)
+    for digest, total, done in (("sha256:1", 4 * GB, GB), ("sha256:2", GB, GB // 2)):
+        progress.update({"status": "pulling", "digest": digest, "total": total,
+                         "completed": done})  # fmt: skip
+    assert progress.totals() == (GB + GB // 2, 5 * GB)
+    assert said[-1].startswith("    1.5 GB of 5.0 GB (30%)")
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        {"status": "pulling x", "digest": "d", "total": "big", "completed": 1},
+        {"status": "pulling x", "digest": "d", "total": 0, "completed": 1},
+        {"status": "pulling x", "digest": 5, "total": 10, "completed": 1},
+        {"status": "pulling x", "digest": "d", "total": True, "completed": 1},
+        {"status": ["x"], "digest": "d", "total": 10, "completed": -4},
+        {"status": "pulling x", "digest": "d", "total": 10, "completed": 10**30},
+    ],
+)
+def test_progress_takes_lines_of_any_shape(line):
+    said = []
+    progress = warm.Progress(lambda text, end="\n": said.append(text), tty=False, every=0)
+    progress.update(line)
+    progress.update(line)
+    assert all(isinstance(text, str) for text in said)
+
+
+def test_the_cli_shows_the_progress_line_on_a_terminal_only(standin, capsys, monkeypatch):
+    """Not a terminal (pytest's capture): status lines, no carriage returns."""
+    assert cli_main(["warm", "--server", standin.url, MODEL]) == 0
+    out = capsys.readouterr().out
+    assert "\r" not in out
+    assert "    pulling manifest" in out
+    assert f"[1/1] {MODEL}: missing, pulling" in out
+
+
+def test_no_load_only_pulls(standin, capsys):
+    assert cli_main(["warm", "--server", standin.url, "--no-load", MODEL]) == 0
+    assert standin.requests("/api/generate") == []
+    assert capsys.readouterr().out.splitlines()[-1] == "1 ready, 0 failed"
+
+
+def test_a_run_deadline_ends_the_whole_command(capsys):
+    """Three models on a server that trickles: each request would take --timeout (5 s);
+    --deadline 2 ends the run, the models left failing with the reason."""
+    from tests.hostile.server import HostileServer
+
+    with HostileServer("slow trickle") as server:
+        started = time.monotonic()
+        code = cli_main(["warm", "--server", server.url, "--timeout", "5", "--deadline", "2",
+                         "a:1b", "b:1b", "c:1b"])  # fmt: skip
+        took = time.monotonic() - started
+    out = capsys.readouterr().out
+    assert code == 1 and took < 4.5
+    assert "[1/3] a:1b: FAILED: presence check: no complete answer within 2s" in out
+    assert "[3/3] c:1b: FAILED: not started: the run's deadline (2s) has passed" in out
+    assert out.splitlines()[-1] == "0 warmed, 3 failed: a:1b, b:1b, c:1b"
