@@ -125,7 +125,10 @@ def up_command(cli: str, tags: list[str], hostname: str | None, home: str) -> st
     hint = ("remote-ollama: tailscale up was refused (see above); nothing else was changed. "
             "Check that the auth key is valid, not expired or used up, and allowed to apply "
             f"{','.join(tags)} (tagOwners: run remote-ollama acl first).")
-    return (f"{shlex.join(words)}; rc=$?; rm -f {key_file}; "
+    # A tailscaled started a moment ago may not answer yet: wait for it (30 s at most).
+    wait = (f"i=0; until {shlex.quote(cli)} status --json >/dev/null 2>&1 || [ $i -ge 30 ]; "
+            "do sleep 1; i=$((i+1)); done; ")
+    return (f"{wait}{shlex.join(words)}; rc=$?; rm -f {key_file}; "
             f"[ $rc -eq 0 ] || echo {shlex.quote(hint)} >&2; exit $rc")
 
 

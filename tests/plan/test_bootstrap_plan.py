@@ -74,7 +74,7 @@ def test_bare_mac_plans_homebrew_tailscale_join_then_the_rest(key_in_env):
     assert result.commands_of(BOOTSTRAP_STEPS[2]) == [
         "/opt/homebrew/bin/brew services start tailscale"]
     [up] = result.commands_of(BOOTSTRAP_STEPS[4])
-    assert up.startswith(f"/opt/homebrew/bin/tailscale up --auth-key=file:{HOME}/.cache/")
+    assert f"; /opt/homebrew/bin/tailscale up --auth-key=file:{HOME}/.cache/" in up
     assert f"--advertise-tags={TAG}" in up and "--timeout=120s" in up
     assert f"rm -f {HOME}/.cache/remote-ollama/secret/tailscale-authkey" in up
     assert result.commands_of(BOOTSTRAP_STEPS[5])[0].endswith(
@@ -176,7 +176,7 @@ def test_app_installed_and_running_is_joined_through_its_cli_without_sudo(key_in
     result = plan_bare(sections)
     assert "Install Tailscale (Homebrew formula `tailscale`)" not in result.changes
     [up] = result.commands_of(f"Join the tailnet as {TAG}")
-    assert up.startswith(f"{APP_CLI} up ")
+    assert f"; {APP_CLI} up " in up and up.startswith("i=0; until")
 
 
 def test_app_installed_but_not_running_stops_rather_than_install_a_second_tailscale(key_in_env):

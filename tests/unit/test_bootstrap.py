@@ -94,10 +94,15 @@ def test_up_command_removes_the_key_file_even_when_up_fails(tmp_path):
     secret = tmp_path / ".cache/remote-ollama/secret"
     secret.mkdir(parents=True)
     (secret / "tailscale-authkey").write_text(KEY)
-    command = up_command("false", ["tag:s"], None, str(tmp_path))
+    cli = tmp_path / "tailscale"  # answers `status`, refuses `up` as a bad key makes it
+    cli.write_text('#!/bin/sh\n[ "$1" = status ] && exit 0\n'
+                   'echo "backend error: invalid key: API key does not exist" >&2; exit 1\n')
+    cli.chmod(0o755)
+    command = up_command(str(cli), ["tag:s"], None, str(tmp_path))
     out = subprocess.run(["/bin/sh", "-c", command], capture_output=True, text=True)
     assert out.returncode == 1 and not (secret / "tailscale-authkey").exists()
-    assert "tailscale up was refused" in out.stderr and "remote-ollama acl" in out.stderr
+    assert "invalid key" in out.stderr and "tailscale up was refused" in out.stderr
+    assert "remote-ollama acl" in out.stderr
 
 
 # --- the key ----------------------------------------------------------------------------

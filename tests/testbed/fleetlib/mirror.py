@@ -3,6 +3,7 @@
   mirror/wheels/  flat wheelhouse (find-links) for aider-chat, uv and pipx on Python 3.11
   mirror/npm/     Claude Code's native package, laid out like the npm registry
   mirror/ollama/  v<ver>/ollama-darwin.tgz archives holding the Ollama stand-in
+  mirror/homebrew/install.sh  the Homebrew installer stand-in (bare-Mac profile, issue 16)
 
 Each part is built into `<state>/<part>-<hash of inputs>` and linked into mirror/,
 so changing an input builds a new part and a second `up` downloads nothing.
@@ -142,4 +143,10 @@ def ensure_mirror(state: Path, standins: Path) -> Path:
                                          for f in files))  # fmt: skip
         built = _build_once(state, "ollama", digest, lambda out: build_ollama(files, out))
         _publish(mirror, "ollama", built)
+    installer = standins / "homebrew-install.sh"  # issue 16: the bare-Mac profile
+    if installer.is_file():
+        digest = _key(hashlib.sha256(installer.read_bytes()).hexdigest())
+        built = _build_once(state, "homebrew", digest, lambda out: shutil.copy2(
+            installer, out / "install.sh"))
+        _publish(mirror, "homebrew", built)
     return mirror
