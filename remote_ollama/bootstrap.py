@@ -31,6 +31,7 @@ from remote_ollama.preflight import DeployError
 from remote_ollama.secrets import read_auth_key
 from remote_ollama.settings import Settings
 
+APT_DISTROS = ("debian", "ubuntu")  # pkgs.tailscale.com/stable/<distro>/<codename>
 SUDOERS_HINT = (
     "Either give pyinfra the password (--use-sudo-password, or _sudo_password in the host's "
     "data, not in a file you commit), or add a sudoers rule with `sudo visudo -f "
@@ -63,10 +64,11 @@ def _pyinfra_has_sudo_password() -> bool:
 def plan_steps(settings: Settings, seen: dict, tag: str, macos: bool = True) -> dict:
     """Which bootstrap steps this host needs, from the probe alone (no side effects).
 
-    Returns ``{"brew", "formula", "daemon", "up", "cli", "root"}``; raises DeployError when
-    the host cannot be bootstrapped as it is (an app installed but not running)."""
-    steps = {"brew": False, "formula": False, "daemon": False, "up": False, "cli": seen["cli"],
-             "root": False}
+    Returns ``{"brew", "formula", "daemon", "apt", "up", "cli", "root"}``; raises
+    DeployError when the host cannot be bootstrapped as it is (an app installed but not
+    running)."""
+    steps = {"brew": False, "formula": False, "daemon": False, "apt": False, "up": False,
+             "cli": seen["cli"], "root": False}
     if settings.homebrew_install and macos and not seen["brew"]:
         steps["brew"] = True
     if not settings.tailscale_install:
@@ -79,7 +81,11 @@ def plan_steps(settings: Settings, seen: dict, tag: str, macos: bool = True) -> 
             "remove it to let the deploy install the headless `tailscale` formula), then run "
             "the deploy again. Nothing was changed."
         )
-    if macos and not app_cli:
+    if not macos:  # Debian/Ubuntu: the package from Tailscale's apt repository
+        steps["apt"] = seen["cli"] is None
+        steps["cli"] = seen["cli"] or "/usr/bin/tailscale"
+        app_cli = False
+    elif not app_cli:
         steps["formula"] = seen["cli"] is None
         steps["daemon"] = seen["state"] is None
         steps["cli"] = seen["cli"] or f"{BREW_PREFIX}/bin/tailscale"
@@ -87,21 +93,23 @@ def plan_steps(settings: Settings, seen: dict, tag: str, macos: bool = True) -> 
         steps["cli"] = APP_CLI
     steps["up"] = ops.needs_up(seen, [tag], up_hash([tag], settings.tailscale_hostname))
     # The app's CLI talks to the app as the logged-in user; tailscaled (formula) runs as root.
-    steps["root"] = steps["brew"] or steps["daemon"] or (steps["up"] and not app_cli)
+    steps["root"] = (steps["brew"] or steps["daemon"] or steps["apt"]
+                     or (steps["up"] and not app_cli))
     return steps
 
 
 def deferred(settings: Settings, seen: dict, tag: str, home: str, user: str,
-             then: Callable[[], None], macos: bool = True) -> bool:
+             then: Callable[[], None], linux: dict | None = None) -> bool:
     """Plan what the host lacks, then the rest of the deploy (``then``); True if it did.
 
+    ``linux``: the host's os-release (a Debian/Ubuntu client), None on a Mac.
     Stops before any change when sudo needs a password nobody gave, or when a join is
     needed and the auth key is missing or malformed (the key is never printed)."""
     state = seen.get("bootstrap")
     if state is None:
         return False
-    steps = plan_steps(settings, state, tag, macos)
-    if not any(steps[k] for k in ("brew", "formula", "daemon", "up")):
+    steps = plan_steps(settings, state, tag, macos=linux is None)
+    if not any(steps[k] for k in ("brew", "formula", "daemon", "apt", "up")):
         return False
     if steps["brew"] and not state["sudo"]:
         raise DeployError(
@@ -118,6 +126,13 @@ def deferred(settings: Settings, seen: dict, tag: str, home: str, user: str,
             f"password (`sudo -n true` failed). {SUDOERS_HINT.format(user=user)} "
             "Nothing was changed."
         )
+    if steps["apt"] and not (linux.get("VERSION_CODENAME") and linux.get("ID") in APT_DISTROS):
+        raise DeployError(
+            f"{host.name}: Tailscale's apt repository has packages for Debian and Ubuntu by "
+            f"release codename; this host's /etc/os-release says ID={linux.get('ID')!r}, "
+            f"VERSION_CODENAME={linux.get('VERSION_CODENAME')!r}. Install Tailscale by hand "
+            "(tailscale.com/download/linux), then run the deploy again. Nothing was changed."
+        )
     key = None
     if steps["up"]:
         key = read_auth_key(host.name, settings.tailscale_auth_key_env,
@@ -132,6 +147,11 @@ def deferred(settings: Settings, seen: dict, tag: str, home: str, user: str,
     if steps["daemon"]:
         ops.tailscale_formula(name="Start tailscaled at boot (sudo brew services)", start=True,
                               _sudo=True)
+    if steps["apt"]:
+        ops.tailscale_apt(name="Install Tailscale (Tailscale's signed apt repository)",
+                          url=settings.tailscale_apt_url, distro=linux.get("ID", "debian"),
+                          codename=linux.get("VERSION_CODENAME", ""),
+                          fingerprint=settings.tailscale_apt_key_fingerprint, _sudo=True)
     if key is not None:
         tags, args_hash = [tag], up_hash([tag], settings.tailscale_hostname)
         root = steps["cli"] != APP_CLI

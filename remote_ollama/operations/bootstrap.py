@@ -186,3 +186,61 @@ def needs_up(seen: dict, tags: list[str], args_hash: str) -> bool:
     if seen["state"] != "Running" or seen["tags"] != sorted(tags):
         return True
     return seen["joined"] is not None and seen["joined"] != args_hash
+
+
+APT_KEYRING = "/usr/share/keyrings/tailscale-archive-keyring.gpg"
+APT_LIST = "/etc/apt/sources.list.d/tailscale.list"
+
+
+def apt_install_script(url: str, distro: str, codename: str, fingerprint: str) -> str:
+    """Tailscale's signed apt repository, its key trusted only with ``fingerprint``.
+
+    Files as Tailscale's install instructions name them: ``<codename>.noarmor.gpg`` into
+    /usr/share/keyrings/tailscale-archive-keyring.gpg, and a ``deb [signed-by=...]`` line
+    for ``<url>/<distro> <codename> main``. The key's primary fingerprint is read with
+    ``gpg --show-keys --with-colons`` (field 10 of the first ``fpr`` record) before the key
+    is installed; a mismatch stops here with both values."""
+    repo = f"{url.rstrip('/')}/{distro}"
+    key_url = f"{repo}/{codename}.noarmor.gpg"
+    deb = f"deb [signed-by={APT_KEYRING}] {repo} {codename} main"
+    return "; ".join([
+        "set -e",
+        "export DEBIAN_FRONTEND=noninteractive",
+        "command -v gpg >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq gpg; }",
+        'tmp=$(mktemp -d); trap \'rm -rf "$tmp"\' EXIT',
+        f'curl -fsSL --retry 3 -o "$tmp/key.gpg" {shlex.quote(key_url)}',
+        "fpr=$(gpg --show-keys --with-colons \"$tmp/key.gpg\" 2>/dev/null | "
+        "awk -F: '$1 == \"fpr\" {print $10; exit}')",
+        f'[ "$fpr" = {shlex.quote(fingerprint)} ] || {{ echo "remote-ollama: the key at '
+        f'{key_url} has fingerprint ${{fpr:-none}}, not {fingerprint} '
+        '(tailscale_apt_key_fingerprint); nothing was installed." >&2; exit 1; }',
+        f'install -D -m 644 "$tmp/key.gpg" {APT_KEYRING}',
+        f"echo {shlex.quote(deb)} > {APT_LIST}",
+        "apt-get update -qq",
+        "apt-get install -y -qq tailscale",
+    ])  # fmt: skip
+
+
+@operation()
+def tailscale_apt(url: str, distro: str, codename: str, fingerprint: str):
+    """Install Tailscale from its signed apt repository on Debian/Ubuntu, when absent.
+
+    + url: Tailscale's package site (``tailscale_apt_url``)
+    + distro: ``debian`` or ``ubuntu`` (os-release ``ID``)
+    + codename: os-release ``VERSION_CODENAME``, e.g. ``bookworm``
+    + fingerprint: the signing key's fingerprint (``tailscale_apt_key_fingerprint``)
+
+    The package's own scripts enable and start tailscaled. Pass ``_sudo=True``.
+
+    Example:
+
+    .. code:: python
+
+        tailscale_apt(url="https://pkgs.tailscale.com/stable", distro="debian",
+                      codename="bookworm",
+                      fingerprint="2596A99EAAB33821893C0A79458CA832957F5868", _sudo=True)
+    """
+    if fact(BootstrapState)["cli"] is None:
+        yield apt_install_script(url, distro, codename, fingerprint)
+    else:
+        host.noop("tailscale is installed")

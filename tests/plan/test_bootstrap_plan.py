@@ -195,3 +195,58 @@ def test_off_by_default_the_probe_has_no_bootstrap_section():
     result = plan("server", server={"ai-server": stub(converged_mac(settings))})["ai-server"]
     assert "sudo -n true" not in result.executed[0] and len(result.executed) == 1
 
+
+
+# --- clients ---------------------------------------------------------------------------
+
+CLIENT_TAG = "tag:ai-client"
+
+
+def plan_client(sections, **data):
+    from tests.plan.clients import stub as client_stub
+
+    data = {"tailscale_install": True, "ollama_server_host": "ai-server", **data}
+    return plan("client", clients={"laptop": client_stub(sections)}, data=data)["laptop"]
+
+
+def test_bare_debian_client_gets_the_signed_apt_repo_then_joins(key_in_env):
+    from tests.plan.clients import fresh_debian_client
+
+    sections = fresh_debian_client(bootstrap=bootstrap_section(brew=False, clt=False))
+    result = plan_client(sections)
+    assert result.changes == [
+        "Install Tailscale (Tailscale's signed apt repository)",
+        "Stage the Tailscale auth key (0600, removed after the join)",
+        f"Join the tailnet as {CLIENT_TAG}", "Record the tailscale up arguments",
+        "Converge the rest on the fresh host"]
+    [apt] = result.commands_of("Install Tailscale (Tailscale's signed apt repository)")
+    assert "https://pkgs.tailscale.com/stable/debian/bookworm.noarmor.gpg" in apt
+    assert '[ "$fpr" = 2596A99EAAB33821893C0A79458CA832957F5868 ]' in apt
+    assert ("deb [signed-by=/usr/share/keyrings/tailscale-archive-keyring.gpg] "
+            "https://pkgs.tailscale.com/stable/debian bookworm main") in apt
+    assert apt.index("fpr=") < apt.index("install -D -m 644")  # checked before trusted
+    [up] = result.commands_of(f"Join the tailnet as {CLIENT_TAG}")
+    assert "; /usr/bin/tailscale up --auth-key=file:/home/" in up
+    assert f"--advertise-tags={CLIENT_TAG}" in up
+
+
+def test_client_running_with_its_tag_defers_nothing(monkeypatch):
+    from tests.plan.clients import fresh_debian_client
+
+    monkeypatch.delenv(ENV, raising=False)
+    sections = fresh_debian_client(bootstrap=bootstrap_section(
+        brew=False, cli="/usr/bin/tailscale", state_lines=status("Running", [CLIENT_TAG])))
+    result = plan_client(sections)
+    assert not [c for c in result.changes if "Tailscale" in c or "tailnet" in c]
+    assert "Converge the rest on the fresh host" not in result.changes
+    assert "sudo -n true" in result.executed[0]  # read in the one probe, nothing more
+
+
+def test_mac_client_without_homebrew_installs_it_when_asked(key_in_env):
+    from tests.plan.clients import fresh_mac_client
+
+    sections = fresh_mac_client(brew=(0, []), bootstrap=bootstrap_section(brew=False))
+    result = plan_client(sections, homebrew_install=True)
+    assert result.changes[:2] == ["Install Homebrew (unattended; Command Line Tools too)",
+                                  "Install Tailscale (Homebrew formula `tailscale`)"]
+    assert f"Join the tailnet as {CLIENT_TAG}" in result.changes
