@@ -192,31 +192,59 @@ APT_KEYRING = "/usr/share/keyrings/tailscale-archive-keyring.gpg"
 APT_LIST = "/etc/apt/sources.list.d/tailscale.list"
 
 
+# The v4 fingerprint of the first public key in a binary keyring (RFC 4880 s.12.2: SHA-1
+# over 0x99, the two-byte body length and the public-key packet body), for hosts without
+# gpg (a minimal Debian has gpgv, which apt uses, but no gpg to show a fingerprint).
+FINGERPRINT_PY = r"""
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+tag = data[0]
+if tag & 0x40:  # new format: tag in the low six bits
+    kind, first = tag & 0x3F, data[1]
+    if first < 192:
+        size, start = first, 2
+    elif first < 224:
+        size, start = ((first - 192) << 8) + data[2] + 192, 3
+    else:
+        size, start = int.from_bytes(data[2:6], "big"), 6
+else:  # old format: length type in the low two bits
+    kind, width = (tag >> 2) & 0x0F, [1, 2, 4][tag & 3]
+    size, start = int.from_bytes(data[1:1 + width], "big"), 1 + width
+body = data[start:start + size]
+if kind != 6 or body[:1] != b"\x04":
+    sys.exit("not a v4 OpenPGP public key")
+print(hashlib.sha1(b"\x99" + len(body).to_bytes(2, "big") + body).hexdigest().upper())
+"""
+
+
 def apt_install_script(url: str, distro: str, codename: str, fingerprint: str) -> str:
     """Tailscale's signed apt repository, its key trusted only with ``fingerprint``.
 
     Files as Tailscale's install instructions name them: ``<codename>.noarmor.gpg`` into
     /usr/share/keyrings/tailscale-archive-keyring.gpg, and a ``deb [signed-by=...]`` line
-    for ``<url>/<distro> <codename> main``. The key's primary fingerprint is read with
-    ``gpg --show-keys --with-colons`` (field 10 of the first ``fpr`` record) before the key
-    is installed; a mismatch stops here with both values."""
+    for ``<url>/<distro> <codename> main``. The key's primary fingerprint (gpg's, or
+    computed by ``FINGERPRINT_PY``) is compared before the key is installed; a mismatch
+    stops here with both values. Only Tailscale's list is refreshed (``apt-get update``
+    limited to it), so an unreachable distribution mirror cannot fail the install."""
     repo = f"{url.rstrip('/')}/{distro}"
     key_url = f"{repo}/{codename}.noarmor.gpg"
     deb = f"deb [signed-by={APT_KEYRING}] {repo} {codename} main"
+    only_ours = (f"-o Dir::Etc::sourcelist={APT_LIST} -o Dir::Etc::sourceparts=- "
+                 "-o APT::Get::List-Cleanup=0")
     return "; ".join([
         "set -e",
         "export DEBIAN_FRONTEND=noninteractive",
-        "command -v gpg >/dev/null 2>&1 || { apt-get update -qq; apt-get install -y -qq gpg; }",
         'tmp=$(mktemp -d); trap \'rm -rf "$tmp"\' EXIT',
         f'curl -fsSL --retry 3 -o "$tmp/key.gpg" {shlex.quote(key_url)}',
-        "fpr=$(gpg --show-keys --with-colons \"$tmp/key.gpg\" 2>/dev/null | "
-        "awk -F: '$1 == \"fpr\" {print $10; exit}')",
+        'if command -v gpg >/dev/null 2>&1; then fpr=$(gpg --show-keys --with-colons '
+        '"$tmp/key.gpg" 2>/dev/null | awk -F: \'$1 == "fpr" {print $10; exit}\'); '
+        f'else fpr=$(python3 -c {shlex.quote(FINGERPRINT_PY)} "$tmp/key.gpg" || true); fi',
         f'[ "$fpr" = {shlex.quote(fingerprint)} ] || {{ echo "remote-ollama: the key at '
-        f'{key_url} has fingerprint ${{fpr:-none}}, not {fingerprint} '
+        f'{key_url} has fingerprint ${{fpr:-unknown}}, not {fingerprint} '
         '(tailscale_apt_key_fingerprint); nothing was installed." >&2; exit 1; }',
         f'install -D -m 644 "$tmp/key.gpg" {APT_KEYRING}',
         f"echo {shlex.quote(deb)} > {APT_LIST}",
-        "apt-get update -qq",
+        f"apt-get update -qq {only_ours}",
         "apt-get install -y -qq tailscale",
     ])  # fmt: skip
 

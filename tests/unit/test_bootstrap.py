@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import shutil
 import subprocess
+import sys
 
 import pytest
 from hypothesis import given
@@ -12,7 +15,12 @@ from hypothesis import strategies as st
 
 from remote_ollama import bootstrap, probe
 from remote_ollama.facts.bootstrap import STATUS_MARK, BootstrapState, parse_status
-from remote_ollama.operations.bootstrap import needs_up, up_command
+from remote_ollama.operations.bootstrap import (
+    FINGERPRINT_PY,
+    apt_install_script,
+    needs_up,
+    up_command,
+)
 from remote_ollama.preflight import DeployError
 from remote_ollama.secrets import AuthKey, read_auth_key, shape_problem
 
@@ -162,3 +170,64 @@ def test_no_malformed_key_ever_appears_in_the_stop_message(value):
 def test_a_good_key_passes_the_shape_check():
     assert shape_problem(KEY) is None
     assert isinstance(read_auth_key("h", "V", None, environ={"V": KEY}), AuthKey)
+
+
+# --- the apt key's fingerprint ----------------------------------------------------------
+
+GPG = shutil.which("gpg")
+
+
+@pytest.fixture(scope="module")
+def signing_key(tmp_path_factory):
+    """A fresh OpenPGP key exported as a binary keyring (like *.noarmor.gpg), and the
+    fingerprint gpg itself reports for it."""
+    if not GPG:
+        pytest.skip("needs gpg to make a key")
+    home = tmp_path_factory.mktemp("gnupg")
+    home.chmod(0o700)
+    env = {**os.environ, "GNUPGHOME": str(home)}
+    subprocess.run([GPG, "--batch", "--passphrase", "", "--quick-gen-key",
+                    "Test Repo <repo@example.invalid>", "ed25519", "sign", "never"],
+                   check=True, env=env, capture_output=True)
+    colons = subprocess.run([GPG, "--with-colons", "--list-keys"], check=True, env=env,
+                            capture_output=True, text=True).stdout
+    fpr = next(line.split(":")[9] for line in colons.splitlines() if line.startswith("fpr:"))
+    keyring = home / "bookworm.noarmor.gpg"
+    keyring.write_bytes(subprocess.run([GPG, "--export", fpr], check=True, env=env,
+                                       capture_output=True).stdout)
+    return keyring, fpr
+
+
+def test_python_fingerprint_matches_gpgs(signing_key):
+    keyring, fpr = signing_key
+    out = subprocess.run([sys.executable, "-c", FINGERPRINT_PY, str(keyring)],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == fpr
+
+
+def test_python_fingerprint_refuses_what_is_not_a_key(tmp_path):
+    junk = tmp_path / "junk.gpg"
+    junk.write_bytes(b"<html>not found</html>")
+    out = subprocess.run([sys.executable, "-c", FINGERPRINT_PY, str(junk)],
+                         capture_output=True, text=True)
+    assert out.returncode != 0
+
+
+@pytest.mark.parametrize("with_gpg", [True, False])
+def test_a_key_with_another_fingerprint_stops_before_apt_trusts_it(signing_key, tmp_path, with_gpg):
+    keyring, fpr = signing_key
+    repo = tmp_path / "repo" / "debian"
+    repo.mkdir(parents=True)
+    shutil.copy(keyring, repo / "bookworm.noarmor.gpg")
+    tools = tmp_path / "bin"  # a PATH with or without gpg
+    tools.mkdir()
+    for name in ("curl", "mktemp", "awk", "rm", *(["gpg"] if with_gpg else [])):
+        (tools / name).symlink_to(shutil.which(name))
+    (tools / "python3").symlink_to(os.path.realpath(sys.executable))
+    wanted = "0" * 40
+    script = apt_install_script(f"file://{tmp_path}/repo", "debian", "bookworm", wanted)
+    out = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True,
+                         env={"PATH": str(tools)})
+    assert out.returncode == 1
+    assert f"has fingerprint {fpr}, not {wanted}" in out.stderr
+    assert "nothing was installed" in out.stderr
