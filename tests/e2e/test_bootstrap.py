@@ -19,6 +19,8 @@ STANDINS = REPO / "tests" / "testbed" / "standins"
 ENV = "REMOTE_OLLAMA_TS_AUTHKEY"
 KEY = f"tskey-auth-kE2E{secrets.token_hex(4)}CNTRL-{secrets.token_hex(16)}"
 BAD_KEY = f"tskey-auth-kBAD{secrets.token_hex(4)}CNTRL-{secrets.token_hex(16)}"
+CLIENT_KEY = f"tskey-auth-kCLI{secrets.token_hex(4)}CNTRL-{secrets.token_hex(16)}"
+CLIENT = "ai-client-2"  # Debian, bash
 TAILNET_URL = "http://100.64.0.1:11434"
 PLIST = "/home/dev/Library/LaunchAgents/com.remote-ollama.ollama.plist"
 UP_LOG = "/var/log/standin-tailscale-up.log"
@@ -111,6 +113,9 @@ def test_changing_the_tag_re_ups_once(bare, fleet, monkeypatch):
 def test_a_wrong_key_fails_clearly_and_changes_nothing_else(bare, fleet, monkeypatch):
     set_tailscale(fleet, state="NeedsLogin")
     plist_before = in_host(fleet, f"cat {PLIST}")
+    dry = converge(bare, monkeypatch, dry=True, extra=("-vvv",))  # reads the key, shows the plan
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    assert any(n.endswith("Join the tailnet as tag:ai-server") for n in dry.planned())
     run = converge(bare, monkeypatch, key=BAD_KEY)
     assert run.returncode != 0
     assert "invalid key: API key does not exist" in run.stderr
@@ -123,10 +128,43 @@ def test_a_wrong_key_fails_clearly_and_changes_nothing_else(bare, fleet, monkeyp
     assert tailscale_cfg(fleet)["state"] == "Running"
 
 
+def test_a_bare_debian_client_joins_and_converges_in_one_run(bare, fleet, monkeypatch):
+    root = fleet.root(CLIENT)
+    subprocess.run(["sh", str(STANDINS / "bare-mac.sh"), str(root), f"{CLIENT_KEY}=tag:ai-client"],
+                   check=True)
+    fingerprint = (fleet.state / "mirror/tailscale-apt/fingerprint.txt").read_text().strip()
+    inventory = write_settings_inventory(
+        fleet.inventory, bare[0].parent / "client.py", tailscale_install=True,
+        tailscale_apt_url=f"{MIRROR}/tailscale-apt", tailscale_apt_key_fingerprint=fingerprint)
+    try:
+        monkeypatch.setenv(ENV, CLIENT_KEY)
+        run = pyinfra(inventory, "deploys/client.py", extra=("--limit", CLIENT))
+        bare[1].extend([run.stdout, run.stderr])
+        assert run.returncode == 0, run.stderr[-4000:]
+        changed = [n.split(" | ")[-1] for n in run.changed()]
+        assert "Install Tailscale (Tailscale's signed apt repository)" in changed
+        assert "Join the tailnet as tag:ai-client" in changed
+        status = json.loads(fleet.exec(CLIENT, "tailscale status --json --peers=false",
+                                       check=True).stdout)
+        assert status["BackendState"] == "Running" and status["Self"]["Tags"] == ["tag:ai-client"]
+        assert "OLLAMA_API_BASE" in fleet.exec(CLIENT, "cat ~/.ai-client/env", check=True).stdout
+        again = pyinfra(inventory, "deploys/client.py", extra=("--limit", CLIENT))
+        bare[1].extend([again.stdout, again.stderr])
+        assert again.returncode == 0 and again.changed() == {}
+        grep = fleet.exec(CLIENT, ["grep", "-rlF", CLIENT_KEY, *HOST_PLACES], user="root")
+        assert grep.stdout == ""
+    finally:
+        peers = ",".join(f"{h.name}={h.ip}" for h in fleet.hosts if h.name != CLIENT)
+        subprocess.run(["sh", str(STANDINS / "install-client.sh"), str(root), CLIENT,
+                        fleet.ip(CLIENT)], check=True,
+                       env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "STANDIN_USER": "dev",
+                            "STANDIN_PEERS": peers})
+
+
 def test_the_key_appears_in_no_output_log_or_argv(bare, fleet):
     _, outputs = bare
     assert outputs, "runs above captured their output"
-    for key in (KEY, BAD_KEY):
+    for key in (KEY, BAD_KEY, CLIENT_KEY):
         assert not [o for o in outputs if key in o]
     up_log = (fleet.root(SERVER) / UP_LOG.lstrip("/")).read_text()
     assert "--auth-key=file:" in up_log and KEY not in up_log and BAD_KEY not in up_log
