@@ -113,9 +113,10 @@ def test_changing_the_tag_re_ups_once(bare, fleet, monkeypatch):
 def test_a_wrong_key_fails_clearly_and_changes_nothing_else(bare, fleet, monkeypatch):
     set_tailscale(fleet, state="NeedsLogin")
     plist_before = in_host(fleet, f"cat {PLIST}")
-    dry = converge(bare, monkeypatch, dry=True, extra=("-vvv",))  # reads the key, shows the plan
+    dry = converge(bare, monkeypatch, dry=True)  # reads the key, shows the plan
     assert dry.returncode == 0, dry.stderr[-3000:]
-    assert any(n.endswith("Join the tailnet as tag:ai-server") for n in dry.planned())
+    assert any(n.endswith("Join the tailnet as tag:ai-server") for n in dry.planned()), (
+        dry.planned(), dry.stdout[-3000:])
     run = converge(bare, monkeypatch, key=BAD_KEY)
     assert run.returncode != 0
     assert "invalid key: API key does not exist" in run.stderr
