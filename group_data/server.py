@@ -30,11 +30,11 @@ ollama_models_dir = None
 ollama_extra_env = {}
 # launchd ThrottleInterval: minimum seconds between restarts.
 ollama_throttle_interval = 10
-# Directory of the job's stdout/stderr logs.
+# Folder (~/...) of the job's logs; uninstall removes only our log files in it.
 ollama_log_dir = "~/Library/Logs/remote-ollama"
-# Where pinned Ollama releases are unpacked.
+# Folder (~/...) where pinned Ollama releases are unpacked.
 ollama_install_dir = "~/.local/opt/ollama"
-# Release archive URL for a pinned version; {version} is replaced.
+# Release archive URL for a pinned version; {version} (the only placeholder) is replaced.
 ollama_release_url = "https://github.com/ollama/ollama/releases/download/v{version}/ollama-darwin.tgz"
 # Seconds to wait for /api/version after a (re)start.
 ollama_health_timeout = 60

@@ -7,6 +7,7 @@ runs.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from pyinfra import host
@@ -45,6 +46,24 @@ CLAUDE_START = "# >>> remote-ollama claude-ollama >>>"
 CLAUDE_END = "# <<< remote-ollama claude-ollama <<<"
 PROFILES = (".zshrc", ".zprofile", ".bashrc", ".bash_profile", ".profile")
 SHELL_PROFILES = "Shell profiles (~/.zshrc, .zprofile, .bashrc, .bash_profile, .profile)"
+TAKE_OVER = " (replacing the install scripts' blocks)"  # in the name when a profile has one
+REMOVE_FORMER = " (removing the install scripts' blocks too)"  # the same, on uninstall
+# What the install scripts (henriquefalconer/remote-ollama, client/scripts/install.sh) append
+# to ~/.zshrc or ~/.bashrc: after an empty line, the env block (its path as "$HOME/..." or
+# absolute, its comment naming remote-ollama or remote-ollama-proxy) and, in later versions,
+# a claude-ollama alias block. Ours replace them; any other line in them stops the run.
+SEED_ENV = profile.FormerBlock(
+    "# >>> ai-client >>>", "# <<< ai-client <<<",
+    re.compile(r'#.*|if \[ -f "[^"]*/\.ai-client/env" \]; then|(source|\.) "[^"]*/\.ai-client/env"|fi|'),
+)
+SEED_CLAUDE = profile.FormerBlock(
+    "# >>> claude-ollama >>>", "# <<< claude-ollama <<<",
+    re.compile(r"#.*|alias claude-ollama='[^']*'|"),
+)
+# ~/.ai-client/uninstall.sh, copied there by the install scripts: it removes Aider (pipx),
+# the profile blocks and all of ~/.ai-client, so it would undo this deploy behind its back.
+SEED_UNINSTALLER = ".ai-client/uninstall.sh"
+SEED_UNINSTALLER_SIGN = "remote-ollama"  # its header: "# remote-ollama-client uninstall script"
 # Aider's files in the home directory, each with the header that marks it as ours.
 AIDER_FILES = {
     ".aider.conf.yml": render.HEADER,
@@ -55,27 +74,39 @@ AUTOUPDATER_OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
 INSTALLERS = ("uv", "pipx")
 
 
-def server_url(settings: Settings, inventory) -> str:
-    """``http://<ollama_server_host or the server group's first host>:<ollama_port>``."""
+def server_url(settings: Settings, inventory) -> str | None:
+    """``http://<ollama_server_host or the server group's first host>:<ollama_port>``.
+
+    None for an uninstall (``client_state=absent``) with no server known: it needs none.
+    """
     name = settings.ollama_server_host
     if not name:
         servers = inventory.get_group("server", []) if "server" in inventory.groups else []
+        if not servers and settings.client_state == "absent":
+            return None
         if not servers:
             raise DeployError(
                 "no server known: set ollama_server_host (e.g. --data ollama_server_host="
                 "ai-server) or put the server in the inventory's `server` group."
             )
-        name = (
-            servers[0].name.split("/", 1)[1]
-            if servers[0].name.startswith("@")
-            else (servers[0].name)
-        )
-        if not (IPV4_RE.match(name) or HOSTNAME_RE.match(name)):
+        name = _inventory_address(servers[0].name, settings)
+        if name is None and settings.client_state == "absent":
+            return None
+        if not name or not (IPV4_RE.fullmatch(name) or HOSTNAME_RE.fullmatch(name)):
             raise DeployError(
-                f"the server's inventory name {name!r} is not a hostname or IPv4 address; "
-                "set ollama_server_host to the address clients should use."
+                f"the server's inventory name {servers[0].name!r} is not a hostname or IPv4 "
+                "address; set ollama_server_host to the address clients should use."
             )
     return f"http://{name}:{settings.ollama_port}"
+
+
+def _inventory_address(name: str, settings: Settings) -> str | None:
+    """The address in an inventory name: ``@ssh/ai-server`` -> ``ai-server``; ``@local`` is
+    this machine, reachable at 127.0.0.1 unless Ollama binds only to the Tailscale address
+    (not known before the server's probe): None."""
+    if name == "@local":
+        return "127.0.0.1" if settings.ollama_bind != "tailscale" else None
+    return name.split("/", 1)[1] if name.startswith("@") and "/" in name else name
 
 
 @dataclass(frozen=True)
@@ -116,7 +147,7 @@ class Paths:
         return self[".claude/settings.json"]
 
 
-def _probe(settings: Settings, url: str) -> dict:
+def _probe(settings: Settings, url: str | None) -> dict:
     """Identity, platform, Tailscale, the server, and every file and tool in the home."""
     paths = Paths("~")  # ~/ paths: resolved in the probe's $HOME, cached for the real home
     requests = {
@@ -132,6 +163,7 @@ def _probe(settings: Settings, url: str) -> dict:
     else:
         requests["tailscale"] = (TailscaleStatus, {})
     requests.update({f"profile{p}": (ManagedFile, {"path": paths[p]}) for p in PROFILES})
+    requests["seed_uninstaller"] = (ManagedFile, {"path": paths[SEED_UNINSTALLER]})
     for name in AIDER_FILES:
         requests[f"file{name}"] = (ManagedFile, {"path": paths[name]})
         requests[f"backup{name}"] = (PathExists, {"path": paths[name] + owned_files.BACKUP_SUFFIX})
@@ -179,7 +211,7 @@ def profile_targets(shell: str, seen: dict) -> list[str]:
 
 
 @deploy("remote-ollama client")
-def converge_client(settings: Settings, url: str):
+def converge_client(settings: Settings, url: str | None):
     """Converge this client, or uninstall it when ``client_state`` is ``absent``."""
     seen = _probe(settings, url)
     identity = seen["identity"]
@@ -240,7 +272,8 @@ def converge_client(settings: Settings, url: str):
                for name, header in AIDER_FILES.items()],
     )
     targets = profile_targets(shell, seen)
-    _profiles(paths, targets, settings.claude_code_enabled)
+    _profiles(paths, targets, settings.claude_code_enabled, seen)
+    _seed_uninstaller_absent(paths)
     if settings.claude_code_enabled:
         _claude_code(settings, url, platform, paths, ollama)
     else:
@@ -300,17 +333,32 @@ def _binary(settings: Settings, paths: Paths) -> str:
     return f"{paths.claude_root}/{settings.claude_code_version}/claude"
 
 
-def _profiles(paths: Paths, targets: list[str], claude: bool):
+def _profiles(paths: Paths, targets: list[str], claude: bool, seen: dict):
     """One operation for the profile files: the env block (and claude-ollama's when
-    enabled) where the shell reads them, and neither anywhere else."""
-    files = {}
+    enabled) where the shell reads them, and neither anywhere else. The install scripts'
+    blocks are replaced by ours where they are (or removed); the operation's name says so."""
+    files, former = {}, False
     for name in PROFILES:
         ours = name in targets
-        files[paths[name]] = [
-            (ENV_START, ENV_END, render.profile_env_block() if ours else None),
-            (CLAUDE_START, CLAUDE_END, render.claude_ollama_block() if ours and claude else None),
+        files[paths[name]] = blocks = [
+            profile.Block(ENV_START, ENV_END, render.profile_env_block() if ours else None,
+                          (SEED_ENV,)),
+            profile.Block(CLAUDE_START, CLAUDE_END,
+                          render.claude_ollama_block() if ours and claude else None,
+                          (SEED_CLAUDE,)),
         ]
-    profile.shell_profiles(name=SHELL_PROFILES, files=files)
+        current = seen[f"profile{name}"]
+        former = former or profile.holds_former(current and current["content"], blocks)
+    suffix = (TAKE_OVER if targets else REMOVE_FORMER) if former else ""
+    profile.shell_profiles(name=SHELL_PROFILES + suffix, files=files)
+
+
+def _seed_uninstaller_absent(paths: Paths) -> None:
+    owned_files.former_file_absent(
+        name="Remove the install scripts' ~/.ai-client/uninstall.sh (it would undo this deploy)",
+        path=paths[SEED_UNINSTALLER],
+        sign=SEED_UNINSTALLER_SIGN,
+    )
 
 
 def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
@@ -366,7 +414,7 @@ def _claude_code_absent(paths: Paths, seen: dict) -> None:
             path=paths.claude_settings,
             values=AUTOUPDATER_OFF,
         )
-    files.file_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
+    files.our_folder_absent(name="Remove Claude Code (ours)", path=paths.claude_root)
     files.file_absent(name="Remove the claude-ollama function", path=paths.claude_script)
 
 
@@ -384,12 +432,18 @@ def _uninstall(paths: Paths, seen: dict) -> None:
         name="Remove Aider's files (~/.aider.conf.yml, .aider.model.*)",
         files=[{"path": paths[name], "header": header} for name, header in AIDER_FILES.items()],
     )
-    _profiles(paths, [], False)
+    _profiles(paths, [], False, seen)
+    _seed_uninstaller_absent(paths)
     _claude_code_absent(paths, seen)
     files.file_absent(name="Remove the shipped contract check",
                       path=tool_paths(paths.home)["contract"])
     owned_files.directory_absent_if_empty(
         name="Remove ~/.ai-client",
         path=paths.client_dir,
-        ignoring=["env", ".version-lock", "claude-ollama.sh"],
+        ignoring=["env", ".version-lock", "claude-ollama.sh"]
+        + (["uninstall.sh"] if _is_seed_uninstaller(seen["seed_uninstaller"]) else []),
     )
+
+
+def _is_seed_uninstaller(current: dict | None) -> bool:
+    return current is not None and SEED_UNINSTALLER_SIGN in current["content"]

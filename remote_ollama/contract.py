@@ -632,7 +632,8 @@ def check_profile_block(ctx: Context) -> str:
     for name in PROFILE_FILES:
         path = ctx.home / name
         if path.is_file():
-            lines = [line.strip() for line in path.read_text().splitlines()]
+            text = path.read_bytes().decode("utf-8", "replace")  # any bytes: the user's file
+            lines = [line.strip() for line in text.split("\n")]
             starts, ends = lines.count(PROFILE_START), lines.count(PROFILE_END)
             if starts or ends:
                 ordered = starts == ends == 1 and lines.index(PROFILE_START) < lines.index(

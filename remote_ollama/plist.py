@@ -2,14 +2,37 @@
 
 launchd does not expand ``$HOME`` or ``~``: every path here is absolute, resolved with
 the user's real home directory before rendering.
+
+The home and the bind address come from the host (its probe), so they are checked like
+settings before they go into a plist or a command: an absolute home path of printable
+characters, an IPv4 address.
 """
 
 from __future__ import annotations
 
 import plistlib
+import re
+import shlex
 from dataclasses import dataclass
 
-from remote_ollama.settings import Settings
+from remote_ollama.preflight import DeployError
+from remote_ollama.settings import IPV4_RE, Settings
+
+HOME_RE = re.compile(r"/[!#-~ ]*")  # absolute, printable ASCII, no quote or control
+
+
+def checked_home(home: str) -> str:
+    if home == "~" or (HOME_RE.fullmatch(home) and ".." not in home.split("/")):
+        return home
+    raise DeployError(f"the host reports the home directory {home[:200]!r}, which is not an "
+                      "absolute path of printable characters; nothing was changed.")
+
+
+def checked_address(address: str) -> str:
+    if IPV4_RE.fullmatch(address):
+        return address
+    raise DeployError(f"the bind address {address[:200]!r} (from Tailscale's answer) is not "
+                      "an IPv4 address; nothing was changed.")
 
 
 def expand_home(path: str, home: str) -> str:
@@ -18,8 +41,9 @@ def expand_home(path: str, home: str) -> str:
 
 def ollama_environment(settings: Settings, bind_address: str, home: str) -> dict[str, str]:
     """Every OLLAMA_* variable for ``ollama serve``; unset options keep Ollama's default."""
+    home = checked_home(home)
     env = {
-        "OLLAMA_HOST": f"{bind_address}:{settings.ollama_port}",
+        "OLLAMA_HOST": f"{checked_address(bind_address)}:{settings.ollama_port}",
         "OLLAMA_KEEP_ALIVE": settings.ollama_keep_alive,
         "OLLAMA_CONTEXT_LENGTH": str(settings.ollama_context_length),
     }
@@ -52,6 +76,7 @@ class JobPaths:
 
 
 def job_paths(settings: Settings, home: str, binary: str) -> JobPaths:
+    home = checked_home(home)
     logs = expand_home(settings.ollama_log_dir, home)
     if settings.ollama_service == "daemon":
         plist, domain = f"/Library/LaunchDaemons/{settings.ollama_label}.plist", "system"
@@ -85,11 +110,12 @@ def render_warm_plist(
     settings: Settings, label: str, warm_script: str, url: str, paths: JobPaths, user: str
 ) -> str:
     """A job that, at every boot, waits for the API and loads ``warm_models`` (one shot)."""
-    models = " ".join(settings.warm_models)
+    models = " ".join(map(shlex.quote, settings.warm_models))
+    q_url = shlex.quote(url)
     wait = (
-        f"i=0; until curl -sf --max-time 2 {url}/api/version >/dev/null; do "
+        f"i=0; until curl -sf --max-time 2 {shlex.quote(url + '/api/version')} >/dev/null; do "
         "i=$((i+1)); [ $i -gt 120 ] && exit 1; sleep 5; done; "
-        f"exec /usr/bin/python3 {warm_script} --server {url} "
+        f"exec /usr/bin/python3 {shlex.quote(warm_script)} --server {q_url} "
         f"--keep-alive -1 {models}"
     )
     job = {

@@ -19,16 +19,28 @@ reads ``UserIdentity`` (whose home is that shell's ``$HOME``), and each answer i
 for the absolute path too, so an operation asking ``fact(ManagedFile, path="/Users/me/x")``
 later gets it without a round trip.
 
-On the wire the whole output is folded into one line: the script's stdout goes through
-``tr`` swapping newline and the ASCII record separator (``\\036``), and ``Probe.process``
-swaps them back. The swap is its own inverse, so nothing is lost; what it saves is the
-controller's per-line work (pyinfra reads output line by line, one queue item each), which
-for a client's probe, with its shell profiles and ``tailscale status --json``, was ~900 lines
-per host, all in the one controller process.
+Each section is framed by marker lines the script prints itself: ``BEGIN name nonce``,
+the command's output, a newline, then ``END name exit-code nonce``. The newline before the
+end marker is always printed, so output without a final newline (``tailscale status
+--json`` prints its JSON with ``printf("%s")``) never glues the marker onto its last line;
+the parser drops exactly that one newline again. The nonce is random per probe and read
+from the first marker, which the script prints before any command runs, so a file whose
+content holds a marker line (a user's shell profile) cannot end or forge a section.
+
+On the wire the whole output goes through ``od`` as hex on one line. pyinfra 3.10 reads
+a command's output line by line (split on ``\\n`` only: paramiko's reader is not in
+universal-newline mode, so a carriage return stays in its line) and decodes each line as
+strict UTF-8 (``connectors/util.py`` ``read_buffer``, paramiko's ``u()``): a single byte
+that is not UTF-8 (a Latin-1 profile) raised there and lost the whole probe. Hex carries
+every byte exactly, as one line, which also keeps the controller's per-line work small
+(~900 lines per client host otherwise). The controller decodes it back, UTF-8 with
+``surrogateescape``, so bytes that are not UTF-8 reach the facts unchanged.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import shlex
 import weakref
 from typing import Any
@@ -44,8 +56,7 @@ BEGIN = "@@remote-ollama-probe-begin"
 END = "@@remote-ollama-probe-end"
 MISSING = "@@remote-ollama-probe-missing-command@@"
 HOME = "~/"  # a fact argument starting with this is a path in the user's home
-SWAP = str.maketrans("\n\x1e", "\x1e\n")  # newline <-> record separator, both ways
-FOLD = "LC_ALL=C tr '\\n\\036' '\\036\\n'"  # the same swap, in the host's shell
+ENCODE = "od -An -v -tx1 | LC_ALL=C tr -d ' \\n'"  # every byte as hex, on one line
 
 # Facts asked for many paths are read in one section each, by a fact built for the batch.
 BATCHED = {ManagedFile: ManagedFiles, PathExists: PathsExist}
@@ -81,10 +92,13 @@ def _absolute(kwargs: dict[str, Any], home: str) -> dict[str, Any]:
             if isinstance(v, str) and v.startswith(HOME) else v for k, v in kwargs.items()}  # fmt: skip
 
 
-def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any]) -> str:
+def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any], nonce: str = "") -> str:
     """The shell for one section: markers around the fact's command and its exit code.
 
+    The end marker follows a newline of its own, whether or not the output ended in one.
     A section with ``~/`` paths runs in ``"$HOME"`` (and fails if there is none)."""
+    if not re.fullmatch(r"[\w.-]+", name):
+        raise ValueError(f"probe section name {name!r}: use letters, digits, '_', '.', '-'")
     in_home = _in_home(kwargs)
     kwargs = _relative(kwargs)
     command = cls().command(**kwargs)
@@ -97,18 +111,55 @@ def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any]) -> st
         )
     if in_home:
         command = f'cd "$HOME" || exit 1; {command}'
-    return f"echo '{BEGIN} {name}'; ( {command} ) 2>/dev/null; echo \"{END} {name} $?\""
+    tail = f" {nonce}" if nonce else ""
+    return (
+        f"echo '{BEGIN} {name}'{tail}; ( {command} ) 2>/dev/null; "
+        f"printf '\\n{END} {name} %s{tail}\\n' \"$?\""
+    )
 
 
-def probe_script(requests: dict[str, tuple[type[FactBase], dict[str, Any]]]) -> str:
-    """All sections in one script, its output folded into one line (see the module doc)."""
-    sections = "; ".join(section_script(n, cls, kw) for n, (cls, kw) in requests.items())
-    return f"{{ {sections}; }} | {FOLD}"
+def new_nonce() -> str:
+    """A fresh random nonce for one probe's markers (plan tests fix it, to compare scripts)."""
+    return secrets.token_hex(8)
+
+
+def probe_script(
+    requests: dict[str, tuple[type[FactBase], dict[str, Any]]], nonce: str | None = None
+) -> str:
+    """All sections in one script, its output sent as hex on one line (see the module doc)."""
+    nonce = nonce or new_nonce()
+    sections = "; ".join(section_script(n, cls, kw, nonce) for n, (cls, kw) in requests.items())
+    return f"{{ {sections}; }} | {ENCODE}"
 
 
 def unfold(lines) -> list[str]:
-    """The probe script's output lines, from what came over the wire (``FOLD``)."""
-    return "\n".join(lines).translate(SWAP).split("\n")
+    """The probe script's output lines, from what came over the wire (``ENCODE``).
+
+    The hex is the last line: anything before it (a shell profile that prints even in a
+    non-interactive shell) is not the probe's. Bytes that are not UTF-8 are kept as
+    surrogates (``surrogateescape``); a wire that is not hex gives no lines."""
+    wire = next((line.strip() for line in reversed(list(lines)) if line.strip()), "")
+    try:
+        data = bytes.fromhex(wire[: len(wire) // 2 * 2])  # a cut-off wire: what arrived
+    except ValueError:
+        return []
+    return [] if not data else data.decode("utf-8", "surrogateescape").split("\n")
+
+
+def fold(lines: list[str]) -> list[str]:
+    """What a host sends for the script's output ``lines``: the inverse of ``unfold``
+    (tests use it to answer a probe as a host would)."""
+    data = "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape")
+    return [data.hex()]
+
+
+def host_output(sections: dict[str, tuple[int, list[str]]], nonce: str = "0") -> list[str]:
+    """What a host sends when each section answered ``(exit code, lines)``: the inverse
+    of ``Probe.process``, for tests that stand in for a host."""
+    lines: list[str] = []
+    for name, (code, body) in sections.items():
+        lines += [f"{BEGIN} {name} {nonce}", *body, "", f"{END} {name} {code} {nonce}"]
+    return fold(lines)
 
 
 class Probe(FactBase):
@@ -125,19 +176,41 @@ class Probe(FactBase):
 
 
 def split_sections(lines) -> dict[str, tuple[int, list[str]]]:
+    """``{name: (exit code, lines)}`` from the script's output lines.
+
+    The first begin marker's nonce is the probe's: only an end marker with the section's
+    name and that nonce ends a section; any other line in between is the section's. The
+    newline printed before the end marker is dropped, so the lines are what pyinfra gives
+    a lone fact: no trailing empty line for a final newline, none for empty output."""
     sections: dict[str, tuple[int, list[str]]] = {}
+    nonce: str | None = None
     name, body = None, []
     for line in lines:
-        if line.startswith(BEGIN + " "):
-            name, body = line[len(BEGIN) + 1 :].strip(), []
-        elif line.startswith(END + " ") and name is not None:
-            parts = line[len(END) + 1 :].split()
-            code = int(parts[-1]) if parts and parts[-1].lstrip("-").isdigit() else 1
-            sections[name] = (code, body)
-            name = None
-        elif name is not None:
+        if name is None:
+            words = line[len(BEGIN) + 1 :].split() if line.startswith(BEGIN + " ") else []
+            if words and nonce is None:
+                nonce = " ".join(words[1:])
+            if words and " ".join(words[1:]) == nonce:
+                name, body = words[0], []
+            continue
+        code = _end_code(line, name, nonce)
+        if code is None:
             body.append(line)
+            continue
+        if body and body[-1] == "":
+            body.pop()
+        sections[name] = (code, body)
+        name = None
     return sections
+
+
+def _end_code(line: str, name: str, nonce: str | None) -> int | None:
+    """The exit code if ``line`` is the end marker of section ``name``, else None."""
+    words = line[len(END) + 1 :].split() if line.startswith(END + " ") else []
+    if len(words) < 2 or words[0] != name or " ".join(words[2:]) != (nonce or ""):
+        return None
+    code = words[1].lstrip("-")
+    return int(words[1]) if code.isascii() and code.isdigit() else 1
 
 
 def parse_section(cls: type[FactBase], code: int, lines: list[str]) -> Any:

@@ -1,13 +1,17 @@
 """Render every file the client deploy writes, from the settings only (golden-tested).
 
-Shell files come from Jinja2 templates in the repo's ``templates/`` with an ``sh`` filter
-(shell quoting); YAML files are dumped with ``yaml.safe_dump``, never built as strings.
+Shell files come from Jinja2 templates in the repo's ``templates/``. Every value in them
+goes through a filter: ``sh`` (shell quoting), ``name`` (a variable name), ``rel_path`` (a
+fixed path of ours) or ``comment`` (text on a comment line, which must stay one line). A
+value a filter cannot take raises ``UnsafeValue``: nothing is rendered from it. YAML files
+are dumped with ``yaml.safe_dump``, never built as strings.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import re
 import shlex
 from pathlib import Path
 
@@ -16,13 +20,39 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from remote_ollama.analytics.backend import claude_ollama_env
 from remote_ollama.compat import Verdict
-from remote_ollama.settings import Settings
+from remote_ollama.settings import ENV_NAME_RE, Settings, is_version
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 ENV_FILE = ".ai-client/env"  # relative to home, as remote_ollama.contract reads it
 CLAUDE_SCRIPT = ".ai-client/claude-ollama.sh"  # the claude-ollama function
 HEADER = "# Managed by remote-ollama; changes are overwritten on the next converge."
 JSON5_HEADER = "// Managed by remote-ollama; changes are overwritten on the next converge."
+
+
+class UnsafeValue(ValueError):
+    """A value that cannot be put into a shell file as it is."""
+
+
+REL_PATH_RE = re.compile(r"[A-Za-z0-9._][A-Za-z0-9._/-]*")
+COMMENT_RE = re.compile(r"[ -~]*")  # printable ASCII: no newline, CR or other control
+
+
+def _checked(pattern: re.Pattern, what: str):
+    def check(value) -> str:
+        text = str(value)
+        if not pattern.fullmatch(text) or ".." in text.split("/"):
+            raise UnsafeValue(f"{text!r} is not {what}; it cannot go into a shell file")
+        return text
+
+    return check
+
+
+def sh_quote(value) -> str:
+    """``shlex.quote``; NUL cannot be in a shell word at all, so it is refused."""
+    text = str(value)
+    if "\0" in text:
+        raise UnsafeValue(f"{text!r} holds a NUL byte; it cannot go into a shell file")
+    return shlex.quote(text)
 
 
 @functools.cache  # one Environment per run: each template is compiled once, not per host
@@ -35,7 +65,10 @@ def _jinja() -> Environment:
         keep_trailing_newline=True,
         autoescape=False,
     )
-    env.filters["sh"] = lambda value: shlex.quote(str(value))
+    env.filters["sh"] = sh_quote
+    env.filters["name"] = _checked(ENV_NAME_RE, "a variable name")
+    env.filters["rel_path"] = _checked(REL_PATH_RE, "a relative path of letters, digits, ._/-")
+    env.filters["comment"] = _checked(COMMENT_RE, "one line of printable text")
     return env
 
 
@@ -143,7 +176,15 @@ def aider_model_metadata(settings: Settings) -> str:
 
 
 def version_lock(claude_code_version: str, ollama_version: str | None, found: Verdict) -> str:
-    """``~/.ai-client/.version-lock``; TESTED_DATE comes from the matrix, so re-runs agree."""
+    """``~/.ai-client/.version-lock``; TESTED_DATE comes from the matrix, so re-runs agree.
+
+    The Ollama version may come from the server's answer: only a version is written (and
+    every value is quoted too), so a server cannot put a command into a file users source.
+    """
+    for value in (claude_code_version, ollama_version):
+        if value is not None and not is_version(value):
+            raise UnsafeValue(f"{value!r} is not a version like '0.14.2'; the version lock "
+                              "was not written")  # fmt: skip
     return _template(
         "version-lock.j2",
         claude_code_version=claude_code_version,

@@ -12,6 +12,7 @@ from pyinfra import host, logger
 from pyinfra.api import deploy
 
 from remote_ollama import bootstrap, preflight
+from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
@@ -19,7 +20,7 @@ from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import MacSystem, ProcessRunning, UserIdentity
 from remote_ollama.facts.tailscale import TailscaleStatus
-from remote_ollama.operations import files, homebrew, launchd, models, ollama, power
+from remote_ollama.operations import files, homebrew, launchd, models, ollama, owned_files, power
 from remote_ollama.plist import (
     expand_home,
     job_paths,
@@ -77,6 +78,8 @@ def _probe(settings: Settings) -> dict:
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
     }
+    if settings.server_state == "absent":  # what uninstall may remove, by exact name
+        requests.update(_uninstall_requests(settings, paths))
     if settings.ollama_bind == "tailscale":  # Tailscale, and the API at its address
         requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
     else:
@@ -209,15 +212,48 @@ def _warm_at_boot(settings: Settings, paths, url: str, home: str, user: str) -> 
                        plist=plist_path, reload=plist.will_change, oneshot=True, _sudo=sudo)
 
 
+# The log files the jobs write (plist.job_paths, render_warm_plist): all uninstall removes
+# from the log folder. The folder itself goes only when it is the default one, named for
+# us, and then holds nothing else; a folder the user chose is never removed.
+LOG_FILES = ("ollama.out.log", "ollama.err.log", "warm.log")
+DEFAULT_LOG_DIR = Settings.model_fields["ollama_log_dir"].default
+
+
+def _log_files(log_dir: str) -> list[str]:
+    return [f"{log_dir}/{name}" for name in LOG_FILES]
+
+
+def _uninstall_requests(settings: Settings, paths) -> dict:
+    """Probe requests for ``_uninstall``: each log file by name, and the default folder."""
+    log_dir = expand_home(settings.ollama_log_dir, "~")
+    requests = {f"log {name}": (PathExists, {"path": path})
+                for name, path in zip(LOG_FILES, _log_files(log_dir), strict=True)}  # fmt: skip
+    if settings.ollama_log_dir == DEFAULT_LOG_DIR:
+        requests["log_dir_entries"] = (DirectoryEntries, {"path": log_dir})
+    return requests
+
+
 def _uninstall(settings: Settings, paths, log_dir: str, job: dict) -> None:
+    """Remove what the deploy created, by exact name: the jobs, their plists, our log files
+    (and the default log folder once empty). Never a folder's contents."""
     sudo = settings.ollama_service == "daemon"
     launchd.job_unloaded(
         name="Unload the Ollama job", domain=paths.domain, label=settings.ollama_label,
         _sudo=sudo,
     )
     files.file_absent(name="Remove the Ollama plist", path=paths.plist, _sudo=sudo)
-    files.file_absent(name="Remove the Ollama logs", path=log_dir)
+    warm_label = f"{settings.ollama_label}.warm"
+    launchd.job_unloaded(name="Unload the warm-up job", domain=paths.domain, label=warm_label,
+                         _sudo=sudo)
+    warm_plist = f"{paths.plist.rsplit('/', 1)[0]}/{warm_label}.plist"  # next to the job's
+    files.file_absent(name="Remove the warm-up job", path=warm_plist, _sudo=sudo)
+    files.files_absent(name="Remove the Ollama logs", paths=_log_files(log_dir))
+    if settings.ollama_log_dir == DEFAULT_LOG_DIR:
+        owned_files.directory_absent_if_empty(
+            name="Remove the log folder", path=log_dir, ignoring=list(LOG_FILES)
+        )
     logger.info(
-        f"{host.name}: kept Homebrew, Tailscale, the Ollama binary ({paths.binary}) and the "
-        "models; remove them by hand if you want them gone."
+        f"{host.name}: kept Homebrew, Tailscale, the Ollama binary ({paths.binary}), the "
+        "models and every other file in the log folder; remove them by hand if you want "
+        "them gone."
     )

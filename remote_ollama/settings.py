@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -24,30 +25,37 @@ from pydantic import (
 )
 
 # --- value checks ------------------------------------------------------------------
+# Every pattern is matched with ``fullmatch`` (never ``match`` with ``$``, which accepts a
+# trailing newline): a value that passes is exactly the characters its pattern names.
 
 MODEL_RE = re.compile(
-    r"^[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*){0,2}(?::[a-z0-9][a-z0-9._-]{0,127})?$",
+    r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*){0,2}(?::[a-z0-9][a-z0-9._-]{0,127})?",
     re.IGNORECASE,
 )
-VERSION_RE = re.compile(r"^[0-9]+(?:\.[0-9]+){1,3}(?:[-+.]?[0-9A-Za-z]+)*$")
+VERSION_RE = re.compile(r"[0-9]+(?:\.[0-9]+){1,3}(?:[-+.]?[0-9A-Za-z]+)*")
 HOSTNAME_RE = re.compile(
-    r"^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?$"
+    r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
 )
-IPV4_RE = re.compile(r"^(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)$")
-DURATION_RE = re.compile(r"^-?(?:\d+|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)$")
-SAFE_PATH_RE = re.compile(r"^(?:/|~/)[A-Za-z0-9._/@+-]*$")
-LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]$")
-ENV_NAME_RE = re.compile(r"^[A-Z_][A-Z0-9_]*$")
-ENV_VALUE_RE = re.compile(r"^[A-Za-z0-9 ._,:/@%+=*\[\]-]*$")
-URL_RE = re.compile(r"^(?:https?|file)://[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%{}-]+$")
-TAG_RE = re.compile(r"^tag:[a-z0-9][a-z0-9-]*$")
-ORIGIN_RE = re.compile(r"^[A-Za-z0-9*._:/-]+$")
+IPV4_RE = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)")
+DURATION_RE = re.compile(r"-?(?:\d+|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)")
+PATH_PART_RE = re.compile(r"[A-Za-z0-9._@+-]+")
+LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]")
+ENV_NAME_RE = re.compile(r"[A-Z_][A-Z0-9_]*")
+ENV_VALUE_RE = re.compile(r"[A-Za-z0-9 ._,:/@%+=*\[\]-]*")
+URL_RE = re.compile(r"(?:https?|file)://[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%{}-]+")
+TAG_RE = re.compile(r"tag:[a-z0-9][a-z0-9-]*")
+ORIGIN_RE = re.compile(r"[A-Za-z0-9*._:/-]+")
 
 
-def _matching(pattern: re.Pattern, allowed: str):
+def is_version(value: object) -> bool:
+    """True for a release version like ``0.14.2`` (also used on what a server reports)."""
+    return isinstance(value, str) and len(value) <= 64 and bool(VERSION_RE.fullmatch(value))
+
+
+def _matching(pattern: re.Pattern, allowed: str, longest: int = 1024):
     def check(value: str) -> str:
-        if not pattern.match(value):
+        if len(value) > longest or not pattern.fullmatch(value):
             raise ValueError(f"allowed: {allowed}")
         return value
 
@@ -60,21 +68,78 @@ ModelName = Annotated[
         _matching(MODEL_RE, "an Ollama model name like 'qwen2.5-coder:32b' or 'library/llama3'")
     ),
 ]
-Version = Annotated[str, AfterValidator(_matching(VERSION_RE, "a version like '0.14.2'"))]
+Version = Annotated[str, AfterValidator(_matching(VERSION_RE, "a version like '0.14.2'", 64))]
 Duration = Annotated[
-    str, AfterValidator(_matching(DURATION_RE, "a Go duration like '5m', '1h30m', '-1' or '300'"))
-]
-SafePath = Annotated[
     str,
-    AfterValidator(_matching(SAFE_PATH_RE, "an absolute or ~/ path of letters, digits, ._/@+-")),
+    AfterValidator(_matching(DURATION_RE, "a Go duration like '5m', '1h30m', '-1' or '300'", 64)),
 ]
 Url = Annotated[str, AfterValidator(_matching(URL_RE, "an http(s):// or file:// URL"))]
 Tag = Annotated[str, AfterValidator(_matching(TAG_RE, "a Tailscale tag like 'tag:ai-server'"))]
 Origin = Annotated[str, AfterValidator(_matching(ORIGIN_RE, "a CORS origin like 'http://x:3000'"))]
 
+# Absolute places outside the home that a models folder may be in (Ollama runs as the
+# user in both modes, so it must be able to write there): an external disk, or the
+# folder every user of the Mac shares.
+SYSTEM_MODEL_ROOTS = ("/Volumes/", "/Users/Shared/")
+HOME_PATH_ALLOWED = (
+    "a folder inside your home written as '~/...' (e.g. '~/Library/Logs/remote-ollama'): "
+    "letters, digits and ._@+- in each part; not '~' or '~/' alone, no '.' or '..' parts, "
+    "no empty parts or trailing '/'"
+)
+
+
+def _path_parts_ok(parts: list[str]) -> bool:
+    return bool(parts) and all(PATH_PART_RE.fullmatch(p) and p not in (".", "..") for p in parts)
+
+
+def _home_path(value: str) -> str:
+    """A directory in the user's home, as ``~/a/b``: never the home itself, never outside."""
+    if len(value) > 1024 or not value.startswith("~/") or not _path_parts_ok(value[2:].split("/")):
+        raise ValueError(f"allowed: {HOME_PATH_ALLOWED}")
+    return value
+
+
+def _models_path(value: str) -> str:
+    """Like ``_home_path``, or a folder under ``SYSTEM_MODEL_ROOTS`` (an external disk)."""
+    for root in SYSTEM_MODEL_ROOTS:
+        inside = value[len(root):].split("/")
+        if value.startswith(root) and len(value) <= 1024 and _path_parts_ok(inside):
+            return value
+    try:
+        return _home_path(value)
+    except ValueError:
+        raise ValueError(
+            f"allowed: {HOME_PATH_ALLOWED}; or a folder on an external disk "
+            "('/Volumes/<disk>/...') or in '/Users/Shared/...'"
+        ) from None
+
+
+HomePath = Annotated[str, AfterValidator(_home_path)]
+ModelsPath = Annotated[str, AfterValidator(_models_path)]
+
+
+def _release_url(value: str) -> str:
+    """Only ``{version}`` may be replaced: the deploy calls ``str.format`` with the pin."""
+    allowed = "an http(s):// or file:// URL whose only placeholder is '{version}'"
+    if len(value) > 1024:
+        raise ValueError(f"allowed: {allowed}")
+    try:
+        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)
+                  if name is not None]  # fmt: skip
+    except ValueError:
+        raise ValueError(f"allowed: {allowed} (a lone '{{' or '}}' must be doubled)") from None
+    if any(name != "version" or spec or conv for name, spec, conv in fields):
+        raise ValueError(f"allowed: {allowed}")
+    if not URL_RE.fullmatch(value.format(version="0.0.0")):
+        raise ValueError(f"allowed: {allowed}")
+    return value
+
+
+ReleaseUrl = Annotated[str, AfterValidator(_release_url)]
+
 
 def _host_or_ip(value: str) -> str:
-    if IPV4_RE.match(value) or HOSTNAME_RE.match(value):
+    if len(value) <= 253 and (IPV4_RE.fullmatch(value) or HOSTNAME_RE.fullmatch(value)):
         return value
     raise ValueError("allowed: a hostname, MagicDNS name or IPv4 address (letters, digits, - and .)")
 
@@ -94,11 +159,11 @@ PythonMinor = Annotated[Literal["3.10", "3.11", "3.12"], BeforeValidator(_python
 
 def _extra_env(value: dict[str, str]) -> dict[str, str]:
     for name, item in value.items():
-        if not ENV_NAME_RE.match(name):
+        if len(name) > 128 or not ENV_NAME_RE.fullmatch(name):
             raise ValueError(f"key {name!r}: allowed: an env var name like OLLAMA_DEBUG")
         if name in TYPED_OLLAMA_ENV:
             raise ValueError(f"key {name!r}: set it with the typed setting {TYPED_OLLAMA_ENV[name]}")
-        if not ENV_VALUE_RE.match(item):
+        if len(item) > 4096 or not ENV_VALUE_RE.fullmatch(item):
             raise ValueError(f"value {item!r} of {name}: allowed: letters, digits and ._,:/@%+=*[]-")
     return value
 
@@ -197,8 +262,8 @@ class Settings(BaseModel):
     # server
     server_state: Literal["present", "absent"] = Field(
         "present",
-        description="`absent` uninstalls the job, plist and logs (keeps brew, Tailscale, "
-        "binary, models).",
+        description="`absent` uninstalls the jobs, plists and our log files, by name (keeps "
+        "brew, Tailscale, binary, models, and any other file in the log folder).",
         json_schema_extra={"group": "server"},
     )
     ollama_service: Literal["agent", "daemon"] = Field(
@@ -251,8 +316,9 @@ class Settings(BaseModel):
         default_factory=list, description="OLLAMA_ORIGINS: extra CORS origins.",
         json_schema_extra={"group": "server"},
     )
-    ollama_models_dir: SafePath | None = Field(
-        None, description="OLLAMA_MODELS; None = ~/.ollama/models.",
+    ollama_models_dir: ModelsPath | None = Field(
+        None, description="OLLAMA_MODELS: `~/...`, `/Volumes/<disk>/...` or "
+        "`/Users/Shared/...`; None = ~/.ollama/models.",
         json_schema_extra={"group": "server"},
     )
     ollama_extra_env: Annotated[dict[str, str], AfterValidator(_extra_env)] = Field(
@@ -264,17 +330,21 @@ class Settings(BaseModel):
         10, ge=1, le=3600, description="launchd ThrottleInterval: seconds between restarts.",
         json_schema_extra={"group": "server"},
     )
-    ollama_log_dir: SafePath = Field(
-        "~/Library/Logs/remote-ollama", description="Directory of the job's stdout/stderr logs.",
+    ollama_log_dir: HomePath = Field(
+        "~/Library/Logs/remote-ollama",
+        description="Folder (`~/...`) of the job's logs; uninstall removes only our log "
+        "files in it, and the folder only if the deploy created it and it is then empty.",
         json_schema_extra={"group": "server"},
     )
-    ollama_install_dir: SafePath = Field(
-        "~/.local/opt/ollama", description="Where pinned Ollama releases are unpacked.",
+    ollama_install_dir: HomePath = Field(
+        "~/.local/opt/ollama", description="Folder (`~/...`) where pinned Ollama releases are "
+        "unpacked.",
         json_schema_extra={"group": "server"},
     )
-    ollama_release_url: Url = Field(
+    ollama_release_url: ReleaseUrl = Field(
         "https://github.com/ollama/ollama/releases/download/v{version}/ollama-darwin.tgz",
-        description="Release archive URL for a pinned version; `{version}` is replaced.",
+        description="Release archive URL for a pinned version; `{version}` is replaced (the "
+        "only placeholder allowed).",
         json_schema_extra={"group": "server"},
     )
     ollama_health_timeout: int = Field(
@@ -391,7 +461,10 @@ class Settings(BaseModel):
         "(tskey-auth-...); read only when a join is needed, never printed.",
         json_schema_extra={"group": "all", "examples": ["TS_AUTHKEY"]},
     )
-    tailscale_auth_key_file: SafePath | None = Field(
+    tailscale_auth_key_file: Annotated[str, AfterValidator(_matching(
+        re.compile(r"(?:/|~/)[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*"),
+        "an absolute or ~/ path on the controller, e.g. '~/.config/remote-ollama/ts-authkey'",
+    ))] | None = Field(
         None,
         description="Controller file holding the auth key (used when the variable is unset); "
         "keep it mode 600. Never put the key itself in group_data.",
@@ -419,26 +492,29 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
+        problems = []
         declared = {latest(m) for m in self.models}
         if self.default_model and latest(self.default_model) not in declared:
-            raise _CrossError("default_model", self.default_model, "one of `models`")
+            problems.append(("default_model", self.default_model, "one of `models`"))
         for model in self.warm_models:
             if latest(model) not in declared:
-                raise _CrossError("warm_models", model, "a subset of `models`")
+                problems.append(("warm_models", model, "a subset of `models`"))
         if self.ollama_bind == "all" and not self.ollama_allow_lan_exposure:
-            raise _CrossError(
+            problems.append((
                 "ollama_bind",
                 "all",
                 "'tailscale' or 'loopback'; 'all' also needs ollama_allow_lan_exposure=True, "
                 "which exposes Ollama without authentication on every network the Mac joins",
-            )
+            ))
         if not self.tailscale_required and self.ollama_bind == "tailscale":
-            raise _CrossError(
+            problems.append((
                 "tailscale_required",
                 False,
                 "True while ollama_bind is 'tailscale' (binding needs the Tailscale IPv4); "
                 "set ollama_bind to 'loopback' to run without Tailscale",
-            )
+            ))
+        if problems:
+            raise _CrossError(problems)
         return self
 
     # derived values
@@ -448,9 +524,11 @@ class Settings(BaseModel):
 
 
 class _CrossError(ValueError):
-    def __init__(self, key: str, value: Any, allowed: str):
-        super().__init__(f"{key}={value!r}: allowed: {allowed}")
-        self.key, self.value, self.allowed = key, value, allowed
+    """Problems between settings: ``[(key, value, allowed), ...]``, all of them."""
+
+    def __init__(self, problems: list[tuple[str, Any, str]]):
+        super().__init__("; ".join(f"{k}={v!r}: allowed: {a}" for k, v, a in problems))
+        self.problems = problems
 
 
 class SettingsError(Exception):
@@ -471,36 +549,44 @@ def own_keys(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def validate_host(host_name: str, data: dict[str, Any]) -> Settings:
-    """Validate one host's data; raise SettingsError naming host, key, value and what is allowed."""
+    """Validate one host's data; raise SettingsError naming host, key, value and what is
+    allowed, for every problem at once (an unknown key does not hide a bad value)."""
     data = own_keys(data)
     problems = []
     for key in data:
         if key not in Settings.model_fields:
             close = difflib.get_close_matches(key, SETTING_NAMES, n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else ""
-            problems.append(f"{host_name}: unknown setting '{key}'.{hint}")
+            problems.append(f"{host_name}: unknown setting {key!r}.{hint}")
+    known = {k: v for k, v in data.items() if k in Settings.model_fields}
+    try:
+        settings = Settings(**known)
+    except ValidationError as exc:
+        for err in exc.errors():
+            problems.extend(_describe(host_name, err))
     if problems:
         raise SettingsError(problems)
-    try:
-        return Settings(**data)
-    except ValidationError as exc:
-        raise SettingsError([_describe(host_name, err, data) for err in exc.errors()]) from None
+    return settings
 
 
-def _describe(host_name: str, err: dict, data: dict[str, Any]) -> str:
+def _describe(host_name: str, err: dict) -> list[str]:
     loc = [str(part) for part in err["loc"]]
     ctx_error = err.get("ctx", {}).get("error")
     if isinstance(ctx_error, _CrossError):
-        return (
-            f"{host_name}: {ctx_error.key}={ctx_error.value!r} is invalid; "
-            f"allowed: {ctx_error.allowed}."
-        )
+        return [f"{host_name}: {key}={value!r} is invalid; allowed: {allowed}."
+                for key, value, allowed in ctx_error.problems]  # fmt: skip
     where = loc[0] + "".join(f"[{part}]" for part in loc[1:]) if loc else "?"
     value = err.get("input")
     message = err["msg"].removeprefix("Value error, ")
     if "allowed:" not in message:
         message = f"allowed: {message[0].lower()}{message[1:]}"
-    return f"{host_name}: {where}={value!r} is invalid; {message}."
+    return [f"{host_name}: {where}={_shown(value)} is invalid; {message}."]
+
+
+def _shown(value: Any, longest: int = 200) -> str:
+    """``repr`` of a bad value, cut short: an error line stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= longest else text[: longest - 5] + "...'" + f" ({len(text)} chars)"
 
 
 def settings_table() -> str:

@@ -125,7 +125,7 @@ def tags_from_env(env: Mapping[str, str] = os.environ) -> tuple[str, str]:
     server = env.get(SERVER_TAG_ENV) or defaults["tailscale_server_tag"].default
     client = env.get(CLIENT_TAG_ENV) or defaults["tailscale_client_tag"].default
     for name, tag in ((SERVER_TAG_ENV, server), (CLIENT_TAG_ENV, client)):
-        if not TAG_RE.match(tag):
+        if not TAG_RE.fullmatch(tag):
             raise TailnetInventoryError(
                 f"{name}={tag!r} is invalid: allowed: a Tailscale tag like 'tag:ai-server'"
             )
@@ -185,7 +185,7 @@ def build_groups(status: Mapping[str, Any], server_tag: str, client_tag: str) ->
         if not node.online:
             groups.warnings.append(f"skipping offline node {node.describe()}")
             continue
-        if IPV4_RE.match(node.host):
+        if IPV4_RE.fullmatch(node.host):
             groups.warnings.append(f"{node.host} has no MagicDNS name; using its Tailscale IP")
         target = groups.server if server_tag in node.tags else groups.clients
         target.append(node.host)

@@ -14,14 +14,19 @@ import sys
 from pathlib import Path
 
 from remote_ollama.analytics.backend import (
+    ALIAS_FILE,
+    CLIENT_ENV_FILE,
+    CONTEXT_VAR,
+    DEFAULT_CONTEXT_TOKENS,
     BackendError,
     claude_ollama_env,
+    resolve_context_window,
     resolve_ollama_backend,
 )
 from remote_ollama.analytics.compare import render_compare
 from remote_ollama.analytics.prompt_text import MODES, load_prompt
 from remote_ollama.analytics.run_metrics import RunReport, build_report
-from remote_ollama.analytics.rundir import SUMMARY_FILE, load_run
+from remote_ollama.analytics.rundir import MAX_ITERATION, SUMMARY_FILE, load_run
 from remote_ollama.analytics.summary import render_summary
 
 DEFAULT_OUT = "analytics"
@@ -32,7 +37,11 @@ examples:
   remote-ollama analytics run --mode plan --iterations 3 --goal "add a --json flag to check"
 
   # the same loop on the local server, as the claude-ollama alias would run it
-  # (server and model default to OLLAMA_API_BASE and AIDER_MODEL from ~/.ai-client/env)
+  # (server and model default to OLLAMA_API_BASE and AIDER_MODEL from ~/.ai-client/env,
+  # the context window to the alias's CLAUDE_CODE_MAX_CONTEXT_TOKENS)
+  remote-ollama analytics run --mode plan --iterations 3 --backend ollama
+
+  # or with everything given
   remote-ollama analytics run --mode plan --iterations 3 --backend ollama \\
       --server http://ai-server:11434 --model qwen3-coder:30b --max-context 65536
 
@@ -87,8 +96,8 @@ def _register_run(commands) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--mode", choices=MODES, required=True, help="which prompt to run")
-    parser.add_argument("--iterations", type=_positive_int, required=True, metavar="N",
-                        help="run at most N iterations")
+    parser.add_argument("--iterations", type=_iteration_count, required=True, metavar="N",
+                        help=f"run at most N iterations (1 to {MAX_ITERATION})")
     parser.add_argument("--goal", metavar="TEXT", help="put in place of {{GOAL}} in the prompt")
     parser.add_argument("--backend", choices=("cloud", "ollama"), default="cloud",
                         help="cloud = claude as configured; ollama = the claude-ollama env"
@@ -96,13 +105,16 @@ def _register_run(commands) -> None:
     parser.add_argument("--prompt", type=Path, metavar="FILE",
                         help="prompt file instead of the packaged one for --mode")
     parser.add_argument("--server", metavar="URL",
-                        help="Ollama server, e.g. http://ai-server:11434 (default: $OLLAMA_API_BASE)")
-    parser.add_argument("--model", help="model for --backend ollama (default: $AIDER_MODEL"
-                        " without its ollama_chat/ prefix)")
+                        help="Ollama server, e.g. http://ai-server:11434 (default:"
+                        f" $OLLAMA_API_BASE, else the one in ~/{CLIENT_ENV_FILE})")
+    parser.add_argument("--model", help="model for --backend ollama (default: $AIDER_MODEL,"
+                        f" else the one in ~/{CLIENT_ENV_FILE}, without its ollama_chat/ prefix)")
     parser.add_argument("--small-model", metavar="MODEL",
                         help="model for Claude Code's background (Haiku) slot; default --model")
     parser.add_argument("--max-context", type=_positive_int, metavar="TOKENS",
-                        help="server context window, sent as CLAUDE_CODE_MAX_CONTEXT_TOKENS")
+                        help=f"server context window, sent as {CONTEXT_VAR} (default: as the"
+                        f" alias: ${CONTEXT_VAR}, else the value in ~/{ALIAS_FILE}, else"
+                        f" {DEFAULT_CONTEXT_TOKENS})")
     parser.add_argument("--out", type=Path, default=Path(DEFAULT_OUT), metavar="DIR",
                         help=f"where run directories go (default: ./{DEFAULT_OUT})")
     parser.add_argument("--claude-bin", default=os.environ.get("CLAUDE_BIN", "claude"),
@@ -148,7 +160,7 @@ def _register_compare(commands) -> None:
 
 def run_command(args) -> int:
     """`analytics run`."""
-    from remote_ollama.analytics.runner import LoopPlan, run_loop
+    from remote_ollama.analytics.runner import EXIT_INTERRUPTED, LoopPlan, run_loop
 
     try:
         prompt = load_prompt(args.mode, args.prompt, args.goal)
@@ -163,13 +175,20 @@ def run_command(args) -> int:
         extra_args=_claude_args(args),
     )
     if args.backend == "ollama":
+        home = Path.home()
         try:
-            base_url, model = resolve_ollama_backend(args.server, args.model, os.environ)
+            base_url, model = resolve_ollama_backend(args.server, args.model, os.environ, home)
+            window = resolve_context_window(args.max_context, os.environ, home)
         except BackendError as exc:
             return _fail(str(exc))
         plan.base_url, plan.model = base_url, model
-        plan.env_overrides = claude_ollama_env(base_url, model, args.small_model, args.max_context)
-    _, exit_code = run_loop(plan)
+        plan.max_context, plan.max_context_source = window.tokens, window.source
+        plan.env_overrides = claude_ollama_env(base_url, model, args.small_model, window.tokens)
+    try:
+        _, exit_code = run_loop(plan)
+    except KeyboardInterrupt:  # a second Ctrl-C while the summary was being written
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return exit_code
 
 
@@ -226,9 +245,18 @@ def _claude_args(args) -> list[str]:
 
 
 def _positive_int(value: str) -> int:
+    if not value.strip().isdigit() or len(value.strip()) > 9:
+        raise argparse.ArgumentTypeError(f"not a whole number from 1 to 999999999: {value!r}")
     number = int(value)
     if number < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, got {number}")
+    return number
+
+
+def _iteration_count(value: str) -> int:
+    number = _positive_int(value)
+    if number > MAX_ITERATION:
+        raise argparse.ArgumentTypeError(f"at most {MAX_ITERATION}, got {number}")
     return number
 
 

@@ -68,6 +68,7 @@ def compare_rows(a: RunReport, b: RunReport) -> list[CompareRow]:
         ("wall time / iteration (s)", lambda r: r.average(r.total_wall_time_s), SECONDS),
         ("malformed lines", lambda r: r.bad_line_count, COUNT),
         ("iterations without result", lambda r: r.missing_result_count, COUNT),
+        ("iterations with incomplete tokens", lambda r: r.incomplete_tokens_count, COUNT),
         ("missing iteration files", lambda r: r.missing_file_count, COUNT),
     ]
     return [CompareRow(label, get(a), get(b), kind) for label, get, kind in metrics]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from remote_ollama.analytics.run_metrics import RunReport
-from remote_ollama.analytics.tables import fmt_count, fmt_pct, fmt_ratio, fmt_seconds
+from remote_ollama.analytics.tables import fmt_count, fmt_pct, fmt_ratio, fmt_seconds, plural
 
 # Above this cache hit rate, losing the prompt cache multiplies the prefill work a lot.
 HIGH_CACHE_HIT_RATE = 0.60
@@ -29,8 +29,9 @@ def _subagents(report: RunReport) -> str:
     average = report.average(report.total_spawns)
     inside = sum(report.total_tools(subagent=True).values())
     text = (
-        f"Subagents: {fmt_count(average)} Task spawns per iteration on average "
-        f"({report.total_spawns} in total), making {inside} tool call(s) of their own."
+        f"Subagents: {fmt_count(average)} Task {_spawns(average)} per iteration on average"
+        f" ({report.total_spawns:,} in total), making"
+        f" {plural(inside, 'tool call')} of their own."
     )
     if report.total_spawns:
         text += (
@@ -43,6 +44,10 @@ def _subagents(report: RunReport) -> str:
     return text
 
 
+def _spawns(average: float | None) -> str:
+    return "spawn" if average == 1 else "spawns"
+
+
 def _cache(report: RunReport) -> str:
     tokens = report.total_tokens
     rate = tokens.cache_hit_rate
@@ -52,7 +57,7 @@ def _cache(report: RunReport) -> str:
             " such as Ollama, reports none), so there is no cache saving to lose."
         )
     fresh = tokens.input + tokens.cache_creation
-    per_iteration = fmt_count(round(report.average(tokens.context)))
+    per_iteration = _at_least(report) + fmt_count(round(report.average(tokens.context)))
     if rate > HIGH_CACHE_HIT_RATE:
         multiple = f"{tokens.context / fresh:.1f}x" if fresh else "far more than"
         return (
@@ -78,7 +83,8 @@ def _depth(report: RunReport) -> str:
     if not shallow and not deep:
         return text + " No file was read, searched or edited through these tools."
     if not deep:
-        return text + " No file was edited: a read-only workload (as expected in plan mode)."
+        expected = " (as expected in plan mode)" if report.meta.get("mode") == "plan" else ""
+        return text + f" No file was edited: a read-only workload{expected}."
     if shallow / deep >= EXPLORATION_RATIO:
         return text + (
             " Exploration dominates: the local model must cope with long tool results"
@@ -98,23 +104,32 @@ def _context(report: RunReport) -> list[str]:
     ]
 
 
+def _at_least(report: RunReport) -> str:
+    """Said before a token figure that is only a lower bound (see Problems)."""
+    return "" if report.tokens_complete else "at least "
+
+
 def _pace(report: RunReport) -> str:
     output = report.average(report.total_tokens.output)
     wall = report.average(report.total_wall_time_s)
     return (
-        f"Pace: {fmt_seconds(wall)} s wall time and {fmt_count(output)} output tokens per"
+        f"Pace: {fmt_seconds(wall)} s wall time and {_at_least(report)}{fmt_count(output)}"
+        " output tokens per"
         " iteration on average; compare with a run on the other backend"
         " (`remote-ollama analytics compare`)."
     )
 
 
 def _damage(report: RunReport) -> list[str]:
-    damage = {
-        "malformed line(s)": report.bad_line_count,
-        "iteration(s) without a result event": report.missing_result_count,
-        "missing iteration file(s)": report.missing_file_count,
-    }
-    found = [f"{count} {what}" for what, count in damage.items() if count]
+    damage = (
+        (report.bad_line_count, "malformed line", "malformed lines"),
+        (report.missing_result_count, "iteration without a result event",
+         "iterations without a result event"),
+        (report.incomplete_tokens_count, "iteration whose token count is incomplete",
+         "iterations whose token counts are incomplete"),
+        (report.missing_file_count, "missing iteration file", "missing iteration files"),
+    )
+    found = [plural(count, one, many) for count, one, many in damage if count]
     if not found:
         return []
     return [

@@ -6,15 +6,16 @@ Counting rules, which the docs and the tests rely on:
   repeat a message across several events, so calls are de-duplicated by their ``id``.
 - Calls in events whose ``parent_tool_use_id`` is set were made inside a subagent and
   are counted apart from the top-level ones.
-- Tokens come from the final ``result`` event's ``usage``. Without a ``result`` event
-  (an interrupted or crashed iteration) they are estimated from the top-level assistant
-  messages' ``usage`` (the last one seen for each message id) and flagged as estimated.
+- Tokens: see :func:`count_tokens` and docs/analytics.md ("Which token count is
+  authoritative"). In short: the ``modelUsage`` of the last ``result`` event when the
+  stream ends with it; otherwise the best lower bound, flagged as incomplete.
 - Peak context is the largest single request: the maximum over assistant messages of
   input + cache creation + cache read tokens.
 """
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -25,8 +26,10 @@ TOOL_COLUMNS = ("Read", "Bash", "Edit", "Write", "Grep", "Glob", "Task", "TodoWr
 SHALLOW_TOOLS = ("Read", "Grep", "Glob")
 DEEP_TOOLS = ("Edit", "Write")
 
-TOKENS_FROM_RESULT = "result"
-TOKENS_ESTIMATED = "estimated from assistant messages"
+# Where an iteration's token total comes from (IterationMetrics.tokens_source).
+TOKENS_MODEL_USAGE = "modelUsage"
+TOKENS_RESULTS = "result events + subagent messages"
+TOKENS_MESSAGES = "assistant messages"
 TOKENS_NONE = "none"
 
 
@@ -49,6 +52,31 @@ class TokenUsage:
             cache_creation=_int(usage.get("cache_creation_input_tokens")),
             cache_read=_int(usage.get("cache_read_input_tokens")),
             output=_int(usage.get("output_tokens")),
+        )
+
+    @classmethod
+    def from_model_usage(cls, model_usage: object) -> TokenUsage | None:
+        """Sum Claude Code's ``modelUsage`` ({model: {inputTokens, ...}}) over its models."""
+        if not isinstance(model_usage, dict) or not model_usage:
+            return None
+        total = cls()
+        for entry in model_usage.values():
+            if isinstance(entry, dict):
+                total += cls(
+                    input=_int(entry.get("inputTokens")),
+                    cache_creation=_int(entry.get("cacheCreationInputTokens")),
+                    cache_read=_int(entry.get("cacheReadInputTokens")),
+                    output=_int(entry.get("outputTokens")),
+                )
+        return total
+
+    def at_least(self, other: TokenUsage) -> TokenUsage:
+        """Field by field the larger: the best lower bound from two lower bounds."""
+        return TokenUsage(
+            max(self.input, other.input),
+            max(self.cache_creation, other.cache_creation),
+            max(self.cache_read, other.cache_read),
+            max(self.output, other.output),
         )
 
     def __add__(self, other: TokenUsage) -> TokenUsage:
@@ -79,14 +107,22 @@ class IterationMetrics:
     subagent_tools: Counter = field(default_factory=Counter)
     tokens: TokenUsage = field(default_factory=TokenUsage)
     tokens_source: str = TOKENS_NONE
+    # False when the stream cannot tell the whole total: ``tokens`` is then a lower bound
+    # and ``tokens_gap`` says what is missing.
+    tokens_complete: bool = False
+    tokens_gap: str | None = None
     peak_context: int = 0
-    has_result: bool = False
+    result_count: int = 0
     result_subtype: str | None = None
     result_is_error: bool = False
     num_turns: int | None = None
     duration_ms: int | None = None
     cost_usd: float | None = None
     model: str | None = None
+
+    @property
+    def has_result(self) -> bool:
+        return self.result_count > 0
 
     @property
     def all_tools(self) -> Counter:
@@ -109,29 +145,95 @@ class IterationMetrics:
         return sum(self.all_tools[name] for name in DEEP_TOOLS)
 
 
+@dataclass
+class _TokenSources:
+    """The three token counts a stream carries, gathered in one pass."""
+
+    # message id -> last usage seen, for the main loop and for subagents
+    main_messages: dict[str, TokenUsage] = field(default_factory=dict)
+    subagent_messages: dict[str, TokenUsage] = field(default_factory=dict)
+    results: TokenUsage = field(default_factory=TokenUsage)
+    model_usage: TokenUsage | None = None  # from the last result event
+    assistant_after_last_result: bool = False
+    # background subagents (system task_started) not yet reported done (task_notification)
+    unfinished_tasks: set[str] = field(default_factory=set)
+
+
 def measure_iteration(events: list[dict]) -> IterationMetrics:
     """Compute an iteration's metrics from its parsed events."""
     metrics = IterationMetrics()
+    sources = _TokenSources()
     seen_tool_ids: set[str] = set()
-    last_usage_by_message: dict[str, TokenUsage] = {}
     for index, event in enumerate(events):
         kind = event.get("type")
         if kind == "system" and event.get("subtype") == "init":
-            metrics.model = event.get("model") if isinstance(event.get("model"), str) else None
+            if metrics.model is None and isinstance(event.get("model"), str):
+                metrics.model = event["model"]
         elif kind == "assistant":
             _count_tool_calls(event, metrics, seen_tool_ids)
             message = event.get("message") if isinstance(event.get("message"), dict) else {}
             usage = TokenUsage.from_usage(message.get("usage"))
             metrics.peak_context = max(metrics.peak_context, usage.context)
+            message_id = message.get("id")
+            key = message_id if isinstance(message_id, str) else f"#event-{index}"
             if event.get("parent_tool_use_id") is None:
-                message_id = message.get("id") or f"#event-{index}"
-                last_usage_by_message[str(message_id)] = usage
+                sources.main_messages[key] = usage
+            else:
+                sources.subagent_messages[key] = usage
+            sources.assistant_after_last_result = True
         elif kind == "result":
-            _read_result(event, metrics)
-    if not metrics.has_result and last_usage_by_message:
-        metrics.tokens = sum(last_usage_by_message.values(), TokenUsage())
-        metrics.tokens_source = TOKENS_ESTIMATED
+            _read_result(event, metrics, sources)
+        elif kind == "system" and isinstance(event.get("task_id"), str):
+            if event.get("subtype") == "task_started":
+                sources.unfinished_tasks.add(event["task_id"])
+            elif event.get("subtype") == "task_notification":
+                sources.unfinished_tasks.discard(event["task_id"])
+    count_tokens(metrics, sources)
     return metrics
+
+
+def count_tokens(metrics: IterationMetrics, sources: _TokenSources) -> None:
+    """Choose the iteration's token total; see docs/analytics.md for why this order.
+
+    1. ``modelUsage`` of the last result event: Claude Code's own running total for the
+       session, every model, the main loop and subagents, and requests that never show
+       up as assistant events. Complete when no assistant message came after that event.
+    2. Without ``modelUsage`` (older Claude Code): every result event's ``usage`` (each
+       covers the main-loop turns since the one before) plus the subagents' requests,
+       one per message id. Complete when no subagent ran, as assistant events carry the
+       usage of the request's start, whose output count is not final.
+    3. Without any result event (cut short): the requests' usage, one per message id.
+       A lower bound: output counts are not final, the last request may be missing.
+
+    An incomplete total is the field-by-field largest of the lower bounds available.
+    """
+    messages = sum(
+        (*sources.main_messages.values(), *sources.subagent_messages.values()), TokenUsage()
+    )
+    subagents = sum(sources.subagent_messages.values(), TokenUsage())
+    late = sources.assistant_after_last_result and metrics.has_result
+    # (condition, what is missing when it holds); the first that holds is reported
+    gaps: list[tuple[bool, str]] = []
+    if sources.model_usage is not None:
+        metrics.tokens_source = TOKENS_MODEL_USAGE
+        metrics.tokens = sources.model_usage.at_least(messages)
+        gaps.append((late, "requests after the last result event are not in its modelUsage"))
+    elif metrics.has_result:
+        metrics.tokens_source = TOKENS_RESULTS
+        metrics.tokens = (sources.results + subagents).at_least(messages)
+        gaps.append((late, "requests after the last result event are in no result event"))
+        gaps.append((bool(sources.subagent_messages),
+                     "no modelUsage, and subagents' output tokens are not final"))
+    elif sources.main_messages or sources.subagent_messages:
+        metrics.tokens_source = TOKENS_MESSAGES
+        metrics.tokens = messages
+        gaps.append((True, "no result event: counted from the requests seen, output not final"))
+    else:
+        gaps.append((True, "no result event: no token counts"))
+    gaps.append((bool(sources.unfinished_tasks),
+                 "a background subagent had not finished when the stream ended"))
+    metrics.tokens_gap = next((text for holds, text in gaps if holds), None)
+    metrics.tokens_complete = metrics.tokens_gap is None
 
 
 def tool_column(name: str) -> str:
@@ -160,17 +262,30 @@ def _count_tool_calls(event: dict, metrics: IterationMetrics, seen: set[str]) ->
         target[str(block.get("name") or "unnamed")] += 1
 
 
-def _read_result(event: dict, metrics: IterationMetrics) -> None:
-    # The last result event wins; there is normally exactly one.
-    metrics.has_result = True
-    metrics.tokens = TokenUsage.from_usage(event.get("usage"))
-    metrics.tokens_source = TOKENS_FROM_RESULT
-    metrics.result_subtype = event.get("subtype") if isinstance(event.get("subtype"), str) else None
-    metrics.result_is_error = event.get("is_error") is True
-    metrics.num_turns = _int_or_none(event.get("num_turns"))
-    metrics.duration_ms = _int_or_none(event.get("duration_ms"))
+def _read_result(event: dict, metrics: IterationMetrics, sources: _TokenSources) -> None:
+    # With a background subagent one `claude -p` prints a result event per turn loop
+    # (result_index 0, 1, ...): turns, durations and usage add up; cost and modelUsage
+    # are running totals, so the last one counts.
+    metrics.result_count += 1
+    sources.assistant_after_last_result = False
+    sources.results += TokenUsage.from_usage(event.get("usage"))
+    model_usage = TokenUsage.from_model_usage(event.get("modelUsage"))
+    sources.model_usage = model_usage  # only the last result event's counts
+    subtype = event.get("subtype")
+    if isinstance(subtype, str) and not (metrics.result_is_error and subtype == "success"):
+        metrics.result_subtype = subtype
+    metrics.result_is_error = metrics.result_is_error or event.get("is_error") is True
+    metrics.num_turns = _add(metrics.num_turns, _int_or_none(event.get("num_turns")))
+    metrics.duration_ms = _add(metrics.duration_ms, _int_or_none(event.get("duration_ms")))
     cost = event.get("total_cost_usd")
-    metrics.cost_usd = float(cost) if isinstance(cost, (int, float)) else None
+    if isinstance(cost, (int, float)) and not isinstance(cost, bool) and math.isfinite(cost):
+        metrics.cost_usd = float(cost)
+
+
+def _add(total: int | None, value: int | None) -> int | None:
+    if value is None:
+        return total
+    return value if total is None else total + value
 
 
 def _int(value: object) -> int:

@@ -8,19 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from remote_ollama.analytics.compare import PERCENT, compare_rows
+from remote_ollama.analytics.compare import PERCENT, SECONDS, compare_rows
 from remote_ollama.analytics.run_metrics import RunReport
+from remote_ollama.analytics.tables import fmt_count, fmt_pct, fmt_seconds
 
-# Chart panels: title and the compare_rows labels each one shows.
+# Chart panels: title, y-axis label (the unit: one quantity per axis) and the
+# compare_rows labels each one shows.
 PANELS = (
-    ("Tool calls per iteration",
+    ("Tool calls per iteration", "calls",
      ("Read", "Bash", "Edit", "Write", "Grep", "Glob", "Task", "TodoWrite", "other")),
-    ("Tokens per iteration",
+    ("Tokens per iteration", "tokens",
      ("input tokens / iteration", "cache creation tokens / iteration",
       "cache read tokens / iteration", "output tokens / iteration")),
-    ("Rates and time",
-     ("cache hit rate", "wall time / iteration (s)")),
+    ("Cache hit rate", "%", ("cache hit rate",)),
+    ("Wall time per iteration", "seconds", ("wall time / iteration (s)",)),
 )
+# (rows, columns) of panels and the figure's size in inches
+GRID = (2, 2)
+FIGURE_SIZE = (13, 8.5)
 
 
 class PlotUnavailable(RuntimeError):
@@ -30,23 +35,41 @@ class PlotUnavailable(RuntimeError):
 def write_png(a: RunReport, b: RunReport, path: Path) -> None:
     """Draw the comparison to ``path`` (PNG); raises PlotUnavailable without matplotlib."""
     pyplot = _import_pyplot()
-    rows = {row.label: row for row in compare_rows(a, b)}
-    figure, axes = pyplot.subplots(len(PANELS), 1, figsize=(10, 11))
-    for axis, (title, labels) in zip(axes, PANELS, strict=True):
-        keys = [_row_key(label, rows) for label in labels]
-        values_a = [_plotted(rows[key], rows[key].a) for key in keys]
-        values_b = [_plotted(rows[key], rows[key].b) for key in keys]
-        positions = range(len(keys))
-        width = 0.4
-        axis.bar([p - width / 2 for p in positions], values_a, width, label=f"A: {a.name}")
-        axis.bar([p + width / 2 for p in positions], values_b, width, label=f"B: {b.name}")
-        axis.set_xticks(list(positions))
-        axis.set_xticklabels([_short(label) for label in labels], fontsize=8)
-        axis.set_title(title)
-        axis.legend(fontsize=8)
-    figure.tight_layout()
+    figure = draw(pyplot, a, b)
     figure.savefig(path, format="png")
     pyplot.close(figure)
+
+
+def draw(pyplot, a: RunReport, b: RunReport):
+    """The comparison as a matplotlib figure: one panel, and one y axis, per quantity."""
+    rows = {row.label: row for row in compare_rows(a, b)}
+    figure, axes = pyplot.subplots(*GRID, figsize=FIGURE_SIZE)
+    for axis, (title, unit, labels) in zip(axes.flat, PANELS, strict=True):
+        keys = [_row_key(label, rows) for label in labels]
+        width = 0.4
+        positions = range(len(keys))
+        for offset, name, side in ((-width / 2, f"A: {a.name}", "a"), (width / 2, f"B: {b.name}", "b")):
+            values = [getattr(rows[key], side) for key in keys]
+            kinds = [rows[key].kind for key in keys]
+            bars = axis.bar([p + offset for p in positions],
+                            [_plotted(kind, value) for kind, value in zip(kinds, values, strict=True)],
+                            width, label=name)
+            axis.bar_label(bars, labels=[_bar_text(kind, value) for kind, value in
+                                         zip(kinds, values, strict=True)], fontsize=7, padding=2)
+        if len(keys) == 1:
+            axis.set_xlim(-1.5, 1.5)  # two slim bars, not two halves of the panel
+        axis.set_xticks(list(positions))
+        axis.set_xticklabels([_short(label) for label in labels], fontsize=8,
+                             rotation=20 if len(labels) > 4 else 0)
+        axis.set_title(title)
+        axis.set_ylabel(unit)
+        if unit == "%":
+            axis.set_ylim(0, 110)
+        axis.margins(y=0.15)
+        axis.legend(fontsize=8)
+    figure.suptitle(f"A: {_describe(a)}    B: {_describe(b)}", fontsize=10)
+    figure.tight_layout()
+    return figure
 
 
 def _import_pyplot():
@@ -67,10 +90,26 @@ def _row_key(label: str, rows: dict) -> str:
     return label if label in rows else f"{label} calls / iteration"
 
 
-def _plotted(row, value: float | None) -> float:
+def _plotted(kind: str, value: float | None) -> float:
     if value is None:
         return 0.0
-    return value * 100 if row.kind == PERCENT else value
+    return value * 100 if kind == PERCENT else value
+
+
+def _bar_text(kind: str, value: float | None) -> str:
+    """The number over a bar, as the table prints it; "n/a" where there is none."""
+    if value is None:
+        return "n/a"
+    if kind == PERCENT:
+        return fmt_pct(value)
+    if kind == SECONDS:
+        return fmt_seconds(value)
+    return fmt_count(round(value, 1))
+
+
+def _describe(report: RunReport) -> str:
+    details = [str(report.meta[key]) for key in ("backend", "model") if report.meta.get(key)]
+    return report.name + (f" ({', '.join(details)})" if details else "")
 
 
 def _short(label: str) -> str:

@@ -8,18 +8,22 @@ not averaged over iterations.
 
 from __future__ import annotations
 
+import signal
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from remote_ollama.analytics.metrics import (
-    TOKENS_ESTIMATED,
     IterationMetrics,
     TokenUsage,
     measure_iteration,
 )
 from remote_ollama.analytics.rundir import LoadedIteration, LoadedRun, iteration_file
 from remote_ollama.analytics.stream import BadLine, parse_stream
+from remote_ollama.analytics.tables import plural
+
+# How many bad line numbers a problem lists before "...".
+MAX_LISTED = 10
 
 
 @dataclass
@@ -33,7 +37,7 @@ class IterationReport:
     wall_time_source: str = "measured"
     exit_code: int | None = None
     interrupted: bool = False
-    stderr_first_line: str | None = None
+    stderr_file: str | None = None
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -100,6 +104,15 @@ class RunReport:
         return sum(1 for it in self.measured if not it.metrics.has_result)
 
     @property
+    def incomplete_tokens_count(self) -> int:
+        """Measured iterations whose token figures are only a lower bound."""
+        return sum(1 for it in self.measured if not it.metrics.tokens_complete)
+
+    @property
+    def tokens_complete(self) -> bool:
+        return self.incomplete_tokens_count == 0
+
+    @property
     def missing_file_count(self) -> int:
         return sum(1 for it in self.iterations if not it.measured)
 
@@ -137,7 +150,7 @@ def _report_iteration(loaded: LoadedIteration) -> IterationReport:
         wall_time_s=loaded.wall_time_s,
         exit_code=loaded.exit_code,
         interrupted=loaded.interrupted,
-        stderr_first_line=loaded.stderr_first_line,
+        stderr_file=loaded.stderr_file,
     )
     if loaded.text is None:
         report.problems.append(f"{iteration_file(loaded.number)} missing, not measured")
@@ -160,18 +173,33 @@ def _iteration_problems(report: IterationReport, metrics: IterationMetrics) -> l
     if report.interrupted:
         problems.append("stopped by Ctrl-C")
     if report.bad_lines:
-        lines = ", ".join(str(bad.number) for bad in report.bad_lines)
-        problems.append(f"{len(report.bad_lines)} malformed line(s) skipped (line {lines})")
-    if not metrics.has_result:
-        if metrics.tokens_source == TOKENS_ESTIMATED:
-            problems.append("no result event; tokens estimated from assistant messages")
-        else:
-            problems.append("no result event; no token counts")
-    elif metrics.result_is_error:
+        numbers = [str(bad.number) for bad in report.bad_lines]
+        shown = ", ".join(numbers[:MAX_LISTED]) + (", ..." if len(numbers) > MAX_LISTED else "")
+        reasons = sorted({bad.reason for bad in report.bad_lines})
+        problems.append(
+            f"{plural(len(numbers), 'malformed line')} skipped"
+            f" ({'line' if len(numbers) == 1 else 'lines'} {shown}: {'; '.join(reasons[:3])})"
+        )
+    if not metrics.tokens_complete:
+        problems.append(f"tokens incomplete, the figures are a lower bound: {metrics.tokens_gap}")
+    if metrics.result_is_error:
         problems.append(f"result is an error ({metrics.result_subtype or 'no subtype'})")
-    if report.exit_code not in (None, 0):
-        exited = f"claude exited with code {report.exit_code}"
-        if report.stderr_first_line:
-            exited += f" (stderr: {report.stderr_first_line})"
+    if report.exit_code not in (None, 0) and not report.interrupted:
+        # Not claude's first stderr line: that is often a harmless warning.
+        exited = f"claude exited with {describe_exit(report.exit_code)}"
+        if report.stderr_file:
+            exited += f" (its stderr is in {report.stderr_file})"
         problems.append(exited)
     return problems
+
+
+def describe_exit(code: int) -> str:
+    """``code 1``, or the signal for a negative code (Popen) or 128+N (a shell's way)."""
+    number = -code if code < 0 else code - 128 if 128 < code < 160 else None
+    if number is None:
+        return f"code {code}"
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        name = f"signal {number}"
+    return f"code {code} ({name})"

@@ -7,6 +7,7 @@ and ``summary.md`` is still written.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -30,9 +31,12 @@ from remote_ollama.analytics.rundir import (
     write_meta,
 )
 from remote_ollama.analytics.summary import render_summary
+from remote_ollama.analytics.tables import plural
 
 # How long claude gets to exit after SIGTERM before it is killed.
 TERMINATE_GRACE_S = 5.0
+# How long to wait after SIGKILL for the pipe to close and the exit status.
+KILL_GRACE_S = 2.0
 EXIT_INTERRUPTED = 130
 
 
@@ -52,6 +56,8 @@ class LoopPlan:
     prompt_file: str | None = None
     model: str | None = None
     base_url: str | None = None
+    max_context: int | None = None
+    max_context_source: str | None = None
 
 
 @dataclass
@@ -72,7 +78,8 @@ def run_iteration(
     """Run one claude, copying its stdout line by line into ``out_path``."""
     started = time.monotonic()
     with out_path.open("wb") as out, err_path.open("wb") as err:
-        # Own session: the terminal's Ctrl-C reaches only us, and we stop claude ourselves.
+        # Own session and process group: the terminal's Ctrl-C reaches only us, and we stop
+        # claude and its children ourselves (see _stop).
         process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=err, env=dict(env), start_new_session=True
         )
@@ -91,19 +98,43 @@ def run_iteration(
 
 
 def _stop(process: subprocess.Popen, out) -> int | None:
-    """Terminate claude, keep whatever it still prints, return its exit code."""
-    process.send_signal(signal.SIGTERM)
+    """Stop claude and everything it started, keep what it still prints, return its exit code.
+
+    claude leads its own process group (``start_new_session``), so its children (tools,
+    background subagents) get the signal too. Each wait is bounded: SIGTERM, then after
+    TERMINATE_GRACE_S SIGKILL, then after KILL_GRACE_S we stop reading. A second Ctrl-C
+    skips the grace period.
+    """
+    _signal_group(process, signal.SIGTERM)
     try:
         rest, _ = process.communicate(timeout=TERMINATE_GRACE_S)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        rest, _ = process.communicate()
-    except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
-        process.kill()
-        rest, _ = process.communicate()
+    except (subprocess.TimeoutExpired, KeyboardInterrupt):
+        _signal_group(process, signal.SIGKILL)
+        try:
+            rest, _ = process.communicate(timeout=KILL_GRACE_S)
+        except subprocess.TimeoutExpired:
+            # Something outside the group still holds claude's stdout open: give up on it.
+            rest = b""
+            # Under a gevent-patched subprocess (a host program's) its reader still holds it.
+            with contextlib.suppress(RuntimeError):
+                process.stdout.close()
     if rest:
         out.write(rest)
-    return process.returncode
+    try:
+        return process.wait(timeout=KILL_GRACE_S)
+    except subprocess.TimeoutExpired:
+        return None
+
+
+def _signal_group(process: subprocess.Popen, signum: int) -> None:
+    try:
+        os.killpg(process.pid, signum)
+    except ProcessLookupError:
+        pass  # already gone, with all of its group
+    except PermissionError:
+        # The group has no process of ours left (the leader exited): signal the child.
+        if process.poll() is None:
+            process.send_signal(signum)
 
 
 def run_loop(
@@ -120,6 +151,9 @@ def run_loop(
     meta = _initial_meta(plan, command)
     write_meta(run_dir, meta)
     print(f"Run directory: {run_dir}", file=stream)
+    if plan.max_context is not None:
+        print(f"Context window: {plan.max_context:,} tokens (from {plan.max_context_source})",
+              file=stream)
     print(live_header(), file=stream, flush=True)
     try:
         stopped = _iterate(plan, command, env, run_dir, meta, stream, iteration_runner)
@@ -153,7 +187,7 @@ def _iterate(plan, command, env, run_dir, meta, stream, iteration_runner) -> str
         print(live_row(report.iterations[-1]), file=stream, flush=True)
         if outcome.interrupted:
             return f"interrupted by Ctrl-C during iteration {number}"
-    return f"completed {plan.iterations} iteration(s)"
+    return f"completed {plural(plan.iterations, 'iteration')}"
 
 
 def _initial_meta(plan: LoopPlan, command: list[str]) -> dict:
@@ -162,6 +196,8 @@ def _initial_meta(plan: LoopPlan, command: list[str]) -> dict:
         "backend": plan.backend,
         "model": plan.model,
         "base_url": plan.base_url,
+        "max_context": plan.max_context,
+        "max_context_source": plan.max_context_source,
         "goal": plan.goal,
         "prompt_file": plan.prompt_file or f"(packaged {plan.mode} prompt)",
         "iterations_requested": plan.iterations,

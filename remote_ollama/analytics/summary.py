@@ -8,7 +8,14 @@ from __future__ import annotations
 from collections import Counter
 
 from remote_ollama.analytics.findings import findings
-from remote_ollama.analytics.metrics import TOOL_COLUMNS, tool_column
+from remote_ollama.analytics.metrics import (
+    TOKENS_MESSAGES,
+    TOKENS_MODEL_USAGE,
+    TOKENS_NONE,
+    TOKENS_RESULTS,
+    TOOL_COLUMNS,
+    tool_column,
+)
 from remote_ollama.analytics.run_metrics import IterationReport, RunReport
 from remote_ollama.analytics.tables import (
     DASH,
@@ -17,6 +24,7 @@ from remote_ollama.analytics.tables import (
     fmt_ratio,
     fmt_seconds,
     format_table,
+    plural,
 )
 
 TOOL_HEADERS = ("Iteration", *TOOL_COLUMNS, "other", "total")
@@ -28,6 +36,13 @@ DEPTH_HEADERS = (
     "Iteration", "shallow (Read+Grep+Glob)", "deep (Edit+Write)", "shallow:deep",
     "wall time (s)", "result",
 )
+# How each token source is named under the token table (see metrics.count_tokens).
+TOKEN_SOURCE_TEXT = {
+    TOKENS_MODEL_USAGE: "Claude Code's modelUsage, the session's total incl. subagents",
+    TOKENS_RESULTS: "the result events plus the subagents' requests (no modelUsage)",
+    TOKENS_MESSAGES: "the requests seen in the stream (no result event)",
+    TOKENS_NONE: "no counts in the stream",
+}
 META_FIELDS = (
     ("mode", "Mode"), ("backend", "Backend"), ("model", "Model"), ("goal", "Goal"),
     ("prompt_file", "Prompt file"), ("started_at", "Started"), ("finished_at", "Finished"),
@@ -83,16 +98,24 @@ def _title(text: str, heading: str, level: int = 2) -> str:
 
 def _run_info(report: RunReport) -> str:
     lines = [
-        f"- {label}: {report.meta[key]}"
+        f"- {label}: {_one_line(report.meta[key])}"
         for key, label in META_FIELDS
         if report.meta.get(key) not in (None, "")
     ]
     requested = report.meta.get("iterations_requested")
     measured = f"{report.measured_count} measured of {len(report.iterations)} recorded"
-    if isinstance(requested, int):
+    if isinstance(requested, int) and not isinstance(requested, bool):
         measured += f", {requested} requested"
     lines.append(f"- Iterations: {measured}")
     return "\n".join(lines)
+
+
+def _one_line(value: object, limit: int = 200) -> str:
+    """A run.json value on one line, shortened: the file may have been edited by hand."""
+    if not isinstance(value, (str, int, float)):
+        return f"(not a text or number in run.json: a JSON {type(value).__name__})"
+    text = " ".join(str(value).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _tool_table(report: RunReport, subagent: bool, markdown: bool) -> str:
@@ -127,28 +150,46 @@ def _token_table(report: RunReport, markdown: bool) -> str:
             rows.append([str(it.number)] + [DASH] * (len(TOKEN_HEADERS) - 1))
             continue
         t = it.metrics.tokens
-        label = str(it.number) + ("*" if it.metrics.tokens_source != "result" else "")
+        label = str(it.number) + ("" if it.metrics.tokens_complete else "*")
         rows.append([
             label, fmt_count(t.input), fmt_count(t.cache_creation), fmt_count(t.cache_read),
             fmt_count(t.output), fmt_pct(t.cache_hit_rate), fmt_count(it.metrics.peak_context),
         ])
     t = report.total_tokens
+    mark = "" if report.tokens_complete else "*"
     rows.append([
-        "Total", fmt_count(t.input), fmt_count(t.cache_creation), fmt_count(t.cache_read),
+        "Total" + mark, fmt_count(t.input), fmt_count(t.cache_creation), fmt_count(t.cache_read),
         fmt_count(t.output), fmt_pct(t.cache_hit_rate), fmt_count(report.peak_context),
     ])
     rows.append([
-        "Average", *(fmt_count(report.average(v)) for v in
-                     (t.input, t.cache_creation, t.cache_read, t.output)), DASH, DASH,
+        "Average" + mark, *(fmt_count(report.average(v)) for v in
+                            (t.input, t.cache_creation, t.cache_read, t.output)), DASH, DASH,
     ])
     table = format_table(TOKEN_HEADERS, rows, markdown)
-    note = (
+    notes = [
+        f"Tokens: {_token_sources(report)}.",
         "Cache hit rate = cache read / (cache creation + cache read); the Total row is"
-        " weighted by tokens. Peak context = largest single request (input + cache)."
-    )
-    if any(it.metrics and it.metrics.tokens_source != "result" for it in report.iterations):
-        note += " * no result event: tokens estimated from assistant messages, or none."
-    return table + "\n\n" + note
+        " weighted by tokens. Peak context = largest single request (input + cache).",
+    ]
+    if not report.tokens_complete:
+        notes.append(
+            "* incomplete: the stream does not tell the whole count, so the figure is a"
+            " lower bound (the reason is under Problems)."
+        )
+    return table + "\n\n" + " ".join(notes)
+
+
+def _token_sources(report: RunReport) -> str:
+    sources = Counter(it.metrics.tokens_source for it in report.measured)
+    described = [
+        f"{TOKEN_SOURCE_TEXT.get(source, source)} ({_iterations(count)})"
+        for source, count in sorted(sources.items())
+    ]
+    return "; ".join(described) or "none measured"
+
+
+def _iterations(count: int) -> str:
+    return plural(count, "iteration")
 
 
 def _depth_table(report: RunReport, markdown: bool) -> str:

@@ -57,3 +57,8 @@ def fmt_signed(value: float | None, unit: str = "") -> str:
         return "0" + unit
     text = f"{value:+,.0f}" if float(value).is_integer() else f"{value:+,.1f}"
     return text + unit
+
+
+def plural(count: int, noun: str, plural_noun: str | None = None) -> str:
+    """``1 iteration``, ``2 iterations``; ``plural_noun`` for the irregular ones."""
+    return f"{count:,} {noun if count == 1 else plural_noun or noun + 's'}"

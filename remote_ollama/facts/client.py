@@ -154,6 +154,6 @@ class ServerReachability(FactBase):
                 doc = None
             if isinstance(doc, dict) and isinstance(doc.get("version"), str):
                 found["version"] = doc["version"]
-        if len(status) > 1 and status[1].isdigit():
+        if len(status) > 1 and status[1].isascii() and status[1].isdigit():
             found["models"] = int(status[1])
         return found

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import shlex
 
 from pyinfra.api import FactBase
 
 ABSENT = "@@remote-ollama-absent@@"
-EOF_MARK = "@@remote-ollama-eof@@"  # also closes a last line that has no newline
+EOF_MARK = "@@remote-ollama-eof@@"  # after the content: the read finished
 
 
 def mode_of(quoted: str) -> str:
@@ -16,11 +17,48 @@ def mode_of(quoted: str) -> str:
     return f"(stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted})"
 
 
-class ManagedFile(FactBase):
-    """``{"mode": "644", "content": "..."}`` for a text file, or None when it is absent.
+def mode_and_links_of(quoted: str) -> str:
+    """Shell printing ``<octal mode> <hard links>`` of a file, following symlinks (GNU
+    ``stat -c '%a %h'``, then BSD ``stat -f '%Lp %l'``: ``l`` is ``st_nlink`` in BSD stat(1))."""
+    return f"(stat -L -c '%a %h' {quoted} 2>/dev/null || stat -L -f '%Lp %l' {quoted})"
 
-    Reads both in one command so a deploy can compare what it would write with what is
-    there without a checksum round trip.
+
+def decode(data: bytes) -> str:
+    """A file's bytes as text, losslessly: bytes that are not UTF-8 become lone surrogates
+    (``surrogateescape``), so ``encode`` gives back exactly the bytes that were read."""
+    return data.decode("utf-8", "surrogateescape")
+
+
+def encode(text: str) -> bytes:
+    """The bytes of a text read with ``decode`` (or written by us), exactly."""
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _base64(lines: list[str]) -> bytes | None:
+    try:
+        return base64.b64decode("".join(line.strip() for line in lines), validate=True)
+    except ValueError:
+        return None
+
+
+def _stat_line(line: str) -> tuple[str, int] | None:
+    """``644 1`` (mode, hard links) -> ("644", 1); None when it is not that."""
+    mode, links = [*line.split(), "", ""][:2]
+    if not (mode.isdigit() and links.isdigit()):
+        return None
+    return mode, int(links)
+
+
+class ManagedFile(FactBase):
+    """``{"mode": "644", "links": 1, "content": "..."}`` for a regular file (symlinks
+    followed), or None when it is absent.
+
+    The content is read as base64 (``base64 < file``: GNU coreutils wraps at 76 columns;
+    macOS's reads stdin and writes one unbroken line, e.g. javanibble.com's "Essential Base64
+    Commands"; both decode the same), so every byte arrives as it is in the file: CR, no final
+    newline, ``\\x1e`` (which the probe's fold would otherwise swap), bytes that are not UTF-8
+    (which would stop pyinfra reading the output at all). ``content`` is ``decode``d: text
+    for UTF-8 files, lone surrogates for other bytes. ``links`` is the hard-link count.
 
         current = host.get_fact(ManagedFile, path="/Users/me/.ai-client/env")
     """
@@ -29,29 +67,29 @@ class ManagedFile(FactBase):
         quoted = shlex.quote(path)
         return (
             f"if [ -f {quoted} ]; then "
-            f"{mode_of(quoted)}; cat {quoted}; "
-            f"echo '{EOF_MARK}'; "
+            f"{mode_and_links_of(quoted)} && base64 < {quoted} && echo '{EOF_MARK}'; "
             f"else echo '{ABSENT}'; fi"
         )
 
     def process(self, output) -> dict | None:
-        if not output or output[0] == ABSENT:
+        output = list(output)
+        if not output or output[0] == ABSENT or EOF_MARK not in output:
             return None
-        mode, lines = output[0].strip(), list(output[1:])
-        if not mode.isdigit() or not lines or not lines[-1].endswith(EOF_MARK):
+        stat, data = _stat_line(output[0]), _base64(output[1 : output.index(EOF_MARK)])
+        if stat is None or data is None:
             return None
-        unterminated = lines.pop()[: -len(EOF_MARK)]
-        content = "".join(f"{line}\n" for line in lines) + unterminated
-        return {"mode": mode, "content": content}
+        return {"mode": stat[0], "links": stat[1], "content": decode(data)}
 
 
 class ManagedFiles(FactBase):
-    """``{path: ManagedFile's value}`` for many files, read with one ``stat`` and one ``cat``.
+    """``{path: ManagedFile's value}`` for many files, read with one ``stat``, one ``cat``
+    and one ``base64``.
 
-    The probe reads every managed file of a host this way: two programs instead of two per
-    file. ``stat`` gives each file's mode and size, ``cat`` their contents back to back,
-    split again by those sizes. None when the answer does not add up (a file changed
-    between the two reads): the caller reads the files one by one instead.
+    The probe reads every managed file of a host this way: three programs instead of three
+    per file. ``stat`` gives each file's mode, links and size, ``cat`` their contents back to
+    back (as base64, see ``ManagedFile``), split again by those sizes. None when the answer
+    does not add up (a file changed between the two reads): the caller reads the files one
+    by one instead.
 
         host.get_fact(ManagedFiles, paths=["/Users/me/.zshrc", "/Users/me/.zprofile"])
     """
@@ -61,38 +99,29 @@ class ManagedFiles(FactBase):
         return (
             f'set --; for p in {quoted}; do if [ -f "$p" ]; then set -- "$@" "$p"; fi; done; '
             "echo '@@stat'; if [ $# -gt 0 ]; then "
-            "(stat -L -c '%a %s %n' \"$@\" 2>/dev/null || stat -L -f '%Lp %z %N' \"$@\"); fi; "
-            "echo '@@content'; if [ $# -gt 0 ]; then cat \"$@\"; fi; "
+            "(stat -L -c '%a %h %s %n' \"$@\" 2>/dev/null || stat -L -f '%Lp %l %z %N' \"$@\"); fi; "
+            "echo '@@content'; { if [ $# -gt 0 ]; then cat \"$@\"; fi; } | base64 && "
             f"echo '{EOF_MARK}'"
         )
 
     def process(self, output) -> dict[str, dict] | None:
         output = list(output)
-        if "@@stat" not in output or "@@content" not in output:
+        if not {"@@stat", "@@content", EOF_MARK} <= set(output):
             return None
         start, middle = output.index("@@stat"), output.index("@@content")
         files = []
         for line in output[start + 1 : middle]:
-            mode, size, path = [*line.split(" ", 2), "", ""][:3]
-            if not (mode.isdigit() and size.isdigit() and path):
+            mode, links, size, path = [*line.split(" ", 3), "", "", ""][:4]
+            if not (mode.isdigit() and links.isdigit() and size.isdigit() and path):
                 return None
-            files.append((path, mode, int(size)))
-        rest = output[middle + 1 :]
-        while rest and rest[-1] == "":  # a final newline after the EOF marker, if given
-            rest.pop()
-        joined = "\n".join(rest)
-        if not joined.endswith(EOF_MARK):
-            return None
-        data = joined[: -len(EOF_MARK)].encode("utf-8")
-        if sum(size for _, _, size in files) != len(data):
+            files.append((path, mode, int(links), int(size)))
+        data = _base64(output[middle + 1 : output.index(EOF_MARK)])
+        if data is None or sum(size for *_, size in files) != len(data):
             return None
         found, offset = {}, 0
-        for path, mode, size in files:
-            try:
-                content = data[offset : offset + size].decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-            found[path] = {"mode": mode, "content": content}
+        for path, mode, links, size in files:
+            content = decode(data[offset : offset + size])
+            found[path] = {"mode": mode, "links": links, "content": content}
             offset += size
         return found
 

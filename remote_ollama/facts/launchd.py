@@ -27,7 +27,7 @@ class LaunchdJob(FactBase):
         return "launchctl"
 
     def command(self, target: str) -> str:
-        if not TARGET_RE.match(target):
+        if not TARGET_RE.fullmatch(target):
             raise ValueError(f"not a launchd service target: {target!r}")
         return f'launchctl print "{target}" 2>&1; echo "@@rc=$?"'
 

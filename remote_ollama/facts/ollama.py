@@ -44,15 +44,20 @@ class OllamaApi(FactBase):
         if len(docs) != 3 or not all(isinstance(d, dict) for d in docs):
             return None
         version, tags, ps = docs
-        if "version" not in version or not isinstance(tags.get("models", []), list):
+        if not isinstance(version.get("version"), str) or not isinstance(tags.get("models", []), list):
             return None
         return {
             "version": version["version"],
-            "models": {
-                m["name"]: m.get("digest", "") for m in tags.get("models") or [] if "name" in m
-            },
-            "loaded": sorted(m["name"] for m in ps.get("models") or [] if "name" in m),
+            "models": {m["name"]: m.get("digest", "") for m in _named(tags)},
+            "loaded": sorted(m["name"] for m in _named(ps)),
         }
+
+
+def _named(doc: dict) -> list[dict]:
+    """The entries of ``doc["models"]`` that are objects with a string ``name``."""
+    models = doc.get("models")
+    return [m for m in models if isinstance(m, dict) and isinstance(m.get("name"), str)] \
+        if isinstance(models, list) else []  # fmt: skip
 
 
 class OllamaApiOnTailnet(FactBase):

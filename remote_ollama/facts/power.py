@@ -2,14 +2,28 @@
 
 from __future__ import annotations
 
+import re
+
 from pyinfra.api import FactBase
+
+# " name  value" with an optional note, as pmset prints it: `printf(" %-20s ", name)`, the
+# value, then e.g. " (sleep prevented by coreaudiod, sharingd)" (pmset.m in
+# apple-oss-distributions/PowerManagement: show_pm_settings_dict, print_override_pids).
+# Names can be several words ("Sleep On Power Button 1"); "SleepDisabled\t\t0" uses tabs.
+SETTING = re.compile(r"^\s*(\S.*?)\s+(-?[0-9]+)(?:\s+\(.*)?\s*$")
 
 
 class PmsetSettings(FactBase):
-    """Current ``pmset -g`` values as ``{"sleep": 0, "womp": 1, ...}``.
+    """The settings ``pmset -g`` lists, as ``{"sleep": 0, "womp": 1, ...}``.
 
-    Lines look like `` sleep                0 (sleep prevented by ...)``; the first token
-    is the key and the second, when numeric, the value. Header lines are skipped.
+    ``pmset -g`` lists only what this Mac supports: it leaves out every setting for which
+    ``IOPMFeatureIsAvailable`` is false (``show_pm_settings_dict`` with
+    ``prune_unsupported``), so many Macs show no ``autorestart`` and some no ``womp``.
+    ``pmset -g custom`` hides them too (``IOPMCopyPMPreferences`` reads with
+    ``kIOPMRemoveUnsupportedPreferences``, IOKitUser ``IOPMEnergyPrefs.c``), and powerd
+    never applies them. A key missing here is therefore one this Mac does not have.
+    Lines with a value that is not a number (``hibernatefile /var/vm/sleepimage``) and
+    headers (``Currently in use:``) are skipped.
 
         host.get_fact(PmsetSettings)["sleep"]
     """
@@ -23,7 +37,7 @@ class PmsetSettings(FactBase):
     def process(self, output) -> dict:
         values = {}
         for line in output:
-            parts = line.split()
-            if len(parts) >= 2 and not line.rstrip().endswith(":") and parts[1].isdigit():
-                values[parts[0]] = int(parts[1])
+            match = SETTING.match(line)
+            if match:
+                values[match.group(1)] = int(match.group(2))
         return values

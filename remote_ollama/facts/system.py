@@ -7,6 +7,11 @@ import shlex
 from pyinfra.api import FactBase
 
 
+def _number(text: str) -> bool:
+    """Digits 0-9 only: ``str.isdigit`` also accepts ``²``, which ``int()`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 class UserIdentity(FactBase):
     """The SSH user: ``{"uid": 501, "user": "admin", "home": "/Users/admin", "shell": ...}``.
 
@@ -29,7 +34,7 @@ class UserIdentity(FactBase):
 
     def process(self, output) -> dict:
         values = dict(line.split("=", 1) for line in output if "=" in line)
-        if not values.get("uid", "").isdigit():
+        if not _number(values.get("uid", "")):
             return {}
         shell = values.get("shell")
         if shell is None:  # getent's passwd line: the shell is its seventh field
@@ -68,16 +73,30 @@ class MacOSVersion(FactBase):
 
 
 class Architecture(FactBase):
-    """``uname -m``: ``arm64`` on Apple Silicon, ``x86_64`` on Intel.
+    """The CPU: ``arm64`` on Apple Silicon, else what ``uname -m`` says (``x86_64``,
+    ``aarch64``...).
+
+    Under Rosetta, ``uname -m`` says ``x86_64`` on an Apple Silicon Mac, so macOS is asked
+    with ``sysctl`` first, as ``MacSystem`` does: ``hw.optional.arm64`` is 1 on Apple
+    Silicon even for a translated process, and ``sysctl.proc_translated`` is 1 only under
+    Rosetta. Both are unknown to Intel Macs and to Linux, where ``uname -m`` decides.
 
         arch = host.get_fact(Architecture)
     """
 
     def command(self) -> str:
-        return "uname -m"
+        return (
+            'echo "uname=$(uname -m)"; '
+            'echo "arm64=$(sysctl -n hw.optional.arm64 2>/dev/null)"; '
+            'echo "translated=$(sysctl -n sysctl.proc_translated 2>/dev/null)"'
+        )
 
     def process(self, output) -> str | None:
-        return output[0].strip() if output and output[0].strip() else None
+        values = dict(line.strip().split("=", 1) for line in output if "=" in line)
+        if "1" in (values.get("arm64"), values.get("translated")):
+            return "arm64"
+        machine = values.get("uname") if values else (output[0] if output else "")
+        return (machine or "").strip() or None
 
 
 class MacSystem(FactBase):
@@ -112,7 +131,7 @@ class MacSystem(FactBase):
         return {
             "version": values["kern.osproductversion"],
             "arch": "arm64" if values.get("hw.optional.arm64") == "1" else "x86_64",
-            "memsize": int(memsize) if memsize.isdigit() else None,
+            "memsize": int(memsize) if _number(memsize) else None,
         }
 
 

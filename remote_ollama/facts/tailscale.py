@@ -33,20 +33,29 @@ class TailscaleStatus(FactBase):
         )
 
     def process(self, output) -> dict:
+        """Parse the JSON, which the CLI prints without a final newline (``printf("%s")``
+        in ``cmd/tailscale/cli/status.go``); fields of an unexpected type read as unknown."""
         if output and output[0].strip() == "@@absent":
             return {"installed": False}
         try:
             status = json.loads("\n".join(output))
         except ValueError:
-            return {"installed": True, "state": None, "ipv4": None}
+            status = None
         if not isinstance(status, dict):
             return {"installed": True, "state": None, "ipv4": None}
-        me = status.get("Self") or {}
-        ipv4 = next((ip for ip in me.get("TailscaleIPs") or [] if "." in ip), None)
+        me = status.get("Self")
+        me = me if isinstance(me, dict) else {}
+        ips = me.get("TailscaleIPs")
+        ipv4 = next((ip for ip in ips if isinstance(ip, str) and "." in ip), None) \
+            if isinstance(ips, list) else None  # fmt: skip
         return {
             "installed": True,
-            "state": status.get("BackendState"),
+            "state": _text(status.get("BackendState")),
             "ipv4": ipv4,
-            "dns_name": (me.get("DNSName") or "").rstrip(".") or None,
-            "hostname": me.get("HostName"),
+            "dns_name": (_text(me.get("DNSName")) or "").rstrip(".") or None,
+            "hostname": _text(me.get("HostName")),
         }
+
+
+def _text(value) -> str | None:
+    return value if isinstance(value, str) else None

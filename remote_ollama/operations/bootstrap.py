@@ -57,7 +57,7 @@ def homebrew_installed(url: str):
     yield (
         'tmp=$(mktemp -d) && curl -fsSL --retry 3 -o "$tmp/install.sh" '
         f"{shlex.quote(url)} && NONINTERACTIVE=1 /bin/bash \"$tmp/install.sh\" </dev/null; "
-        'rc=$?; rm -rf "$tmp"; exit $rc'
+        'rc=$?; rm -f "$tmp/install.sh"; rmdir "$tmp"; exit $rc'
     )
 
 
@@ -234,7 +234,7 @@ def apt_install_script(url: str, distro: str, codename: str, fingerprint: str) -
     return "; ".join([
         "set -e",
         "export DEBIAN_FRONTEND=noninteractive",
-        'tmp=$(mktemp -d); trap \'rm -rf "$tmp"\' EXIT',
+        'tmp=$(mktemp -d); trap \'rm -f "$tmp/key.gpg"; rmdir "$tmp"\' EXIT',
         f'curl -fsSL --retry 3 -o "$tmp/key.gpg" {shlex.quote(key_url)}',
         'if command -v gpg >/dev/null 2>&1; then fpr=$(gpg --show-keys --with-colons '
         '"$tmp/key.gpg" 2>/dev/null | awk -F: \'$1 == "fpr" {print $10; exit}\'); '

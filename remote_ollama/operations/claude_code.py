@@ -20,6 +20,7 @@ from pyinfra.api import OperationError, operation
 from remote_ollama.facts.client import DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
 from remote_ollama.probe import fact
+from remote_ollama.settings import is_version
 
 
 def package_name(system: str, arch: str) -> str:
@@ -96,7 +97,8 @@ def binary_installed(version: str, url: str, metadata: str, root: str):
     target = f"{root}/{version}"
     if not fact(PathExists, path=f"{target}/claude"):
         yield install_command(url, registry_sha512(metadata, version), target)
-    others = [e for e in fact(DirectoryEntries, path=root) or [] if e != version]
+    others = [e for e in fact(DirectoryEntries, path=root) or [] if e != version
+              and is_version(e.removesuffix(".partial"))]  # only our version folders, by name
     for entry in others:
         yield f"rm -rf {shlex.quote(f'{root}/{entry}')}"
     if not others and fact(PathExists, path=f"{target}/claude"):

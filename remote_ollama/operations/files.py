@@ -8,7 +8,7 @@ import shlex
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api import FileUploadCommand, operation
+from pyinfra.api import FileUploadCommand, OperationError, operation
 
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.probe import fact
@@ -74,9 +74,15 @@ def shipped_file(path: str, content: str, mode: str = "644"):
     yield from converge_file(path, content, mode, current and current["mode"], same)
 
 
+# Where the deploys keep whole folders of their own (Claude Code's versions, uv/pipx venvs):
+# the only place a folder is ever removed with its contents.
+OUR_FOLDERS = "/.local/share/remote-ollama/"
+
+
 @operation()
 def file_absent(path: str):
-    """Remove a file (or directory with ``-r`` semantics) if it exists.
+    """Remove one file or link, by its exact name, if it exists. Never a directory: ``rm -f``
+    without ``-r`` (a directory at ``path`` fails the step and is left as it is).
 
     + path: absolute path on the host
 
@@ -86,6 +92,49 @@ def file_absent(path: str):
 
         file_absent(path="/Users/me/.ai-client/env")
     """
+    if fact(PathExists, path=path):
+        yield f"rm -f {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} is already absent")
+
+
+@operation()
+def files_absent(paths: list[str]):
+    """``file_absent`` for several exact files, as one operation.
+
+    + paths: absolute paths on the host
+
+    Example:
+
+    .. code:: python
+
+        files_absent(paths=["/Users/me/Library/Logs/remote-ollama/ollama.out.log",
+                            "/Users/me/Library/Logs/remote-ollama/ollama.err.log"])
+    """
+    present = [p for p in paths if fact(PathExists, path=p)]
+    if present:
+        yield "rm -f " + " ".join(shlex.quote(p) for p in present)
+    else:
+        host.noop(f"{', '.join(paths)}: already absent")
+
+
+@operation()
+def our_folder_absent(path: str):
+    """Remove a folder that only the deploy writes into, with its contents. Refused (an
+    error, nothing removed) unless ``path`` is inside ``OUR_FOLDERS``.
+
+    + path: absolute path, e.g. ``/Users/me/.local/share/remote-ollama/claude-code``
+
+    Example:
+
+    .. code:: python
+
+        our_folder_absent(path="/Users/me/.local/share/remote-ollama/claude-code")
+    """
+    parts = path.split("/")
+    if OUR_FOLDERS not in path or ".." in parts or "." in parts or path.endswith("/"):
+        raise OperationError(f"{path!r} is not a folder of remote-ollama's own "
+                             f"(inside ~{OUR_FOLDERS}); it was not removed.")  # fmt: skip
     if fact(PathExists, path=path):
         yield f"rm -rf {shlex.quote(path)}"
     else:

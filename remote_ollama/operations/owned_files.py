@@ -114,6 +114,27 @@ def owned_file_absent(path: str, header: str):
 
 
 @operation()
+def former_file_absent(path: str, sign: str):
+    """Remove a file another tool left, recognised by ``sign`` in its content; a file of the
+    same name without it is someone else's and stays.
+
+    + path: absolute path in the user's home
+    + sign: text the file to remove contains
+
+    Example:
+
+    .. code:: python
+
+        former_file_absent(path="/Users/me/.ai-client/uninstall.sh", sign="remote-ollama")
+    """
+    current = fact(ManagedFile, path=path)
+    if current is not None and sign in current["content"]:
+        yield f"rm -f {shlex.quote(path)}"
+    else:
+        host.noop(f"{path} is absent (or not the one to remove)")
+
+
+@operation()
 def directory_absent_if_empty(path: str, ignoring: list[str] | None = None):
     """Remove a directory of ours when nothing but ``ignoring`` (removed just before) is left.
 

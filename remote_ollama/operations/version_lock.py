@@ -4,6 +4,10 @@ When a fleet is converged in one run, a client is planned before its server exis
 the server's Ollama version (for an unpinned server) is unknown while planning. The lock
 is then written when this step executes, after every server step has run, from what the
 server answers at that moment. Otherwise it is an ordinary file compare.
+
+The server's answer is input like any other: only a version (``is_version``) is written,
+so a server cannot put a command into the file (``0.14.2;touch x``); anything else
+fails the step with a sentence and writes nothing.
 """
 
 from __future__ import annotations
@@ -21,6 +25,18 @@ from remote_ollama.facts.client import ServerReachability
 from remote_ollama.facts.files import ManagedFile
 from remote_ollama.operations.files import write_commands
 from remote_ollama.probe import fact
+from remote_ollama.settings import is_version
+
+
+def checked_version(reported, base_url: str) -> str | None:
+    """What the server reported, if it is a version (or None: it said none)."""
+    if reported is None or is_version(reported):
+        return reported
+    shown = repr(reported)[:80]
+    raise OperationError(
+        f"the server at {base_url} reports Ollama version {shown}, which is not a version "
+        "like '0.14.2'; the version lock was not written. Check what answers at that address."
+    )
 
 
 def lock_text(claude_code: str, ollama: str | None) -> str:
@@ -45,6 +61,7 @@ def version_lock(path: str, claude_code: str, ollama: str | None, base_url: str,
         version_lock(path="/Users/me/.ai-client/.version-lock", claude_code="2.1.332",
                      ollama=None, base_url="http://ai-server:11434")
     """
+    ollama = checked_version(ollama, base_url)
     if ollama is None:
         yield FunctionCommand(_write_from_server, (path, claude_code, base_url, allow_broken), {})
         return
@@ -57,7 +74,8 @@ def version_lock(path: str, claude_code: str, ollama: str | None, base_url: str,
 
 
 def _write_from_server(path: str, claude_code: str, base_url: str, allow_broken: bool) -> None:
-    ollama = host.get_fact(ServerReachability, base_url=base_url).get("version")
+    ollama = checked_version(host.get_fact(ServerReachability, base_url=base_url).get("version"),
+                             base_url)
     found = verdict(claude_code, ollama)
     if found.status == "broken" and not allow_broken:
         raise OperationError(

@@ -6,6 +6,11 @@
 
 What "right" means comes from the same settings the deploy used: the repo's group_data,
 plus the host's data in ``--settings-inventory`` when given, plus ``--setting key=value``.
+
+Tools are found the way the deploy finds them: a non-interactive SSH session on a Mac has
+PATH ``/usr/bin:/bin:/usr/sbin:/sbin``, without Homebrew and without the Tailscale app's
+CLI. ``Remote.run`` gives commands the deploy's PATH, and ``tailscale`` is the formula's,
+else the app's CLI (see ``tools.py``).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import pytest
 
 from remote_ollama.inventory_loader import load_inventory
 from remote_ollama.settings import validate_host
+from tests.infra.tools import as_deploy, tailscale_ipv4
 from tests.plan.harness import repo_group_data
 
 
@@ -59,10 +65,18 @@ def client_settings(request):
 
 
 class Remote:
-    """Small helpers over testinfra's host for JSON APIs and login shells."""
+    """Small helpers over testinfra's host for JSON APIs, login shells and the tools the
+    deploy uses."""
 
     def __init__(self, host):
         self.host = host
+
+    def run(self, command: str):
+        """``command`` as the deploy runs it: Homebrew's tools on PATH."""
+        return self.host.run(as_deploy(command))
+
+    def tailscale_ipv4(self) -> str:
+        return tailscale_ipv4(self.host)
 
     def login_shell(self, command: str, shell: str = "bash"):
         return self.host.run(f"{shell} -lc {shlex.quote(command)}")

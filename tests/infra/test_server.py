@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from remote_ollama.settings import latest
+from tests.infra.tools import tailscale_ipv4
 
 pytestmark = pytest.mark.infra
 
@@ -16,7 +17,7 @@ def facts(host, server_settings):
     uid = host.run("id -u").stdout.strip()
     domain = "system" if s.ollama_service == "daemon" else f"gui/{uid}"
     if s.ollama_bind == "tailscale":
-        address = host.run("tailscale ip -4").stdout.split()[0]
+        address = tailscale_ipv4(host)  # not on a Mac's SSH PATH: found as the deploy does
     else:
         address = "127.0.0.1" if s.ollama_bind == "loopback" else "0.0.0.0"
     local = "127.0.0.1" if address == "0.0.0.0" else address

@@ -21,11 +21,10 @@ from remote_ollama.client import (
     PROFILES,
 )
 from remote_ollama.compat import verdict
-from remote_ollama.facts.files import ABSENT, EOF_MARK
-from remote_ollama.operations.profile import edit_block
+from remote_ollama.operations.profile import Block, edit_block
 from remote_ollama.self_check import shipped_source
 from remote_ollama.settings import Settings
-from tests.plan.harness import probe_output
+from tests.plan.harness import managed_file_lines, probe_output
 from tests.plan.macs import digest_of, group_settings, recorded
 
 CLIENT_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "clients"
@@ -38,11 +37,9 @@ def fixture(name: str) -> str:
     return (CLIENT_FIXTURES / name).read_text()
 
 
-def text_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
-    """A ManagedFile section: mode, the content, the EOF marker right after the last byte."""
-    if content is None:
-        return (0, [ABSENT])
-    return (0, [mode, *(content + EOF_MARK).split("\n")])
+def text_file(content: str | None, mode: str = "644", links: int = 1) -> tuple[int, list[str]]:
+    """A ManagedFile section for a file holding ``content`` (None: absent)."""
+    return (0, managed_file_lines(content, mode, links))
 
 
 def managed_file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
@@ -92,6 +89,7 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
         "claude_settings": text_file(None),
         "contract": text_file(None),
         "contract_present": exists(False),
+        "seed_uninstaller": text_file(None),
     }
     for name in PROFILES:
         sections[f"profile{name}"] = text_file(profiles.get(name))
@@ -138,6 +136,30 @@ def fresh_debian_client(**changes) -> dict:
     )
     sections.update(changes)
     return sections
+
+
+# What the install scripts (henriquefalconer/remote-ollama, client/scripts/install.sh) leave:
+# the env block their heredoc appends to ~/.zshrc or ~/.bashrc (after an empty line), the
+# env file (umask mode, OLLAMA_API_BASE with /v1 in early versions), and uninstall.sh.
+SEED_BLOCK = ('\n# >>> ai-client >>>\n# remote-ollama ai-client environment configuration\n'
+              'if [ -f "$HOME/.ai-client/env" ]; then\n    source "$HOME/.ai-client/env"\nfi\n'
+              '# <<< ai-client <<<\n')
+SEED_ENV_FILE = ("# remote-ollama ai-client environment configuration\n"
+                 "# Source: client/specs/API_CONTRACT.md\n"
+                 "# Generated from env.template by install.sh -- do not edit manually\n"
+                 "export OLLAMA_API_BASE=http://ai-server:11434/v1\n"
+                 "export OPENAI_API_BASE=http://ai-server:11434/v1\n"
+                 "export OPENAI_API_KEY=ollama\n# export AIDER_MODEL=ollama/<model-name>\n")
+SEED_UNINSTALLER = ("#!/bin/bash\nset -euo pipefail\n\n# remote-ollama-client uninstall script\n"
+                    "# Removes only client-side changes made by install.sh\n")
+
+
+def seeded(fresh: dict, profile: str, users: str) -> dict:
+    """``fresh`` as the install scripts left it, ``users`` being the profile before them."""
+    return {**fresh, f"profile{profile}": text_file(users + SEED_BLOCK),
+            "env": text_file(SEED_ENV_FILE), "env_present": exists(True),
+            "seed_uninstaller": text_file(SEED_UNINSTALLER),
+            "client_dir": entries(["env", "uninstall.sh"])}
 
 
 def client_settings(**overrides) -> Settings:
@@ -196,9 +218,9 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
     for name in PROFILES:
         content = _content(fresh, name)
         if name in targets:
-            content = edit_block(content or "", ENV_START, ENV_END, render.profile_env_block())
+            content = edit_block(content, Block(ENV_START, ENV_END, render.profile_env_block()))
             if claude_body:
-                content = edit_block(content, CLAUDE_START, CLAUDE_END, claude_body)
+                content = edit_block(content, Block(CLAUDE_START, CLAUDE_END, claude_body))
         sections[f"profile{name}"] = text_file(content)
     sections.update(changes)
     return sections

@@ -10,6 +10,7 @@ test exercises validation, the probe, preflight and every operation's decisions.
 
 from __future__ import annotations
 
+import base64
 import os
 import shlex
 from contextlib import contextmanager
@@ -27,19 +28,25 @@ from pyinfra_cli.inventory import _get_group_data
 from pyinfra_cli.util import load_deploy_file
 
 from remote_ollama import probe
-from remote_ollama.facts.files import EOF_MARK, ManagedFile
-from remote_ollama.probe import BEGIN, END, SWAP, parse_section, split_sections, unfold
+from remote_ollama.facts.files import ABSENT, EOF_MARK, ManagedFile, decode, encode
+from remote_ollama.probe import BEGIN, parse_section, split_sections, unfold
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def probe_output(sections: dict[str, tuple[int, list[str]]]) -> list[str]:
     """Stdout of a probe whose sections answered as given: ``{name: (exit code, lines)}``,
-    folded into one line as the probe's ``tr`` folds it on a host."""
-    lines: list[str] = []
-    for name, (code, body) in sections.items():
-        lines += [f"{BEGIN} {name}", *body, f"{END} {name} {code}"]
-    return ["".join(f"{line}\n" for line in lines).translate(SWAP)]
+    encoded as a host sends it (``probe.host_output``)."""
+    return probe.host_output(sections)
+
+
+def managed_file_lines(content: str | None, mode: str = "644", links: int = 1) -> list[str]:
+    """What ``ManagedFile``'s command prints for a file holding ``content``: mode and link
+    count, the bytes as base64 (wrapped at 76 like GNU ``base64``), the EOF marker."""
+    if content is None:
+        return [ABSENT]
+    data = base64.b64encode(encode(content)).decode()
+    return [f"{mode} {links}", *[data[i : i + 76] for i in range(0, len(data), 76)], EOF_MARK]
 
 
 def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
@@ -50,16 +57,18 @@ def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
     if cls is not ManagedFile:
         return [f"{'yes' if value else 'no'} {path}" for path, value in values]
     present = [(path, value) for path, value in values if value is not None]
-    stats = [f"{v['mode']} {len(v['content'].encode())} {path}" for path, v in present]
-    contents = "".join(v["content"] for _, v in present) + EOF_MARK
-    return ["@@stat", *stats, "@@content", *contents.split("\n")]
+    stats = [f"{v['mode']} {v['links']} {len(encode(v['content']))} {path}"
+             for path, v in present]  # fmt: skip
+    data = base64.b64encode(b"".join(encode(v["content"]) for _, v in present)).decode()
+    return ["@@stat", *stats, "@@content", data, EOF_MARK]
 
 
 @contextmanager
 def batches_answered_from_fact_sections():
-    """Fake hosts answer the probe's batch sections from the stub's one-fact sections."""
+    """Fake hosts answer the probe's batch sections from the stub's one-fact sections;
+    the probe's nonce is fixed, so the same question gives the same script."""
     asked: dict[str, tuple[dict, bool]] = {}
-    real_ask, real_lookup = probe._ask, FakeConnector._lookup_response
+    real_ask, real_lookup, real_nonce = probe._ask, FakeConnector._lookup_response, probe.new_nonce
 
     def ask(host, cache, wanted, batch=True):
         asked[host.name] = (wanted, batch)
@@ -78,10 +87,12 @@ def batches_answered_from_fact_sections():
                                        for line in probe_output(sections)])  # fmt: skip
 
     probe._ask, FakeConnector._lookup_response = ask, lookup
+    probe.new_nonce = lambda: "0"  # the same script for the same question, run after run
     try:
         yield
     finally:
         probe._ask, FakeConnector._lookup_response = real_ask, real_lookup
+        probe.new_nonce = real_nonce
 
 
 def repo_group_data() -> dict[str, dict]:
@@ -136,6 +147,7 @@ def _command_path(command: str) -> str:
 def _render(command) -> str:
     if isinstance(command, FileUploadCommand):
         content = command.src.getvalue() if hasattr(command.src, "getvalue") else command.src
+        content = decode(content) if isinstance(content, bytes) else content  # profiles: bytes
         return f"UPLOAD {command.dest}\n{content}"
     if isinstance(command, StringCommand):
         return command.get_raw_value()

@@ -10,12 +10,11 @@ import hashlib
 import json
 from pathlib import Path
 
-from remote_ollama.facts.files import ABSENT, EOF_MARK
 from remote_ollama.plist import job_paths, ollama_environment, render_plist
 from remote_ollama.self_check import shipped_source
 from remote_ollama.server import api_url, binary_path, bind_address
 from remote_ollama.settings import Settings, latest, validate_host
-from tests.plan.harness import probe_output, repo_group_data
+from tests.plan.harness import managed_file_lines, probe_output, repo_group_data
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "macos"
 HOME, USER, UID = "/Users/admin", "admin", 501
@@ -56,9 +55,7 @@ def group_settings(role: str, **overrides) -> Settings:
 
 
 def _file(content: str | None, mode: str = "644") -> tuple[int, list[str]]:
-    if content is None:
-        return (0, [ABSENT])
-    return (0, [mode, *content.splitlines(), EOF_MARK])
+    return (0, managed_file_lines(content, mode))
 
 
 def digest_of(content: str, mode: str) -> tuple[int, list[str]]:
@@ -117,6 +114,8 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         plist_present=(0, ["yes"]),
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
+        **{f"log {name}": (0, ["yes"]) for name in ("ollama.out.log", "ollama.err.log")},
+        log_dir_entries=(0, ["dir", "ollama.err.log", "ollama.out.log"]),
         api=_api(settings, settings.models, version),
         api_tailnet=(0, [f"@@address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),
         contract=digest_of(shipped_source("contract"), "755"),

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyinfra.api.exceptions import PyinfraError
 
-from remote_ollama.client import SHELL_PROFILES
+from remote_ollama.client import REMOVE_FORMER, SHELL_PROFILES, TAKE_OVER
 from tests.plan.clients import (
     DEBIAN_HOME,
     MAC_HOME,
@@ -15,6 +17,7 @@ from tests.plan.clients import (
     fixture,
     fresh_debian_client,
     fresh_mac_client,
+    seeded,
     stub,
     text_file,
 )
@@ -64,9 +67,9 @@ def test_fresh_mac_gets_the_full_plan():
         ".aider.conf.yml", ".aider.model.settings.yml", ".aider.model.metadata.json"]
     assert result.files_changed(SHELL_PROFILES) == [".zshrc", ".zprofile"]
     zshrc = result.commands_for(SHELL_PROFILES, f"{MAC_HOME}/.zshrc")[0]
-    assert zshrc.startswith(
-        f'UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\nexport EDITOR=vim\nalias ll="ls -l"\n\n')
-    assert "# >>> remote-ollama env >>>" in zshrc
+    assert zshrc.startswith(  # the user's last line had no newline: ours ends it
+        f'UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\nexport EDITOR=vim\nalias ll="ls -l"\n'
+        "# >>> remote-ollama env >>>\n")
     assert '. "$HOME/.ai-client/claude-ollama.sh"' in zshrc
     assert "# >>> remote-ollama claude-ollama >>>" in result.commands_for(
         SHELL_PROFILES, f"{MAC_HOME}/.zprofile")[0]  # zsh -lc reads only ~/.zprofile
@@ -386,3 +389,82 @@ def test_claude_code_download_is_checked_against_the_registry_sha512(stub_regist
     converged_client = converged(fresh_mac_client(), client_settings(**CLAUDE))
     assert plan_client(converged_client, **CLAUDE).changes == []
     assert stub_registry == []  # installed already: the registry is not asked
+
+
+SEED_UNINSTALLER = "Remove the install scripts' ~/.ai-client/uninstall.sh (it would undo this deploy)"
+
+
+@pytest.mark.parametrize(("fresh", "rc", "home"), [(fresh_mac_client, ".zshrc", MAC_HOME),
+                                                   (fresh_debian_client, ".bashrc", DEBIAN_HOME)])
+@pytest.mark.parametrize("claude", [False, True])
+def test_a_client_set_up_by_the_install_scripts_is_taken_over_in_one_run(fresh, rc, home,
+                                                                         claude):
+    """Their block becomes ours where it is, their uninstall.sh goes, both named in the
+    run; the profile then is what a converge of the user's own file gives, so the second
+    run changes nothing and uninstall gives back the user's bytes."""
+    users = "export EDITOR=vim\r\nalias ll='ls -l'"  # a CR and no final newline, kept
+    data = {**CLAUDE} if claude else {}
+    result = plan_client(seeded(fresh(), rc, users), **data)
+    assert SHELL_PROFILES + TAKE_OVER in result.changes
+    assert result.commands_of(SEED_UNINSTALLER) == [f"rm -f {home}/.ai-client/uninstall.sh"]
+    assert "Write ~/.ai-client/env" in result.changes
+    written = result.commands_for(SHELL_PROFILES + TAKE_OVER, f"{home}/{rc}")[0]
+    settings = client_settings(**data)
+    ours = converged(fresh(**{f"profile{rc}": text_file(users)}), settings)
+    assert written == f"UPLOAD {home}/{rc}.remote-ollama-new\n" + _content(ours, rc)
+    assert written.count("# >>> remote-ollama env >>>") == 1 and "ai-client >>>" not in written
+
+    again = plan_client(ours, **data)
+    assert again.changes == [] and len(again.executed) == 1  # the second run: one probe
+    removed = plan_client(ours, client_state="absent")
+    assert removed.commands_for(SHELL_PROFILES, f"{home}/{rc}")[0] == (
+        f"UPLOAD {home}/{rc}.remote-ollama-new\n{users}")
+
+
+def test_uninstall_of_a_client_the_install_scripts_set_up_removes_their_pieces_too():
+    result = plan_client(seeded(fresh_mac_client(), ".zshrc", "a\n"), client_state="absent")
+    assert result.commands_for(SHELL_PROFILES + REMOVE_FORMER, f"{MAC_HOME}/.zshrc") == [
+        f"UPLOAD {MAC_HOME}/.zshrc.remote-ollama-new\na\n",
+        f"if [ -L {MAC_HOME}/.zshrc ]; then cat {MAC_HOME}/.zshrc.remote-ollama-new > "
+        f"{MAC_HOME}/.zshrc && rm -f {MAC_HOME}/.zshrc.remote-ollama-new; else mv -f "
+        f"{MAC_HOME}/.zshrc.remote-ollama-new {MAC_HOME}/.zshrc; fi", f"chmod 644 {MAC_HOME}/.zshrc"]
+    assert result.commands_of(SEED_UNINSTALLER) == [f"rm -f {MAC_HOME}/.ai-client/uninstall.sh"]
+    assert result.commands_of("Remove ~/.ai-client") == [f"rmdir {MAC_HOME}/.ai-client"]
+
+
+def _content(sections: dict, name: str) -> str:
+    from tests.plan.clients import _content as content
+
+    return content(sections, name)
+
+
+NASTY_PIECES = [b"\n", b"\r\n", b"\r", b"\x1e", b"\x0c", "\u2028".encode(), b"\xff", b"\xe9",
+                b"export A=1", b"# >>> remote-ollama env", b"@@stat", b" ", b"x"]
+
+
+@settings(max_examples=8, deadline=None)
+@given(users=st.lists(st.sampled_from(NASTY_PIECES), max_size=12).map(b"".join),
+       seeded_by_scripts=st.booleans())
+def test_any_zshrc_survives_the_client_deploy_and_its_uninstall(users, seeded_by_scripts):
+    """The whole deploy, planned: a generated ~/.zshrc (maybe with the install scripts'
+    block) gets one block; the host as it would then be plans no change; uninstall plans
+    the user's bytes back."""
+    from remote_ollama.facts.files import decode, encode
+    from tests.plan.clients import SEED_BLOCK
+
+    text = decode(users)
+    before = fresh_mac_client(**{"profile.zshrc": text_file(
+        text + (SEED_BLOCK if seeded_by_scripts else ""))})
+    first = plan_client(before)
+    name = SHELL_PROFILES + (TAKE_OVER if seeded_by_scripts else "")
+    written = first.commands_for(name, f"{MAC_HOME}/.zshrc")[0].split("\n", 1)[1]
+    assert written.count("# >>> remote-ollama env >>>\n") == 1
+    after = converged(fresh_mac_client(**{"profile.zshrc": text_file(text)}), client_settings())
+    assert _content(after, ".zshrc") == written
+    assert plan_client(after).changes == []
+    removed = plan_client(after, client_state="absent")
+    back = removed.commands_for(SHELL_PROFILES, f"{MAC_HOME}/.zshrc")
+    if users:
+        assert encode(back[0].split("\n", 1)[1]) == users
+    else:
+        assert back == [f": > {MAC_HOME}/.zshrc"]  # an existing empty file stays

@@ -108,7 +108,7 @@ def test_converged_runner_gets_zero_changes():
 def test_uninstall_on_the_runner_removes_only_the_job_plist_and_logs():
     result = plan_runner(converged_runner(), server_state="absent")
     assert result.changes == ["Unload the Ollama job", "Remove the Ollama plist",
-                              "Remove the Ollama logs"]
+                              "Remove the Ollama logs", "Remove the log folder"]
     assert not [c for c in result.commands if "brew" in c or ".ollama/models" in c]
 
 

@@ -149,7 +149,7 @@ def test_loopback_binding_and_no_tailscale_for_ci_runners():
 def test_uninstall_removes_job_plist_and_logs_and_nothing_else():
     result = plan_server(converged_mac(group_settings("server")), server_state="absent")
     assert result.changes == ["Unload the Ollama job", "Remove the Ollama plist",
-                              "Remove the Ollama logs"]
+                              "Remove the Ollama logs", "Remove the log folder"]
     assert not any("brew" in c or "ollama/models" in c for c in result.commands)
     assert plan_server(fresh_mac(), server_state="absent").changes == []
 

@@ -7,6 +7,8 @@ from unittest import mock
 
 from pyinfra.api.command import FileUploadCommand, StringCommand
 
+from remote_ollama.facts.files import decode
+
 
 class FakeHost:
     name = "test-host"
@@ -39,7 +41,9 @@ def run_op(op, facts: dict, **kwargs) -> list[str]:
 
 def _text(command) -> str:
     if isinstance(command, FileUploadCommand):
-        return f"UPLOAD {command.dest}\n{command.src.getvalue()}"
+        content = command.src.getvalue()
+        content = decode(content) if isinstance(content, bytes) else content  # profiles: bytes
+        return f"UPLOAD {command.dest}\n{content}"
     if isinstance(command, StringCommand):
         return command.get_raw_value()
     return str(command)

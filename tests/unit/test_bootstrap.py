@@ -221,7 +221,7 @@ def test_a_key_with_another_fingerprint_stops_before_apt_trusts_it(signing_key, 
     shutil.copy(keyring, repo / "bookworm.noarmor.gpg")
     tools = tmp_path / "bin"  # a PATH with or without gpg
     tools.mkdir()
-    for name in ("curl", "mktemp", "awk", "rm", *(["gpg"] if with_gpg else [])):
+    for name in ("curl", "mktemp", "awk", "rm", "rmdir", *(["gpg"] if with_gpg else [])):
         (tools / name).symlink_to(shutil.which(name))
     (tools / "python3").symlink_to(os.path.realpath(sys.executable))
     wanted = "0" * 40

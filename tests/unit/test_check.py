@@ -383,6 +383,14 @@ def test_profile_block_problems(served, home, zshrc, bashrc, got_words):
     assert got_words in check["got"]
 
 
+def test_profile_block_in_a_profile_with_bytes_that_are_not_utf8(served, home):
+    """The user's profile is any bytes (CRLF, \\x1e, Latin-1, no final newline): the check
+    still finds the block, with no traceback."""
+    (home / ".zshrc").write_bytes(b"# caf\xe9\r\nA=1\x1e\n" + BLOCK.encode() + b"# \xff")
+    _report, client = client_run(served, home)
+    assert client["profile block is present exactly once"]["status"] == "pass"
+
+
 def test_profile_block_in_bashrc_only(served, home):
     (home / ".zshrc").unlink()
     (home / ".bashrc").write_text(BLOCK)

@@ -16,7 +16,7 @@ from remote_ollama.facts.client import (
     ServerReachability,
     SymlinkTarget,
 )
-from remote_ollama.facts.files import ABSENT, ManagedFile
+from remote_ollama.facts.files import ABSENT, ManagedFile, encode
 from remote_ollama.facts.files import EOF_MARK as EOF
 
 UV_DIST = "/home/dev/.local/share/uv/tools/aider-chat/lib/python3.11/site-packages/"
@@ -24,13 +24,17 @@ PIPX_DIST = "/Users/a/.local/pipx/venvs/aider-chat/lib/python3.12/site-packages/
 
 CASES = [
     # (fact, output, expected value)
-    (ManagedFile, ["644", "a", "b", EOF], {"mode": "644", "content": "a\nb\n"}),
-    (ManagedFile, ["600", "a" + EOF], {"mode": "600", "content": "a"}),  # no final newline
-    (ManagedFile, ["644", EOF], {"mode": "644", "content": ""}),
-    (ManagedFile, ["644", "x", EOF, EOF], {"mode": "644", "content": f"x\n{EOF}\n"}),
+    # ManagedFile: "<mode> <hard links>", the bytes as base64 (any wrapping), the EOF marker
+    (ManagedFile, ["644 1", "YQpiCg==", EOF], {"mode": "644", "links": 1, "content": "a\nb\n"}),
+    (ManagedFile, ["600 2", "YQ==", EOF], {"mode": "600", "links": 2, "content": "a"}),
+    (ManagedFile, ["644 1", EOF], {"mode": "644", "links": 1, "content": ""}),
+    (ManagedFile, ["644 1", "YQ0K", "/w==", EOF],  # CR kept; a byte that is not UTF-8 too
+     {"mode": "644", "links": 1, "content": "a\r\n\udcff"}),
     (ManagedFile, [ABSENT], None),
-    (ManagedFile, ["644", "cut off"], None),  # no EOF marker: the read did not finish
-    (ManagedFile, ["  File: x", "a", EOF], None),  # not a mode
+    (ManagedFile, ["644 1", "YQ=="], None),  # no EOF marker: the read did not finish
+    (ManagedFile, ["644", "YQ==", EOF], None),  # no link count
+    (ManagedFile, ["  File: x", "YQ==", EOF], None),  # not a mode
+    (ManagedFile, ["644 1", "a\nb", EOF], None),  # not base64: base64 missing, cat instead
     (SymlinkTarget, ["link", "/opt/x/claude"], {"kind": "link", "target": "/opt/x/claude"}),
     (SymlinkTarget, ["other"], {"kind": "other"}),
     (SymlinkTarget, ["absent"], {"kind": "absent"}),
@@ -78,12 +82,19 @@ def run(fact, env=None, **kwargs):
     return fact().process(lines[:-1] if lines and lines[-1] == "" else lines)
 
 
-@pytest.mark.parametrize("content", ["a\nb\n", "no final newline", "", "\n\n", "tab\there\n"])
+@pytest.mark.parametrize("content", [
+    b"a\nb\n", b"no final newline", b"", b"\n\n", b"tab\there\n", b"crlf\r\n", b"lone cr\r",
+    b"rs\x1e ff\x0c ls\xe2\x80\xa8 nul\x00", b"latin-1 \xe9\xff", "ünï\n".encode(),
+    bytes(range(256)) * 3])
 def test_text_file_reads_any_file_exactly(tmp_path, content):
     path = tmp_path / ".zshrc"
-    path.write_text(content)
+    path.write_bytes(content)
     path.chmod(0o640)
-    assert run(ManagedFile, path=str(path)) == {"mode": "640", "content": content}
+    found = run(ManagedFile, path=str(path))
+    assert encode(found.pop("content")) == content
+    assert found == {"mode": "640", "links": 1}
+    os.link(path, tmp_path / "hard")
+    assert run(ManagedFile, path=str(path))["links"] == 2
     assert run(ManagedFile, path=str(tmp_path / "missing")) is None
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 from pyinfra.api import OperationError
 
+from remote_ollama import client
 from remote_ollama.facts.client import (
     AiderInstall,
     CommandPath,
@@ -15,6 +17,7 @@ from remote_ollama.facts.client import (
 )
 from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.operations import aider, claude_code, json_settings, owned_files, profile
+from remote_ollama.operations.profile import Block
 from tests.unit.ops import key, run_op
 
 S, E = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<"
@@ -29,30 +32,43 @@ def uploaded(commands: list[str], path: str) -> str:
     return upload.split("\n", 1)[1]
 
 
-def text(content, mode="644"):
-    return None if content is None else {"mode": mode, "content": content}
-
-
 # --- profile blocks ------------------------------------------------------------------
 
-def blocks_on(content, blocks, mode="644"):
-    return run_op(profile.marker_blocks, {key(ManagedFile, path=RC): text(content, mode)},
+def text(content, mode="644", links=1):
+    return None if content is None else {"mode": mode, "links": links, "content": content}
+
+
+def env(body):
+    return Block(S, E, body)
+
+
+def claude(body):
+    return Block(CS, CE, body)
+
+
+def blocks_on(content, blocks, mode="644", links=1):
+    return run_op(profile.marker_blocks, {key(ManagedFile, path=RC): text(content, mode, links)},
                   path=RC, blocks=blocks)
 
 
 PROFILE_CASES = [
     # (before, blocks, after) -- after None means "no command"
-    ("alias x=y\n", [(S, E, "body\n")], f"alias x=y\n\n{S}\nbody\n{E}\n"),
-    ("no newline", [(S, E, "b")], f"no newline\n\n{S}\nb\n{E}\n"),
-    (None, [(S, E, "b")], f"{S}\nb\n{E}\n"),
-    (f"a\n{S}\nold\n{E}\nz\n", [(S, E, "new")], f"a\n{S}\nnew\n{E}\nz\n"),
-    (f"a\n\n{S}\nb\n{E}\n", [(S, E, None)], "a\n"),
-    (f"a\n{S}\nb\n{E}\nz\n\n{S}\nb\n{E}\n", [(S, E, "b")], f"a\n{S}\nb\n{E}\nz\n"),
-    ("a\n", [(S, E, "e"), (CS, CE, "c")], f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n"),
-    (f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n", [(S, E, "e"), (CS, CE, None)],
+    ("alias x=y\n", [env("body\n")], f"alias x=y\n\n{S}\nbody\n{E}\n"),
+    ("no newline", [env("b")], f"no newline\n{S}\nb\n{E}\n"),  # ours ends the user's line
+    (None, [env("b")], f"{S}\nb\n{E}\n"),
+    ("", [env("b")], f"\n{S}\nb\n{E}\n"),  # an existing empty file: not like a new one
+    (f"a\n{S}\nold\n{E}\nz\n", [env("new")], f"a\n{S}\nnew\n{E}\nz\n"),
+    (f"a\n\n{S}\nb\n{E}\n", [env(None)], "a\n"),
+    (f"a\n{S}\nb\n{E}\nz\n\n{S}\nb\n{E}\n", [env("b")], f"a\n{S}\nb\n{E}\nz\n"),
+    ("a\n", [env("e"), claude("c")], f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n"),
+    (f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n", [env("e"), claude(None)],
      f"a\n\n{S}\ne\n{E}\n"),
-    (f"  {S}\nb\n  {E}\n", [(S, E, "b")], f"{S}\nb\n{E}\n"),  # indented: found, straightened
-    (f"a\n\n{S}\nb\n{E}\n", [(S, E, "b")], None),
+    (f"  {S}\nb\n  {E}\n", [env("b")], f"{S}\nb\n{E}\n"),  # indented: found, straightened
+    (f"{S}\r\nb\r\n{E}\r\n", [env("b")], f"{S}\nb\n{E}\n"),  # markers CRLF'd: straightened
+    (f"a\n\n{S}\nb\n{E}\n", [env("b")], None),
+    ("dos\r\nline\r\n", [env("b")], f"dos\r\nline\r\n\n{S}\nb\n{E}\n"),  # CRs stay
+    ("x\x0cy\x1ez\u2028w\x85v\udcff", [env("b")], f"x\x0cy\x1ez\u2028w\x85v\udcff\n{S}\nb\n{E}\n"),
+    (f"echo '{S}'\n{S} \x0c\n", [env("b")], f"echo '{S}'\n{S} \x0c\n\n{S}\nb\n{E}\n"),  # not markers
 ]
 
 
@@ -67,18 +83,59 @@ def test_marker_blocks_then_second_application_is_a_no_op(before, blocks, after)
     assert blocks_on(after, blocks) == []
 
 
-def test_marker_blocks_keep_the_files_mode_and_delete_a_file_left_empty():
-    assert blocks_on("x\n", [(S, E, "b")], mode="600")[-1] == f"chmod 600 {RC}"
-    assert blocks_on(f"{S}\nb\n{E}\n", [(S, E, None), (CS, CE, None)]) == [
+@pytest.mark.parametrize("before", [
+    None, "", " ", "\n", "\n\n", " \t\n", "\r\n", "no newline", "a\n", "a\n\n", "crlf\r\n",
+    "cr only\r", "\x1e", "f\x0cf", "ls\u2028", "\udcff\udcfe", "line\n\n\n  \n",
+    f"echo {S}\n", f"{S}x\n",
+])
+def test_add_then_remove_gives_back_the_very_same_bytes(before):
+    """Converge (env and claude-ollama blocks), converge again, uninstall: the file is
+    exactly what it was, or gone if it was not there. Empty and whitespace-only files stay."""
+    both, none = [env("e\n"), claude("c\n")], [env(None), claude(None)]
+    added = uploaded(blocks_on(before, both), RC)
+    assert blocks_on(added, both) == []
+    removed = blocks_on(added, none)
+    if before is None:
+        assert removed == [f"if [ -L {RC} ]; then : > {RC}; else rm -f {RC}; fi"]
+    elif before == "":
+        assert removed == [f": > {RC}"]  # emptied in place, kept
+    else:
+        assert uploaded(removed, RC) == before
+
+
+def test_marker_blocks_keep_the_files_mode_and_delete_only_a_file_they_created():
+    assert blocks_on("x\n", [env("b")], mode="600")[-1] == f"chmod 600 {RC}"
+    assert blocks_on(f"{S}\nb\n{E}\n", [env(None), claude(None)]) == [
         f"if [ -L {RC} ]; then : > {RC}; else rm -f {RC}; fi"]  # a link's target is kept
-    assert blocks_on(None, [(S, E, None)]) == []
-    assert blocks_on("user stuff\n", [(S, E, None)]) == []
+    assert blocks_on(f"\n{S}\nb\n{E}\n", [env(None)]) == [f": > {RC}"]  # was empty: kept
+    assert blocks_on(f"  \n\n{S}\nb\n{E}\n", [env(None)])[0].endswith("\n  \n")
+    assert blocks_on(None, [env(None)]) == []
+    assert blocks_on("user stuff\n", [env(None)]) == []
+    assert blocks_on("", [env(None)]) == []
+
+
+def test_a_hard_linked_profile_keeps_its_links(tmp_path):
+    """A profile with another hard link is written in place, never renamed over (which
+    would leave the other name with the old text); emptied, it is truncated, not deleted."""
+    import subprocess
+
+    commands = blocks_on("mine\n", [env("b")], links=2)
+    assert commands[1] == profile.write_through(RC + profile.NEW_SUFFIX, RC, in_place=True)
+    assert blocks_on(f"{S}\nb\n{E}\n", [env(None)], links=2) == [f": > {RC}"]
+    rc, other = tmp_path / ".bashrc", tmp_path / "dotfiles-bashrc"
+    rc.write_text("mine\n")
+    os.link(rc, other)
+    new = f"{rc}{profile.NEW_SUFFIX}"
+    with open(new, "w") as f:
+        f.write("mine\nours\n")
+    subprocess.run(["sh", "-c", profile.write_through(new, str(rc), in_place=True)], check=True)
+    assert other.read_text() == "mine\nours\n" and rc.stat().st_nlink == 2
+    assert not os.path.exists(new)
 
 
 def test_a_profile_that_is_a_symlink_stays_one_and_its_target_gets_the_text(tmp_path):
     """A dotfile manager's link: the text goes into the target; a plain file is replaced
     whole by a rename. Run in a real shell, the upload played by writing the new file."""
-    import os
     import subprocess
 
     dotfiles = tmp_path / "dotfiles"
@@ -99,16 +156,113 @@ def test_a_profile_that_is_a_symlink_stays_one_and_its_target_gets_the_text(tmp_
     assert not plain.is_symlink()
 
 
+def test_profile_bytes_that_are_not_utf8_are_uploaded_exactly():
+    from unittest import mock
+
+    from pyinfra.api import FileUploadCommand
+
+    with mock.patch.object(profile, "fact", lambda cls, **kw: text("caf\udce9\r\n")), \
+            mock.patch.object(profile, "host", mock.Mock()):
+        commands = list(profile.marker_blocks._inner(path=RC, blocks=[env("b")]))
+    upload = next(c for c in commands if isinstance(c, FileUploadCommand))
+    assert upload.src.getvalue() == f"caf\xe9\r\n\n{S}\nb\n{E}\n".encode("latin-1")
+
+
 @pytest.mark.parametrize("broken", [f"{S}\nb\n", f"b\n{E}\n", f"{E}\n{S}\n", f"{S}\n{S}\n{E}\n"])
 def test_marker_blocks_refuse_unmatched_markers(broken):
     with pytest.raises(OperationError, match="unmatched"):
-        blocks_on(broken, [(S, E, "b")])
+        blocks_on(broken, [env("b")])
 
 
-def test_add_then_remove_round_trips_a_users_file():
-    original = "# mine\nexport A=1\n"
-    added = uploaded(blocks_on(original, [(S, E, "b"), (CS, CE, "c")]), RC)
-    assert uploaded(blocks_on(added, [(S, E, None), (CS, CE, None)]), RC) == original
+# The install scripts' block (henriquefalconer/remote-ollama client/scripts/install.sh), as
+# its heredoc appends it, and a later version's claude-ollama alias block.
+SEED = ('\n# >>> ai-client >>>\n# remote-ollama ai-client environment configuration\n'
+        'if [ -f "$HOME/.ai-client/env" ]; then\n    source "$HOME/.ai-client/env"\nfi\n'
+        '# <<< ai-client <<<\n')
+SEED_ALIAS = ("\n# >>> claude-ollama >>>\n# Claude Code with local Ollama backend\n"
+              "alias claude-ollama='ANTHROPIC_AUTH_TOKEN=ollama ANTHROPIC_API_KEY=\"\" "
+              "ANTHROPIC_BASE_URL=http://ai-server:11434 claude --dangerously-skip-permissions'\n"
+              "# <<< claude-ollama <<<\n")
+
+
+def taking_over(body_env, body_claude):
+    return [Block(S, E, body_env, (client.SEED_ENV,)),
+            Block(CS, CE, body_claude, (client.SEED_CLAUDE,))]
+
+
+@pytest.mark.parametrize(("users", "after"), [
+    ("", ""), ("export A=1\n", ""), ("no newline", ""), ("crlf\r\n", ""),
+    ("export A=1\n", "alias after=1\n"), ("no newline", "alias after=1\n")])
+def test_the_install_scripts_block_is_replaced_by_ours_where_it_is(users, after):
+    """Ours takes the old block's place; converging the file before the scripts touched it
+    gives the same text, so uninstall gives back the user's bytes exactly (and lines the
+    user added after the old block stay lines of their own)."""
+    seeded = users + SEED + after
+    added = uploaded(blocks_on(seeded, taking_over("e\n", None)), RC)
+    assert added == uploaded(blocks_on(users, taking_over("e\n", None)), RC) + after
+    assert "ai-client >>>" not in added and added.count(S) == 1
+    assert blocks_on(added, taking_over("e\n", None)) == []
+    removed = blocks_on(added, taking_over(None, None))
+    if users + after == "":
+        assert removed == [f": > {RC}"]  # the scripts touched it into being; it stays
+    else:
+        glue = "\n" if after and users and not users.endswith("\n") else ""
+        assert uploaded(removed, RC) == users + glue + after
+
+
+def test_the_old_block_next_to_ours_goes_and_the_alias_block_is_replaced_or_removed():
+    ours_first = uploaded(blocks_on("a\n", taking_over("e\n", None)), RC)
+    both = ours_first + SEED + SEED_ALIAS  # what converging a seeded client used to leave
+    with_claude = uploaded(blocks_on(both, taking_over("e\n", "c\n")), RC)
+    assert with_claude == f"a\n\n{S}\ne\n{E}\n\n{CS}\nc\n{CE}\n"
+    assert uploaded(blocks_on(both, taking_over("e\n", None)), RC) == ours_first
+    assert profile.holds_former(both, taking_over("e", None))
+    assert not profile.holds_former(with_claude, taking_over("e", None))
+
+
+def test_the_install_scripts_block_with_an_absolute_path_is_taken_over_too():
+    seeded = "a\n" + SEED.replace("$HOME", "/Users/alice")
+    assert uploaded(blocks_on(seeded, taking_over("e\n", None)), RC) == f"a\n\n{S}\ne\n{E}\n"
+
+
+def test_an_install_scripts_block_holding_a_users_line_stops_the_run():
+    edited = "a\n" + SEED.replace("fi\n", "fi\nexport MINE=1\n")
+    with pytest.raises(OperationError, match=r"line 8: 'export MINE=1'.*move your lines out"):
+        blocks_on(edited, taking_over("e\n", None))
+
+
+def test_shell_profiles_edit_each_file_in_one_operation():
+    zshrc, zprofile = "/home/dev/.zshrc", "/home/dev/.zprofile"
+    facts = {key(ManagedFile, path=zshrc): text(f"a\n\n{S}\nb\n{E}\n"),
+             key(ManagedFile, path=zprofile): text(None)}
+    commands = run_op(profile.shell_profiles, facts, files={
+        zshrc: [env("b")], zprofile: [env("b")]})
+    assert commands == [f"UPLOAD {zprofile}.remote-ollama-new\n{S}\nb\n{E}\n",
+                        profile.write_through(zprofile + ".remote-ollama-new", zprofile),
+                        f"chmod 644 {zprofile}"]
+    assert run_op(profile.shell_profiles, facts, files={zshrc: [env("b")],
+                                                        zprofile: [env(None)]}) == []
+
+
+def test_the_install_scripts_uninstaller_is_removed_only_if_it_is_theirs():
+    path = "/home/dev/.ai-client/uninstall.sh"
+
+    def op(content):
+        return run_op(owned_files.former_file_absent, {key(ManagedFile, path=path): text(content)},
+                      path=path, sign=client.SEED_UNINSTALLER_SIGN)
+    assert op("#!/bin/bash\n# remote-ollama-client uninstall script\n") == [f"rm -f {path}"]
+    assert op("#!/bin/sh\necho my own\n") == []
+    assert op(None) == []
+
+
+def test_directory_absent_if_empty():
+    def op(found):
+        return run_op(owned_files.directory_absent_if_empty,
+                      {key(DirectoryEntries, path="/h/.ai-client"): found},
+                      path="/h/.ai-client", ignoring=["env", ".version-lock"])
+    assert op(["env"]) == ["rmdir /h/.ai-client"]
+    assert op(["env", "notes.txt"]) == []
+    assert op(None) == []
 
 
 # --- JSON settings ---------------------------------------------------------------------
@@ -215,29 +369,6 @@ def test_owned_files_is_owned_file_for_each_file_in_one_operation():
     absent = run_op(owned_files.owned_files_absent, facts, files=[
         {"path": CONF, "header": HEADER}, {"path": other, "header": HEADER}])
     assert absent == [f"rm -f {CONF}"]  # the user's own file stays
-
-
-def test_shell_profiles_edit_each_file_in_one_operation():
-    zshrc, zprofile = "/home/dev/.zshrc", "/home/dev/.zprofile"
-    facts = {key(ManagedFile, path=zshrc): text(f"a\n\n{S}\nb\n{E}\n"),
-             key(ManagedFile, path=zprofile): text(None)}
-    commands = run_op(profile.shell_profiles, facts, files={
-        zshrc: [(S, E, "b")], zprofile: [(S, E, "b")]})
-    assert commands == [f"UPLOAD {zprofile}.remote-ollama-new\n{S}\nb\n{E}\n",
-                        profile.write_through(zprofile + ".remote-ollama-new", zprofile),
-                        f"chmod 644 {zprofile}"]
-    assert run_op(profile.shell_profiles, facts, files={zshrc: [(S, E, "b")],
-                                                        zprofile: [(S, E, None)]}) == []
-
-
-def test_directory_absent_if_empty():
-    def op(found):
-        return run_op(owned_files.directory_absent_if_empty,
-                      {key(DirectoryEntries, path="/h/.ai-client"): found},
-                      path="/h/.ai-client", ignoring=["env", ".version-lock"])
-    assert op(["env"]) == ["rmdir /h/.ai-client"]
-    assert op(["env", "notes.txt"]) == []
-    assert op(None) == []
 
 
 # --- uv, pipx, Aider -------------------------------------------------------------------

@@ -74,3 +74,23 @@ def test_no_server_known_names_the_setting():
 def test_a_server_inventory_name_that_is_not_a_host_is_refused():
     with pytest.raises(DeployError, match="set ollama_server_host"):
         server_url(validate_host("c", {}), inventory(["@ssh/ai server;x"]))
+
+
+def test_local_in_both_groups_without_a_server_host_gives_a_sentence_not_an_index_error():
+    both = Inventory((["@local"], {}), server=(["@local"], {}), clients=(["@local"], {}))
+    with pytest.raises(DeployError, match="set ollama_server_host"):
+        server_url(validate_host("c", {}), both)
+    loopback = validate_host("c", {"ollama_bind": "loopback", "tailscale_required": False})
+    assert server_url(loopback, both) == "http://127.0.0.1:11434"
+
+
+def test_client_uninstall_needs_no_server_address():
+    absent = validate_host("c", {"client_state": "absent"})
+    assert server_url(absent, Inventory((["@local"], {}))) is None
+    both = Inventory((["@local"], {}), server=(["@local"], {}), clients=(["@local"], {}))
+    assert server_url(absent, both) is None
+
+
+def test_a_server_inventory_name_with_a_trailing_newline_is_refused():
+    with pytest.raises(DeployError, match="set ollama_server_host"):
+        server_url(validate_host("c", {}), inventory(["ai-server\n"]))

@@ -38,7 +38,7 @@ def test_file_content_fixes_only_the_mode_when_content_matches():
 
 def test_file_absent_and_directory():
     assert run_op(files.file_absent, {key(PathExists, path="/p"): True}, path="/p") == [
-        "rm -rf /p"
+        "rm -f /p"
     ]
     assert run_op(files.file_absent, {key(PathExists, path="/p"): False}, path="/p") == []
     assert run_op(files.directory, {key(PathExists, path="/d"): False}, path="/d") == [

@@ -31,7 +31,69 @@ def test_section_script_guards_required_commands_and_records_exit_code():
     script = section_script("mem", MacSystem, {})
     assert script.startswith(f"echo '{BEGIN} mem'")
     assert "command -v sysctl" in script
-    assert f'echo "{END} mem $?"' in script
+    assert f"{END} mem %s" in script and '"$?"' in script
+
+
+def host_lines(script: str, **env) -> list[str]:
+    """Run a probe script locally; its stdout as pyinfra's SSH connector gives it: lines
+    split on \\n only, each decoded as strict UTF-8 (paramiko's ``u()``), which raises on
+    bytes that are not UTF-8."""
+    import os
+    import subprocess
+
+    out = subprocess.run(["sh", "-c", script], capture_output=True, check=True,
+                         env={**os.environ, **env}).stdout
+    lines = out.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line.decode("utf-8") for line in lines]
+
+
+def test_output_without_a_final_newline_keeps_its_section_and_the_next(tmp_path):
+    """`tailscale status --json` ends in a bare `}` (printf("%s")): the end marker must not
+    be glued onto it, or the section and the Tailscale state are lost."""
+    from remote_ollama.facts.tailscale import TailscaleStatus
+    from remote_ollama.probe import Probe, probe_script
+
+    cli = tmp_path / "tailscale"
+    cli.write_text('#!/bin/sh\nprintf \'%s\' \'{\n  "BackendState": "Running",\n'
+                   '  "Self": {"TailscaleIPs": ["100.64.0.10"]}\n}\'\n')
+    cli.chmod(0o755)
+    script = probe_script({"tailscale": (TailscaleStatus, {}), "arch": (Architecture, {})})
+    sections = Probe().process(host_lines(script, PATH=f"{tmp_path}:/usr/bin:/bin"))
+    status = parse_section(TailscaleStatus, *sections["tailscale"])
+    assert status["state"] == "Running" and status["ipv4"] == "100.64.0.10"
+    assert parse_section(Architecture, *sections["arch"])
+
+
+def test_a_file_holding_marker_lines_cannot_end_or_forge_a_section(tmp_path):
+    from remote_ollama.facts.files import ManagedFile
+    from remote_ollama.probe import Probe, probe_script
+
+    forged = (f"x\n{END} f 0\n{BEGIN} arch\nforged-arch\n{END} arch 0\n"
+              f"{END} f 0 0\n{BEGIN} arch 0\nforged\n{END} arch 0 0\n")
+    (tmp_path / "profile").write_text(forged)
+    script = probe_script({"f": (ManagedFile, {"path": str(tmp_path / "profile")}),
+                           "arch": (Architecture, {})})
+    sections = Probe().process(host_lines(script))
+    assert parse_section(ManagedFile, *sections["f"])["content"] == forged
+    assert "forged" not in parse_section(Architecture, *sections["arch"])
+
+
+def test_carriage_returns_and_bytes_that_are_not_utf8_reach_the_fact_unchanged(tmp_path):
+    """pyinfra decodes each output line as strict UTF-8: one Latin-1 byte in a profile
+    must not lose the probe. The bytes arrive as surrogates, exactly."""
+    from remote_ollama.facts.files import ManagedFile
+    from remote_ollama.probe import Probe, probe_script
+
+    raw = b"caf\xe9\r\nexport A=1\r\n\x1e\xff"
+    (tmp_path / "profile").write_bytes(raw)
+    script = probe_script({"f": (ManagedFile, {"path": str(tmp_path / "profile")}),
+                           "arch": (Architecture, {})})
+    sections = Probe().process(host_lines(script))
+    content = parse_section(ManagedFile, *sections["f"])["content"]
+    assert content.encode("utf-8", "surrogateescape") == raw
+    assert parse_section(Architecture, *sections["arch"])
 
 
 def test_combined_script_runs_in_a_real_shell():
@@ -150,34 +212,36 @@ def test_file_digest_matches_pythons_sha256_in_a_real_shell(tmp_path):
         "mode": "755", "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
-def test_probe_output_is_folded_into_one_line_and_unfolded_exactly():
-    """The host's tr and unfold() are inverses: empty lines, trailing spaces and even a
-    record separator in a file survive; the wire carries one line."""
+def test_probe_output_travels_as_one_line_and_is_decoded_exactly():
+    """The host's od and unfold() are inverses: empty lines, trailing spaces and a record
+    separator, CR and a byte that is not UTF-8 in a file survive (files cross as base64);
+    the wire carries one line."""
     import subprocess
 
-    from remote_ollama.facts.files import ManagedFile
+    from remote_ollama.facts.files import ManagedFile, encode
     from remote_ollama.probe import Probe, probe_script
 
-    content = "first\n\n  indented  \nhas \x1e separator\nno newline at end"
+    content = b"first\n\n  indented  \nhas \x1e separator\r\n\xff\nno newline at end"
     path = "/tmp/remote-ollama-test-fold.txt"
-    with open(path, "w") as f:
+    with open(path, "wb") as f:
         f.write(content)
     script = probe_script({"f": (ManagedFile, {"path": path}), "arch": (Architecture, {})})
-    out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, check=True)
-    wire = out.stdout.split("\n")
-    assert len(wire) == 2  # the one line the \x1e in the file became, and the rest
+    wire = host_lines(script)
+    assert len(wire) == 1
     sections = Probe().process(wire)
-    assert parse_section(ManagedFile, *sections["f"])["content"] == content
+    assert encode(parse_section(ManagedFile, *sections["f"])["content"]) == content
     assert parse_section(Architecture, *sections["arch"]) == subprocess.run(
         ["uname", "-m"], capture_output=True, text=True).stdout.strip()
 
 
-def test_unfold_inverts_the_swap():
-    from remote_ollama.probe import SWAP, unfold
+def test_unfold_inverts_fold_and_ignores_what_a_profile_printed_before():
+    from remote_ollama.probe import fold, unfold
 
-    original = ["a", "", "b\x1ec", "d "]
-    wire = "\n".join(original).translate(SWAP).split("\n")
-    assert unfold(wire) == original
+    original = ["a", "", "b\x1ec\r", "d ", "\udce9"]
+    assert unfold(fold(original)) == [*original, ""]
+    assert unfold(["Welcome to my shell!", *fold(original)]) == [*original, ""]
+    assert unfold(["not hex"]) == [] and unfold([]) == []
+    assert unfold([fold(["a", "b"])[0][:-1]]) == ["a", "b"]  # cut off: what arrived
 
 
 def test_managed_files_batch_reads_many_files_exactly_in_a_real_shell(tmp_path):
@@ -207,11 +271,12 @@ def test_managed_files_batch_reads_many_files_exactly_in_a_real_shell(tmp_path):
 def test_managed_files_batch_that_does_not_add_up_is_none():
     from remote_ollama.facts.files import EOF_MARK, ManagedFiles
 
-    # stat said 5 bytes, cat gave 3: the file changed between the two reads
-    assert ManagedFiles().process(["@@stat", "644 5 /x", "@@content", f"abc{EOF_MARK}"]) is None
-    assert ManagedFiles().process(["@@stat", "644 3 /x", "@@content", f"abc{EOF_MARK}"]) == {
-        "/x": {"mode": "644", "content": "abc"}}
+    # stat said 5 bytes, cat gave 3 ("abc" in base64): the file changed between the reads
+    assert ManagedFiles().process(["@@stat", "644 1 5 /x", "@@content", "YWJj", EOF_MARK]) is None
+    assert ManagedFiles().process(["@@stat", "644 1 3 /x", "@@content", "YWJj", EOF_MARK]) == {
+        "/x": {"mode": "644", "links": 1, "content": "abc"}}
     assert ManagedFiles().process(["@@stat", "garbage", "@@content", EOF_MARK]) is None
+    assert ManagedFiles().process(["@@stat", "644 1 3 /x", "@@content", "abc!", EOF_MARK]) is None
 
 
 def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(monkeypatch):
@@ -227,18 +292,50 @@ def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(mo
             return {"identity": (0, ["uid=501", "user=me", "home=/Users/me", "shell=/bin/zsh"]),
                     "batch.ManagedFile": (0, self.batch_answer),
                     "batch.PathExists": (0, ["yes /etc/x", "no ./y"]),
-                    "a": (0, ["644", f"A{EOF_MARK}"]), "b": (0, ["@@remote-ollama-absent@@"])}
+                    "a": (0, ["644 1", "QQ==", EOF_MARK]), "b": (0, ["@@remote-ollama-absent@@"])}
 
     requests = {"a": (ManagedFile, {"path": "~/a"}), "b": (ManagedFile, {"path": "/etc/b"}),
                 "x": (PathExists, {"path": "/etc/x"}), "y": (PathExists, {"path": "~/y"})}
-    good = Host(["@@stat", "644 1 ./a", "@@content", f"A{EOF_MARK}"])
+    good = Host(["@@stat", "644 1 1 ./a", "@@content", "QQ==", EOF_MARK])
+    a = {"mode": "644", "links": 1, "content": "A"}
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
-    assert probe.prime(good, requests) == {"a": {"mode": "644", "content": "A"}, "b": None,
+    assert probe.prime(good, requests) == {"a": a, "b": None,
                                            "x": True, "y": False}
     assert len(good.scripts) == 1 and "probe-begin a'" not in good.scripts[0]
-    assert probe.fact(ManagedFile, good, path="/Users/me/a") == {"mode": "644", "content": "A"}
+    assert probe.fact(ManagedFile, good, path="/Users/me/a") == a
 
-    bad = Host(["@@stat", "644 9 ./a", "@@content", f"A{EOF_MARK}"])  # changed mid-read
+    bad = Host(["@@stat", "644 1 9 ./a", "@@content", "QQ==", EOF_MARK])  # changed mid-read
     monkeypatch.setattr(probe, "_stage_cache", lambda h, cache={}: cache)
-    assert probe.prime(bad, requests)["a"] == {"mode": "644", "content": "A"}
+    assert probe.prime(bad, requests)["a"] == a
     assert len(bad.scripts) == 2 and "probe-begin a'" in bad.scripts[1]
+
+
+def test_pyinfra_reads_the_hex_wire_where_raw_bytes_would_break_it(tmp_path):
+    """pyinfra 3.10's connectors decode each output line as strict UTF-8
+    (connectors/util.py read_buffer; paramiko's readline does the same with u()), so raw
+    Latin-1 output raises there. The probe's wire is plain hex and reads as one line."""
+    from queue import Queue
+
+    import pytest
+    from pyinfra.connectors.util import read_buffer
+
+    from remote_ollama.facts.files import ManagedFile
+    from remote_ollama.probe import Probe, probe_script
+
+    with pytest.raises(UnicodeDecodeError):
+        read_buffer("stdout", [b"caf\xe9\n"], Queue())
+    (tmp_path / "profile").write_bytes(b"caf\xe9\n")
+    script = probe_script({"f": (ManagedFile, {"path": str(tmp_path / "profile")})})
+    wire = Queue()
+    out = subprocess_bytes(script)
+    read_buffer("stdout", out.splitlines(keepends=True), wire)
+    lines = [item.line for item in wire.queue]
+    assert len(lines) == 1
+    content = parse_section(ManagedFile, *Probe().process(lines)["f"])["content"]
+    assert content.encode("utf-8", "surrogateescape") == b"caf\xe9\n"
+
+
+def subprocess_bytes(script: str) -> bytes:
+    import subprocess
+
+    return subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout

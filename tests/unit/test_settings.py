@@ -31,7 +31,7 @@ BAD_INPUTS = [
     ({"ollama_extra_env": {"OLLAMA_HOST": "0.0.0.0"}}, r"set it with the typed setting ollama_bind"),
     ({"ollama_extra_env": {"OLLAMA_DEBUG": "1\nrm -rf /"}}, r"ollama_extra_env=.* is invalid"),
     ({"ollama_label": "com.x;y"}, r"ollama_label='com\.x;y' is invalid; allowed: a reverse-DNS"),
-    ({"ollama_log_dir": "logs/here"}, r"ollama_log_dir='logs/here' is invalid; allowed: an absolute"),
+    ({"ollama_log_dir": "logs/here"}, r"ollama_log_dir='logs/here' is invalid; allowed: a folder inside your home"),
     ({"ollama_models_dir": "/Volumes/My Models"}, r"ollama_models_dir='/Volumes/My Models' is invalid"),
     ({"pmset": {"hibernate": 0}}, r"pmset=.* is invalid; .*allowed: .*autorestart"),
     ({"warm_models": ["other"]}, r"warm_models='other' is invalid; allowed: a subset of `models`"),
@@ -87,3 +87,109 @@ def test_group_data_sets_every_setting_in_its_own_group():
 def test_readme_table_is_generated_from_the_schema():
     readme = (REPO / "README.md").read_text()
     assert settings_table() in readme, "run `remote-ollama settings` and paste it in the README"
+
+
+# --- whole-value matching: a trailing newline (which `$` accepts) never passes -----------
+
+TRAILING_NEWLINE = [
+    ("models", ["llama3\n"]), ("default_model", "llama3\n"), ("warm_models", ["llama3\n"]),
+    ("claude_code_model", "llama3\n"), ("claude_code_small_model", "llama3\n"),
+    ("ollama_server_host", "ai-server\n"), ("ollama_server_host", "100.64.0.1\n"),
+    ("ollama_version", "0.14.2\n"), ("claude_code_version", "2.1.332\n"),
+    ("aider_version", "0.86.2\n"), ("ollama_label", "com.x.ollama\n"),
+    ("ollama_log_dir", "~/logs\n"), ("ollama_install_dir", "~/opt\n"),
+    ("ollama_models_dir", "~/models\n"), ("ollama_models_dir", "/Volumes/m\n"),
+    ("ollama_release_url", "https://x/{version}.tgz\n"), ("package_index_url", "https://x/\n"),
+    ("package_find_links", "file:///w\n"), ("claude_code_registry", "https://r\n"),
+    ("tailscale_server_tag", "tag:ai-server\n"), ("tailscale_client_tag", "tag:c\n"),
+    ("ollama_origins", ["http://x:1\n"]), ("ollama_keep_alive", "5m\n"),
+    ("ollama_extra_env", {"OLLAMA_DEBUG\n": "1"}), ("ollama_extra_env", {"OLLAMA_DEBUG": "1\n"}),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), TRAILING_NEWLINE,
+                         ids=[f"{k}={v!r}" for k, v in TRAILING_NEWLINE])
+def test_a_trailing_newline_is_rejected_in_every_checked_setting(key, value):
+    data = {"models": ["llama3"], key: value} if key != "models" else {key: value}
+    with pytest.raises(SettingsError, match=rf"h: {key}"):
+        validate_host("h", data)
+    clean = _strip_newline(value)  # the same value without the newline is fine
+    validate_host("h", {**data, key: clean})
+
+
+def _strip_newline(value):
+    if isinstance(value, str):
+        return value.rstrip("\n")
+    if isinstance(value, list):
+        return [v.rstrip("\n") for v in value]
+    return {k.rstrip("\n"): v.rstrip("\n") for k, v in value.items()}
+
+
+# --- paths: only inside the home (and external disks for models) -------------------------
+
+BAD_PATHS = ["~", "~/", "/", "..", "~/..", "~/../other", "~/a/../../etc", "~/./x", "~//x",
+             "~/x/", "/etc", "/Users/someone-else/x", "/tmp/x", "~root/x", "./x", "x", "",
+             "/Volumes", "/Volumes/", "/Volumes/../etc", "/Users/Shared", "~/a b", "~/$(id)"]
+
+
+@pytest.mark.parametrize("key", ["ollama_log_dir", "ollama_install_dir", "ollama_models_dir"])
+@pytest.mark.parametrize("value", BAD_PATHS)
+def test_path_settings_refuse_the_home_itself_parent_parts_and_places_outside_it(key, value):
+    with pytest.raises(SettingsError, match=rf"h: {key}=.* is invalid; allowed: a folder inside"):
+        validate_host("h", {key: value})
+
+
+@pytest.mark.parametrize("value", ["~/Library/Logs/remote-ollama", "~/.local/opt/ollama",
+                                   "~/a/b.c/d@e+f-g", "~/..hidden"])
+def test_folders_in_the_home_are_accepted(value):
+    assert validate_host("h", {"ollama_log_dir": value}).ollama_log_dir == value
+
+
+@pytest.mark.parametrize("value", ["/Volumes/Models", "/Volumes/SSD/ollama/models",
+                                   "/Users/Shared/ollama"])
+def test_models_may_live_on_an_external_disk_or_the_shared_folder(value):
+    assert validate_host("h", {"ollama_models_dir": value}).ollama_models_dir == value
+    with pytest.raises(SettingsError, match="ollama_log_dir"):
+        validate_host("h", {"ollama_log_dir": value})
+
+
+# --- the release URL: only {version} is replaced -----------------------------------------
+
+@pytest.mark.parametrize("url", ["https://x/{0}.tgz", "https://x/{v}.tgz", "https://x/{}.tgz",
+                                 "https://x/{version.__class__}", "https://x/{version[0]}",
+                                 "https://x/{version!r}", "https://x/{version:>99}",
+                                 "https://x/{", "https://x/}", "https://x/{version}{"])
+def test_release_url_placeholders_other_than_version_are_rejected_before_any_host(url):
+    with pytest.raises(SettingsError, match=r"ollama_release_url=.* only placeholder is '\{version\}'"):
+        validate_host("h", {"ollama_release_url": url, "ollama_version": "0.14.2"})
+
+
+def test_release_url_with_version_or_none_is_accepted():
+    for url in ["https://mirror/ollama/{version}/ollama-darwin.tgz", "file:///srv/ollama.tgz",
+                "https://x/{{literal}}/{version}"]:
+        validate_host("h", {"ollama_release_url": url})
+
+
+# --- completeness: every problem at once -------------------------------------------------
+
+def test_an_unknown_key_does_not_hide_bad_values():
+    with pytest.raises(SettingsError) as error:
+        validate_host("h", {"ollama_prot": 1, "ollama_port": 0, "models": ["x;y"]})
+    text = str(error.value)
+    assert "unknown setting 'ollama_prot'" in text
+    assert "ollama_port=0 is invalid" in text and "models[0]='x;y' is invalid" in text
+    assert len(error.value.problems) == 3
+
+
+def test_every_problem_between_settings_is_listed():
+    with pytest.raises(SettingsError) as error:
+        validate_host("h", {"models": ["a"], "default_model": "b", "warm_models": ["c", "d"],
+                            "ollama_bind": "all"})
+    assert [p.split("=")[0] for p in error.value.problems] == [
+        "h: default_model", "h: warm_models", "h: warm_models", "h: ollama_bind"]
+
+
+def test_a_huge_bad_value_is_shown_cut_short():
+    with pytest.raises(SettingsError) as error:
+        validate_host("h", {"ollama_label": "x;" * 10000})
+    assert len(str(error.value)) < 600

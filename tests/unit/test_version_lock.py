@@ -57,3 +57,33 @@ def test_a_broken_pair_found_at_execution_fails_the_step_unless_allowed():
     host = ExecutingHost("0.13.5")
     write(host, allow_broken=True)
     assert "STATUS=broken" in host.uploads["/h/.ai-client/.version-lock"]
+
+
+HOSTILE_VERSIONS = ["0.14.2;touch x", "0.14.2\ntouch x", "$(touch x)", "`touch x`",
+                    "0.14.2 && touch x", "0.14.2'", "", "x" * 5000, "0.14.2\n"]
+
+
+@pytest.mark.parametrize("reported", HOSTILE_VERSIONS)
+def test_a_server_version_that_is_not_a_version_is_never_written(reported):
+    host = ExecutingHost(reported)
+    with pytest.raises(OperationError, match=r"is not a version like '0\.14\.2'; the version lock"):
+        write(host)
+    assert host.uploads == {} and host.commands == []
+
+
+@pytest.mark.parametrize("reported", HOSTILE_VERSIONS)
+def test_a_version_known_while_planning_is_checked_too(reported):
+    with pytest.raises(OperationError, match="is not a version"):
+        list(version_lock.version_lock._inner(path="/h/.ai-client/.version-lock",
+                                              claude_code="2.1.332", ollama=reported,
+                                              base_url="http://ai-server:11434"))
+
+
+def test_the_lock_sourced_by_a_shell_sets_only_its_four_variables(tmp_path):
+    import subprocess
+
+    lock = tmp_path / "lock"
+    lock.write_text(version_lock.lock_text("2.1.332", "0.14.2-rc1"))
+    out = subprocess.run(["sh", "-c", f". {lock}; echo $CLAUDE_CODE_VERSION $OLLAMA_VERSION"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.stdout == "2.1.332 0.14.2-rc1\n" and list(tmp_path.iterdir()) == [lock]

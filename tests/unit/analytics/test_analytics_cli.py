@@ -5,9 +5,11 @@ import shutil
 import sys
 
 import pytest
-from analytics_support import RECORDED, TOOLS_AND_CACHE, make_fake_claude
+from analytics_support import FIXTURES, RECORDED, TOOLS_AND_CACHE, make_fake_claude
 
 from remote_ollama.cli import main
+
+GOLDEN = FIXTURES.parents[1] / "golden" / "client"
 
 
 @pytest.mark.parametrize("command", [[], ["run"], ["report"], ["compare"]])
@@ -53,8 +55,50 @@ def test_run_ollama_backend_from_client_env(tmp_path, monkeypatch, capsys):
     assert "Summary:" in capsys.readouterr().out
 
 
+def test_run_ollama_backend_reads_the_client_files_like_the_alias(tmp_path, monkeypatch, capsys):
+    """No flags and a shell that never sourced ~/.ai-client/env: server, model and
+    context window come from the files the client deploy wrote, as for claude-ollama."""
+    claude, log = make_fake_claude(tmp_path, monkeypatch, RECORDED / "iteration-1.json")
+    home = tmp_path / "home"
+    (home / ".ai-client").mkdir(parents=True)
+    (home / ".ai-client" / "env").write_text((GOLDEN / "env").read_text())
+    alias = (GOLDEN / "claude-ollama.sh").read_text().replace("=65536", "=32768")
+    (home / ".ai-client" / "claude-ollama.sh").write_text(alias)
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("OLLAMA_API_BASE", "AIDER_MODEL", "CLAUDE_CODE_MAX_CONTEXT_TOKENS"):
+        monkeypatch.delenv(name, raising=False)
+    code = main(["analytics", "run", "--mode", "plan", "--iterations", "1", "--backend", "ollama",
+                 "--claude-bin", str(claude), "--out", str(tmp_path / "out")])
+    assert code == 0
+    env = json.loads(log.read_text())["env"]
+    assert env["ANTHROPIC_BASE_URL"] == "http://ai-server:11434"
+    assert env["ANTHROPIC_MODEL"] == "qwen2.5-coder:7b"
+    assert env["CLAUDE_CODE_MAX_CONTEXT_TOKENS"] == "32768"
+    (run_dir,) = (tmp_path / "out").iterdir()
+    meta = json.loads((run_dir / "run.json").read_text())
+    assert (meta["max_context"], meta["max_context_source"]) == (
+        32768, "~/.ai-client/claude-ollama.sh",
+    )
+    assert "Context window: 32,768 tokens (from ~/.ai-client/claude-ollama.sh)" in (
+        capsys.readouterr().out
+    )
+
+
+def test_run_ollama_backend_sets_a_context_window_even_without_client_files(
+    tmp_path, monkeypatch,
+):
+    claude, log = make_fake_claude(tmp_path, monkeypatch, RECORDED / "iteration-1.json")
+    monkeypatch.setenv("HOME", str(tmp_path / "empty-home"))
+    monkeypatch.delenv("CLAUDE_CODE_MAX_CONTEXT_TOKENS", raising=False)
+    assert main(["analytics", "run", "--mode", "plan", "--iterations", "1", "--backend", "ollama",
+                 "--server", "http://127.0.0.1:9", "--model", "m", "--claude-bin", str(claude),
+                 "--out", str(tmp_path / "out")]) == 0
+    assert json.loads(log.read_text())["env"]["CLAUDE_CODE_MAX_CONTEXT_TOKENS"] == "65536"
+
+
 def test_run_refuses_without_claude_or_server(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv("OLLAMA_API_BASE", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "empty-home"))
     base = ["analytics", "run", "--mode", "plan", "--iterations", "1", "--out", str(tmp_path)]
     assert main([*base, "--claude-bin", str(tmp_path / "no-claude")]) == 2
     assert "claude not found" in capsys.readouterr().err
@@ -69,13 +113,22 @@ def test_iterations_must_be_positive(capsys):
     assert "must be at least 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("value", ["10001", "99999999999", "9" * 5000, "-3", "x"])
+def test_absurd_iteration_counts_are_refused_cleanly(value, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["analytics", "run", "--mode", "plan", "--iterations", value])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--iterations" in err and "Traceback" not in err
+
+
 def test_report_prints_and_rewrites_summary(tmp_path, capsys):
     run_dir = tmp_path / "run-x"
     shutil.copytree(TOOLS_AND_CACHE, run_dir)
     assert main(["analytics", "report", str(run_dir), "--write", "--markdown"]) == 0
     printed = capsys.readouterr().out
     assert printed == (run_dir / "summary.md").read_text()
-    assert "| Total | 1,700 | 4,000 | 21,000 | 1,100 | 84.0% | 5,500 |" in printed
+    assert "| Total | 10,019 | 4,500 | 24,400 | 980 | 84.4% | 5,500 |" in printed
 
 
 def test_report_finds_run_by_name_under_analytics(tmp_path, monkeypatch, capsys):

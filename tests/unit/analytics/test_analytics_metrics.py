@@ -6,8 +6,8 @@ from collections import Counter
 from analytics_support import DAMAGED, EMPTY, RECORDED, TOOLS_AND_CACHE
 
 from remote_ollama.analytics.metrics import (
-    TOKENS_ESTIMATED,
-    TOKENS_FROM_RESULT,
+    TOKENS_MESSAGES,
+    TOKENS_MODEL_USAGE,
     TOKENS_NONE,
     TokenUsage,
     measure_iteration,
@@ -35,12 +35,14 @@ def test_tool_calls_top_level_and_in_subagents():
     assert m.deep == 2
 
 
-def test_tokens_come_from_the_result_event():
+def test_tokens_come_from_model_usage():
     m = measure(TOOLS_AND_CACHE / "iteration-1.json")
-    assert m.tokens == TokenUsage(input=1200, cache_creation=3000, cache_read=12000, output=800)
-    assert m.tokens_source == TOKENS_FROM_RESULT
-    # 12000 / (3000 + 12000) = 0.8
-    assert m.tokens.cache_hit_rate == 0.8
+    # modelUsage of the result event: the main loop's 19 / 3500 / 15400 / 630 (its usage)
+    # plus the subagent's msg_s1 and msg_s2: 4000 + 5500 in, 20 + 30 out
+    assert m.tokens == TokenUsage(input=9519, cache_creation=3500, cache_read=15400, output=680)
+    assert m.tokens_source == TOKENS_MODEL_USAGE and m.tokens_complete
+    # 15400 / (3500 + 15400)
+    assert m.tokens.cache_hit_rate == 15400 / 18900
     # largest request: the subagent's msg_s2, 5500 + 0 + 0; the main loop's largest is
     # msg_6, 2 + 0 + 3600 = 3602
     assert m.peak_context == 5500
@@ -60,13 +62,14 @@ def test_second_iteration():
     assert m.peak_context == 4004
 
 
-def test_no_result_event_estimates_tokens_from_top_level_messages():
+def test_no_result_event_counts_every_request_as_a_lower_bound():
     m = measure(DAMAGED / "iteration-2.json")
     assert not m.has_result
-    assert m.tokens_source == TOKENS_ESTIMATED
+    assert m.tokens_source == TOKENS_MESSAGES and not m.tokens_complete
+    assert m.tokens_gap.startswith("no result event")
     # m1: 1000 in / 5 out; m2 seen twice, last usage 1500 in / 40 out; the subagent's
-    # s1 (2500 in) is left out: input 1000 + 1500 = 2500, output 5 + 40 = 45.
-    assert m.tokens == TokenUsage(input=2500, cache_creation=0, cache_read=0, output=45)
+    # s1: 2500 in / 15 out. Input 1000 + 1500 + 2500 = 5000, output 5 + 40 + 15 = 60.
+    assert m.tokens == TokenUsage(input=5000, cache_creation=0, cache_read=0, output=60)
     assert m.tokens.cache_hit_rate is None
     # ...but the subagent's request is the largest: 2500.
     assert m.peak_context == 2500
@@ -77,6 +80,7 @@ def test_no_result_event_estimates_tokens_from_top_level_messages():
 def test_empty_iteration_measures_zero():
     m = measure(EMPTY / "iteration-1.json")
     assert m.tokens == TokenUsage() and m.tokens_source == TOKENS_NONE
+    assert not m.tokens_complete
     assert (m.has_result, m.peak_context, sum(m.all_tools.values())) == (False, 0, 0)
 
 

@@ -1,12 +1,17 @@
 """run_loop with a fake claude: files written, live rows, Ctrl-C keeps what was measured."""
 
+import contextlib
 import io
 import json
+import os
 import signal
+import sys
 import time
 
+import pytest
 from analytics_support import TOOLS_AND_CACHE, make_fake_claude, table
 
+from remote_ollama.analytics import runner
 from remote_ollama.analytics.runner import EXIT_INTERRUPTED, LoopPlan, claude_command, run_loop
 
 
@@ -35,7 +40,7 @@ def test_loop_saves_iterations_meta_and_summary(tmp_path, monkeypatch):
         assert (run_dir / f"iteration-{number}.json").read_bytes() == original
         assert (run_dir / f"iteration-{number}.stderr").read_text() == "fake claude stderr\n"
     meta = json.loads((run_dir / "run.json").read_text())
-    assert meta["stopped"] == "completed 2 iteration(s)"
+    assert meta["stopped"] == "completed 2 iterations"
     assert meta["prompt"] == "Do the thing."
     assert [(i["number"], i["exit_code"], i["interrupted"]) for i in meta["iterations"]] == [
         (1, 0, False), (2, 0, False),
@@ -50,9 +55,9 @@ def test_loop_saves_iterations_meta_and_summary(tmp_path, monkeypatch):
     # live rows: iteration number, then Read..other of iteration 1's top level = 1 each
     assert printed[2].split()[:10] == ["1"] * 10
     assert printed[3].split()[:10] == ["2"] + ["1"] * 9
-    # the summary measured both copies: 12000 + 12000 cache read tokens
+    # the summary measured both copies: twice iteration 1's modelUsage
     summary = (run_dir / "summary.md").read_text()
-    assert table(summary, "Tokens")["Total"][:4] == ["2,400", "6,000", "24,000", "1,600"]
+    assert table(summary, "Tokens")["Total"][:4] == ["19,038", "7,000", "30,800", "1,360"]
 
 
 def test_failing_claude_is_recorded_and_the_loop_goes_on(tmp_path, monkeypatch):
@@ -62,7 +67,7 @@ def test_failing_claude_is_recorded_and_the_loop_goes_on(tmp_path, monkeypatch):
     run_dir, code = run_loop(plan_for(tmp_path, claude), stream=io.StringIO())
     assert code == 0
     summary = (run_dir / "summary.md").read_text()
-    assert "- iteration 2: claude exited with code 3 (stderr: fake claude stderr)" in summary
+    assert "- iteration 2: claude exited with code 3 (its stderr is in iteration-2.stderr)" in summary
 
 
 def test_ctrl_c_stops_cleanly_and_keeps_the_partial_iteration(tmp_path, monkeypatch):
@@ -85,3 +90,64 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_partial_iteration(tmp_path, monkeypa
     # the 4 recorded lines hold msg_1 with TodoWrite and Read
     assert table(summary, "Tool calls per iteration (top level)")["1"][-1] == "2"
     assert "- iteration 1: stopped by Ctrl-C" in summary
+
+
+STUBBORN_CLAUDE = '''#!{python}
+"""A claude that started children: one in its process group, one that left it."""
+import os, signal, subprocess, sys, time
+grandchild = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+escaped = subprocess.Popen(
+    [sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True,
+)  # holds claude's stdout open, out of claude's group
+with open(os.environ["PIDS_FILE"], "w") as pids:
+    pids.write(f"{{grandchild.pid}} {{escaped.pid}}")
+if os.environ.get("IGNORE_TERM"):
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print('{{"type":"system","subtype":"init"}}', flush=True)
+time.sleep(0.3)
+os.kill(os.getppid(), signal.SIGINT)  # the user's Ctrl-C reaches only the runner
+time.sleep(60)
+'''
+
+
+def _gone(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1].startswith("Z")  # a zombie is dead
+    except FileNotFoundError:
+        return True
+
+
+@pytest.mark.parametrize("ignore_term", [False, True])
+def test_ctrl_c_stops_the_whole_process_group_within_a_bound(
+    tmp_path, monkeypatch, ignore_term,
+):
+    monkeypatch.setattr(runner, "TERMINATE_GRACE_S", 1.0)
+    monkeypatch.setattr(runner, "KILL_GRACE_S", 1.0)
+    script = tmp_path / "stubborn-claude"
+    script.write_text(STUBBORN_CLAUDE.format(python=sys.executable))
+    script.chmod(0o755)
+    pids_file = tmp_path / "pids"
+    env = {**os.environ, "PIDS_FILE": str(pids_file), "IGNORE_TERM": "1" if ignore_term else ""}
+    started = time.monotonic()
+    outcome = runner.run_iteration(
+        [str(script)], env, tmp_path / "iteration-1.json", tmp_path / "iteration-1.stderr",
+    )
+    elapsed = time.monotonic() - started
+    grandchild, escaped = (int(pid) for pid in pids_file.read_text().split())
+    try:
+        assert outcome.interrupted
+        # SIGTERM, then SIGKILL after 1 s, then 1 s more for the pipe the escaped child
+        # holds: bounded, not the 60 s the children sleep.
+        assert elapsed < 6
+        expected = -signal.SIGKILL if ignore_term else -signal.SIGTERM
+        assert outcome.exit_code == expected
+        deadline = time.monotonic() + 5
+        while not _gone(grandchild) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _gone(grandchild), "claude's child survived the stop"
+        assert (tmp_path / "iteration-1.json").read_text() == '{"type":"system","subtype":"init"}\n'
+    finally:
+        for pid in (grandchild, escaped):  # ours: started by this test's script
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)

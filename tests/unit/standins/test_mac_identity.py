@@ -71,3 +71,27 @@ def test_the_servers_one_sysctl_reads_release_cpu_and_memory(host):
     host.config("mac.json", {"product_version": "13.6", "arch": "x86_64",
                              "memsize": 16 * 1024**3})
     assert mac_system() == {"version": "13.6", "arch": "x86_64", "memsize": 16 * 1024**3}
+
+
+def test_rosetta_shell_says_x86_64_but_sysctl_knows_apple_silicon(host):
+    """The client's Architecture fact, run against the stand-ins of a Rosetta shell."""
+    import subprocess
+
+    from remote_ollama.facts.system import Architecture
+
+    def architecture():
+        out = subprocess.run(["sh", "-c", Architecture().command()], env=host.env(),
+                             capture_output=True, text=True, check=True).stdout
+        return Architecture().process(out.splitlines())
+
+    host.config("mac.json", {"rosetta": True})
+    assert host.run("uname", "-m").stdout == "x86_64\n"
+    assert host.run("sysctl", "-n", "sysctl.proc_translated").stdout == "1\n"
+    assert host.run("sysctl", "-n", "hw.optional.arm64").stdout == "1\n"
+    assert architecture() == "arm64"
+    host.config("mac.json", {"arch": "x86_64"})  # an Intel Mac knows neither name
+    assert host.run("sysctl", "hw.optional.arm64").returncode == 1
+    assert host.run("sysctl", "sysctl.proc_translated").returncode == 1
+    assert architecture() == "x86_64"
+    host.config("mac.json", {})
+    assert architecture() == "arm64"
