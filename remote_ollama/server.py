@@ -11,7 +11,7 @@ from __future__ import annotations
 from pyinfra import host, logger
 from pyinfra.api import deploy
 
-from remote_ollama import preflight
+from remote_ollama import preflight, rollback
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
@@ -77,6 +77,7 @@ def _probe(settings: Settings) -> dict:
         "binary_present": (PathExists, {"path": paths.binary}),
         "logs": (PathExists, {"path": expand_home(settings.ollama_log_dir, "~")}),
     }
+    requests.update(rollback.probe_requests())  # issue 15: the last failed upgrade, if any
     if settings.ollama_bind == "tailscale":  # Tailscale, and the API at its address
         requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
     else:
@@ -139,6 +140,7 @@ def converge_server(settings: Settings):
     files.directory(name="Create the log directory", path=log_dir)
     env = ollama_environment(settings, address, home)
     plist_text = render_plist(settings, paths, env, identity["user"])
+    plist_text = rollback.guard_plist(settings, seen, plist_text)  # issue 15: known-bad stays off
     plist = files.file_content(
         name="Write the Ollama launchd plist",
         path=paths.plist,
@@ -155,13 +157,20 @@ def converge_server(settings: Settings):
         restart=install.will_change,
         _sudo=sudo,
     )
-    ollama.api_healthy(
-        name="Wait for the Ollama API",
+    # issue 15: verify the restarted job; a failed upgrade or setting goes back (rollback.py)
+    rollback.verified(
+        name="Verify Ollama (roll back on failure)",
         base_url=url,
         timeout=settings.ollama_health_timeout,
         minimum=MIN_OLLAMA,
         log=paths.stderr,
         needed=launched.will_change or not seen["api"],
+        want=settings.ollama_version,
+        model=settings.default_model,
+        previous=(seen["plist"] or {}).get("content"),
+        new=plist_text,
+        running=(seen["api"] or {}).get("version"),
+        plist=paths.plist, domain=paths.domain, label=settings.ollama_label, sudo=sudo, home=home,
     )
     models.models_present(name="Pull missing models", base_url=url, models=settings.models)
     if settings.prune_models:

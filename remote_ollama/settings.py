@@ -277,6 +277,11 @@ class Settings(BaseModel):
         description="Release archive URL for a pinned version; `{version}` is replaced.",
         json_schema_extra={"group": "server"},
     )
+    ollama_retry_failed: bool = Field(
+        False, description="Try again an Ollama pin or plist that failed and was rolled back "
+        "on a host (its record is in ~/.local/state/remote-ollama/rollback.json).",
+        json_schema_extra={"group": "server"},
+    )
     ollama_health_timeout: int = Field(
         60, ge=1, le=900, description="Seconds to wait for /api/version after a (re)start.",
         json_schema_extra={"group": "server"},

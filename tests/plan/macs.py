@@ -28,7 +28,7 @@ FRESH_SERVER_CHANGES = [
     "Create the log directory",
     "Write the Ollama launchd plist",
     "Load the Ollama job",
-    "Wait for the Ollama API",
+    "Verify Ollama (roll back on failure)",
     "Pull missing models",
     "Keep the Mac awake (pmset)",
     "Ship the contract check",
