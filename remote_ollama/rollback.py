@@ -56,7 +56,9 @@ def state_paths(home: str) -> dict[str, str]:
 
 def probe_requests() -> dict:
     """What the server deploy's one probe reads for this module."""
-    return {"rollback": (RollbackRecord, {"path": RECORD})}
+    return {"rollback": (RollbackRecord, {"path": RECORD}),
+            "rollback_resolved": (RollbackRecord, {"path": RESOLVED}),  # for `status`
+            "upgrade": (RollbackRecord, {"path": UPGRADE})}
 
 
 def plist_binary(text: str | None) -> str | None:

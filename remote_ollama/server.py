@@ -30,6 +30,7 @@ from remote_ollama.plist import (
 from remote_ollama.probe import prime, remember
 from remote_ollama.self_check import check_after_changes, ship_tools, tool_paths
 from remote_ollama.settings import Settings
+from remote_ollama.status import export as status_export
 
 MIN_OLLAMA = "0.14.0"  # /v1/messages (Anthropic API) exists since this release
 BREW_OLLAMA = f"{BREW_PREFIX}/opt/ollama/bin/ollama"
@@ -112,6 +113,7 @@ def converge_server(settings: Settings):
     paths = job_paths(settings, home, binary_path(settings, home))
     log_dir = expand_home(settings.ollama_log_dir, home)
     seen["api"] = _api_seen(seen, address, url)
+    status_export.export("server", settings, seen)  # issue 15: `remote-ollama status` reads it
 
     if settings.server_state == "absent":
         _uninstall(settings, paths, log_dir, seen)

@@ -320,6 +320,18 @@ class Settings(BaseModel):
         description="`absent` removes env file, blocks, Aider, alias, lock and Aider config.",
         json_schema_extra={"group": "clients"},
     )
+    client_rollout_batch: int = Field(
+        0, ge=0, le=1000,
+        description="Clients that install a new Claude Code at the same time (pyinfra's "
+        "per-operation `_parallel`); 0 = all at once.",
+        json_schema_extra={"group": "clients"},
+    )
+    client_rollout_max_failures: int = Field(
+        1, ge=0, le=1000,
+        description="Clients whose new Claude Code fails its check before later batches are "
+        "left untouched; 0 = never stop.",
+        json_schema_extra={"group": "clients"},
+    )
     client_shell: Literal["auto", "zsh", "bash"] = Field(
         "auto", description="Shell profile to manage; `auto` reads the user's login shell.",
         json_schema_extra={"group": "clients"},
