@@ -161,9 +161,6 @@ VERIFY = """verify() {{  # sets why on failure
   why=""
   wait_api {tries} || {{ why="/api/version (no answer within {tries}s; see {log})"; return 1; }}
   if [ -n {want} ] && [ "$v" != {want} ]; then why="/api/version (it says $v)"; return 1; fi
-  if ! echo "$v {minimum}" | awk '{{split($1,a,".");split($2,b,".");for(i=1;i<=3;i++){{if(a[i]+0>b[i]+0)exit 0;if(a[i]+0<b[i]+0)exit 1}}exit 0}}'; then
-    why="/api/version ($v is older than {minimum}, which /v1/messages needs)"; return 1
-  fi
   c=$(code_of {url}/v1/models); [ "$c" = 200 ] || {{ why="/v1/models ($c)"; return 1; }}
   model={model}; have=""
   if [ -n "$model" ] && curl -s --max-time 10 {url}/api/tags | grep -q "\\"$model\\""; then have=1; fi
@@ -175,6 +172,9 @@ VERIFY = """verify() {{  # sets why on failure
   if [ -n "$have" ]; then
     c=$(code_of -d "{{\\"model\\":\\"$model\\",\\"prompt\\":\\"hi\\",\\"stream\\":false,\\"options\\":{{\\"num_predict\\":1}}}}" {url}/api/generate)
     [ "$c" = 200 ] || {{ why="a one-token generation with $model ($c)"; return 1; }}
+  fi
+  if ! echo "$v {minimum}" | awk '{{split($1,a,".");split($2,b,".");for(i=1;i<=3;i++){{if(a[i]+0>b[i]+0)exit 0;if(a[i]+0<b[i]+0)exit 1}}exit 0}}'; then
+    why="/api/version ($v is older than {minimum}, which /v1/messages needs)"; return 1
   fi
   return 0
 }}

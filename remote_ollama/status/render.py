@@ -24,6 +24,11 @@ def _matches(installed: str | None, pin: str | None) -> bool:
     return installed is not None and (pin == installed or (pin or "").startswith("Homebrew"))
 
 
+def ordered(status: dict) -> list[dict]:
+    """Servers first, then clients, each by name."""
+    return sorted(status["hosts"], key=lambda e: ("server" not in e["roles"], e["host"]))
+
+
 def _reach(entry: dict) -> str:
     return {True: "yes", False: "NO", None: "?"}[entry["reachable"]]
 
@@ -42,7 +47,7 @@ def lines(status: dict) -> list[str]:
     """A fixed-width table, then one detail block per host."""
     head = ("HOST", "ROLE", "OS", "UP", "VERSIONS (installed/pin)", "DRIFT")
     rows = []
-    for entry in status["hosts"]:
+    for entry in ordered(status):
         versions = ", ".join(
             f"{what} {installed or '-'}" + ("" if _matches(installed, pin) else f" (pin {pin})")
             for what, installed, pin in _versions(entry)
@@ -53,7 +58,7 @@ def lines(status: dict) -> list[str]:
     widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
     out = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
            for row in [head, *rows]]  # fmt: skip
-    for entry in status["hosts"]:
+    for entry in ordered(status):
         details = []
         if entry["drift"]:
             details.append("would change: " + "; ".join(entry["drift"]))
@@ -115,10 +120,13 @@ def _card_state(entry: dict) -> tuple[str, str]:
 def page(status: dict) -> str:
     """One HTML page, no external resources: a card per host, coloured by its state."""
     e = html.escape
-    cards = []
-    for entry in status["hosts"]:
+    cards, counts = [], {}
+    for entry in ordered(status):
         kind, label = _card_state(entry)
-        rows = [("OS", e(entry.get("os") or "?")), ("reachable", _reach(entry))]
+        counts[label] = counts.get(label, 0) + 1
+        reach = _reach(entry)
+        rows = [("OS", e(entry.get("os") or "?")),
+                ("reachable", reach if reach == "yes" else f"<span class=no>{reach}</span>")]
         for what, installed, pin in _versions(entry):
             css = "ok" if _matches(installed, pin) else "no"
             rows.append((what, f"<span class={css}>{e(installed or 'missing')}</span>"
@@ -151,6 +159,8 @@ def page(status: dict) -> str:
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         "<meta name=viewport content='width=device-width,initial-scale=1'>"
         f"<title>remote-ollama fleet status</title><style>{CSS}</style></head><body>"
-        f"<h1>remote-ollama fleet</h1><div class=when>as of {e(status['generated_at'])}</div>"
+        f"<h1>remote-ollama fleet</h1><div class=when>{len(status['hosts'])} hosts: "
+        + e(", ".join(f"{n} {label}" for label, n in sorted(counts.items())))
+        + f" &middot; as of {e(status['generated_at'])}</div>"
         f"{error}<div class=grid>{''.join(cards)}</div></body></html>\n"
     )

@@ -97,3 +97,66 @@ def test_a_plist_setting_that_stops_ollama_from_starting_rolls_back(on_0_14_2, f
     assert version(fleet) == "0.14.2" and messages_status(fleet) == "200"
     record = json.loads(sh(fleet, f"cat {RECORD}"))
     assert record["kind"] == "plist"
+
+
+# --- `remote-ollama status` on the testbed ------------------------------------------------
+
+def status(inventory, *extra) -> tuple[int, str]:
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.testbed.converge import REPO
+
+    cli = str(Path(sys.executable).with_name("remote-ollama"))
+    proc = subprocess.run([cli, "status", "-i", str(inventory), *extra], cwd=REPO,
+                          capture_output=True, text=True, timeout=600)
+    record_output(f"remote-ollama status {' '.join(extra)}", proc.stdout + proc.stderr)
+    return proc.returncode, proc.stdout
+
+
+def record_output(title: str, text: str) -> None:
+    """Keep what the commands printed (docs/upgrading.md quotes it)."""
+    import os
+    from pathlib import Path
+
+    folder = Path(os.environ.get("UPGRADE_OUTPUT_DIR", "/tmp/upgrade-e2e-output"))
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "runs.txt").open("a") as out:
+        out.write(f"\n===== {title}\n{text}\n")
+
+
+def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, fleet):
+    code, text = status(on_0_14_2, "--data", "ollama_version=0.14.2")
+    assert code == 0, text
+    assert "ai-server" in text and "ai-client-1" in text and "ai-client-2" in text
+    server_row = next(line for line in text.splitlines() if line.startswith("ai-server"))
+    assert "Ollama 0.14.2" in server_row and "(pin" not in server_row
+    code, raw = status(on_0_14_2, "--json", "--data", "ollama_version=0.14.2")
+    doc = {h["host"]: h for h in json.loads(raw)["hosts"]}
+    assert all(h["reachable"] is True for h in doc.values())
+    assert all(h["drift"] == [] for h in doc.values()), doc
+    assert doc["ai-server"]["server"]["ollama"] == "0.14.2"
+    assert doc["ai-server"]["server"]["healthy"] is True
+    assert doc["ai-client-1"]["client"]["claude_code"] == "2.1.332"
+    assert doc["ai-client-1"]["client"]["aider"] == "0.86.2"
+
+    fleet.exec("ai-client-2", "rm -f ~/.ai-client/env", check=True)  # drift
+    code, raw = status(on_0_14_2, "--json", "--data", "ollama_version=0.14.2")
+    doc = {h["host"]: h for h in json.loads(raw)["hosts"]}
+    assert "Write ~/.ai-client/env" in doc["ai-client-2"]["drift"], doc["ai-client-2"]
+    assert doc["ai-client-1"]["drift"] == []
+
+    run = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.13.5"})  # rolls back
+    record_output("pyinfra deploys/server.py --data ollama_version=0.13.5",
+                  run.stdout[-6000:] + run.stderr[-6000:])
+    assert run.returncode != 0
+    code, text = status(on_0_14_2, "--data", "ollama_version=0.13.5")
+    assert "Ollama 0.14.2 (pin 0.13.5)" in text
+    assert "rolled back to 0.14.2: 0.13.5 failed /v1/messages (404) (pin known-bad)" in text
+    html_file = fleet.root("ai-server").parent / "status.html"  # any writable place
+    code, raw = status(on_0_14_2, "--json", "--html", str(html_file),
+                       "--data", "ollama_version=0.13.5")
+    doc = {h["host"]: h for h in json.loads(raw)["hosts"]}
+    assert doc["ai-server"]["server"]["rollback"]["tried_version"] == "0.13.5"
+    assert "rolled back" in html_file.read_text()

@@ -107,3 +107,38 @@ def test_status_is_registered_lazily():
     parser = cli.build_parser(["status", "--json"])
     args = parser.parse_args(["status", "--json"])
     assert args.json and args.inventory == "inventory/tailnet.py"
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return next(filter(None, map(shutil.which, ("chromium", "chromium-browser",
+                                                 "google-chrome"))), None)
+
+
+def test_the_page_renders_in_headless_chromium(tmp_path):
+    """The page as a browser draws it: each card's state colour is on the screenshot, and
+    the DOM Chromium built holds one card per host."""
+    import subprocess
+
+    import pytest
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("no Chromium (apt-get install -y chromium)")
+    from matplotlib.image import imread
+
+    page = tmp_path / "status.html"
+    page.write_text(render.page(status()), encoding="utf-8")
+    shot = tmp_path / "status.png"
+    flags = [browser, "--headless=new", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+             "--window-size=1200,700"]
+    subprocess.run([*flags, f"--screenshot={shot}", page.as_uri()], check=True,
+                   capture_output=True, timeout=120, cwd=tmp_path)
+    dom = subprocess.run([*flags, "--dump-dom", page.as_uri()], check=True,
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path).stdout
+    assert dom.count("class=\"card") == 3
+    pixels = (imread(shot)[:, :, :3] * 255).round().astype(int)
+    colours = {tuple(p) for p in pixels.reshape(-1, 3)}
+    for top_border in ((0xD3, 0x3C, 0x3C), (0xE0, 0xA1, 0x00)):  # unreachable, drifted
+        assert top_border in colours, f"no card drawn with #{bytes(top_border).hex()}"
