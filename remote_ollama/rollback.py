@@ -100,6 +100,8 @@ def describe(previous: str, new: str, running: str | None) -> Switch:
     """Name the change from the previous plist to the new one, for the record and sentence."""
     old_bin, new_bin = plist_binary(previous), plist_binary(new)
     running_label = running or binary_version(old_bin) or "the previous Ollama"
+    if old_bin and binary_version(old_bin) is None:  # Homebrew's (or another unversioned path)
+        running_label = f"Homebrew's Ollama {running}" if running else "Homebrew's Ollama"
     if old_bin != new_bin:
         new_version = binary_version(new_bin)
         return Switch("version", new_version or "Homebrew's Ollama", running_label, new_version)

@@ -50,6 +50,7 @@ def test_a_downgrade_to_a_release_without_v1_messages_rolls_back(on_0_14_2, flee
     plist_before = sh(fleet, f"cat {PLIST}")
     models_before = sh(fleet, f"curl -s {URL}/api/tags")
     run = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.13.5"})
+    record_output("pyinfra deploys/server.py --data ollama_version=0.13.5", run.stderr[-6000:])
     assert run.returncode != 0
     sentence = "rolled back to 0.14.2: 0.13.5 failed /v1/messages (404)"
     assert sentence in run.stdout + run.stderr
@@ -63,6 +64,8 @@ def test_a_downgrade_to_a_release_without_v1_messages_rolls_back(on_0_14_2, flee
     assert record["restored"] is True
 
     again = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.13.5"})
+    record_output("pyinfra deploys/server.py --data ollama_version=0.13.5 (again)",
+                  again.stderr[-6000:])
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.changed() == {}
     assert "Ollama 0.13.5 is known-bad on this host" in again.stdout + again.stderr
@@ -76,6 +79,7 @@ def test_a_downgrade_to_a_release_without_v1_messages_rolls_back(on_0_14_2, flee
 
 def test_an_upgrade_to_a_good_release_is_verified(on_0_14_2, fleet):
     run = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.15.0"})
+    record_output("pyinfra deploys/server.py --data ollama_version=0.15.0", run.stderr[-6000:])
     assert run.returncode == 0, run.stderr[-3000:]
     assert version(fleet) == "0.15.0"
     assert messages_status(fleet) == "200"
@@ -90,6 +94,8 @@ def test_a_plist_setting_that_stops_ollama_from_starting_rolls_back(on_0_14_2, f
     # An OLLAMA_MODELS folder the user cannot create: the server cannot start.
     run = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.14.2",
                                             "ollama_models_dir": "/root/no-access/models"})
+    record_output("pyinfra deploys/server.py --data ollama_models_dir=/root/no-access/models",
+                  run.stderr[-6000:])
     assert run.returncode != 0
     assert ("rolled back to the previous plist (Ollama 0.14.2): the new plist failed "
             "/api/version (no answer within") in run.stdout + run.stderr
@@ -160,3 +166,40 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     doc = {h["host"]: h for h in json.loads(raw)["hosts"]}
     assert doc["ai-server"]["server"]["rollback"]["tried_version"] == "0.13.5"
     assert "rolled back" in html_file.read_text()
+
+
+# --- clients: a rollout in batches stops at the failure threshold --------------------------
+
+CLAUDE_ROOT = "/home/dev/.local/share/remote-ollama/claude-code"
+# TEST-ONLY fault: on one client, downloads of Claude Code's tarball fail as a 404 does
+# (curl -f exits 22, "The requested URL returned error: 404"); every other curl is the real one.
+FAULTY_CURL = """#!/bin/sh
+for a in "$@"; do case "$a" in *claude-code-linux-*.tgz)
+  echo "curl: (22) The requested URL returned error: 404" >&2; exit 22;; esac; done
+exec /usr/bin/curl "$@"
+"""
+
+
+def test_a_client_rollout_stops_at_the_failure_threshold(converged, fleet):
+    everyone = {"claude_code_enabled": "true"}
+    try:
+        first = pyinfra(converged, "deploys/fleet.py", data=everyone)
+        assert first.returncode == 0, first.stderr[-3000:]
+        fleet.exec("ai-client-1", f"cat > /usr/local/bin/curl <<'EOF'\n{FAULTY_CURL}EOF\n"
+                                  "chmod 755 /usr/local/bin/curl", user="root", check=True)
+        for client in ("ai-client-1", "ai-client-2"):  # both need the download again
+            fleet.exec(client, f"rm -rf {CLAUDE_ROOT}/2.1.332", check=True)
+        run = pyinfra(converged, "deploys/fleet.py",
+                      data={**everyone, "client_rollout_batch": "1",
+                            "client_rollout_max_failures": "1"})
+        record_output("pyinfra deploys/fleet.py --data client_rollout_batch=1 (one broken client)",
+                      run.stderr[-6000:])
+        assert sorted(run.failed_hosts) == ["ai-client-1", "ai-client-2"]
+        assert "the download or unpack failed; 2.1.332 stays in use" in run.stderr
+        assert ("Claude Code 2.1.332 not installed: the rollout stopped after 1 client(s) "
+                "failed; 2.1.332 stays in use") in run.stderr
+        # The second batch was left untouched: no download was even tried there.
+        assert fleet.exec("ai-client-2", f"ls {CLAUDE_ROOT}").stdout.split() == []
+    finally:
+        fleet.exec("ai-client-1", "rm -f /usr/local/bin/curl", user="root")
+        assert pyinfra(converged, "deploys/fleet.py").returncode == 0

@@ -118,3 +118,8 @@ def test_a_converged_mac_with_a_rollback_record_is_still_one_remote_command(sent
     result = plan_server(sections, ollama_version="0.13.5")
     assert result.changes == []
     assert len(sent) == 1 and sent[0].startswith("{ echo '@@remote-ollama-probe-begin")
+
+
+def test_leaving_homebrew_for_a_pin_names_homebrews_version_in_the_sentence():
+    result = plan_server(converged_mac(group_settings("server")), ollama_version="0.15.0")
+    assert "rolled back to Homebrew's Ollama 0.14.2: 0.15.0 failed " in result.commands_of(VERIFY)[0]
