@@ -25,10 +25,8 @@ from __future__ import annotations
 
 import shlex
 
-from pyinfra import host
-from pyinfra import state as current_state
+from pyinfra import host, logger
 from pyinfra.api import FunctionCommand, operation
-from pyinfra.api.exceptions import OperationError
 
 from remote_ollama.compat import verdict
 from remote_ollama.facts.client import DirectoryEntries, ServerReachability
@@ -42,11 +40,10 @@ PROMPT = "Reply with the single word OK."
 STEP = "Install Claude Code "  # the step's name starts with this (see client.py)
 
 
-def failures_so_far() -> int:
+def failures_so_far(state) -> int:
     """Clients whose install step has already failed in this run (earlier batches).
 
     Read from pyinfra's own results: each host's completed operations and their names."""
-    state = current_state._get_module()
     failed = 0
     for ops in state.ops.values():
         for op_hash, data in ops.items():
@@ -85,22 +82,27 @@ def check_script(version: str, target: str, alias: str | None, previous: str) ->
     return script
 
 
-def _gate(version: str, previous: str, base_url: str | None, max_failures: int,
-          allow_broken: bool) -> None:
+def _gate(state, host, version: str, previous: str, base_url: str | None,
+          max_failures: int, allow_broken: bool) -> bool:
     """At execution, before the download: the rollout's threshold, then the matrix
-    against the Ollama version the server runs now."""
+    against the Ollama version the server runs now. False (and one sentence) stops the
+    host here, before anything is sent to it."""
     stay = f"{previous} stays in use"
-    if max_failures and failures_so_far() >= max_failures:
-        raise OperationError(f"Claude Code {version} not installed: the rollout stopped after "
-                             f"{failures_so_far()} client(s) failed; {stay}.")  # fmt: skip
-    if base_url and not allow_broken:
+    reason = None
+    failed = failures_so_far(state)
+    if max_failures and failed >= max_failures:
+        reason = (f"Claude Code {version} not installed: the rollout stopped after {failed} "
+                  f"client(s) failed; {stay}.")
+    elif base_url and not allow_broken:
         ollama = host.get_fact(ServerReachability, base_url=base_url).get("version")
         found = verdict(version, ollama)
         if found.status == "broken":
-            raise OperationError(
-                f"Claude Code {version} not installed: the server runs Ollama {ollama} now, "
-                f"and the matrix marks the pair broken ({found.note}); {stay}."
-            )
+            reason = (f"Claude Code {version} not installed: the server runs Ollama {ollama} "
+                      f"now, and the matrix marks the pair broken ({found.note}); {stay}.")
+    if reason is None:
+        return True
+    host.log_styled(reason, fg="red", log_func=logger.error)
+    return False
 
 
 @operation()

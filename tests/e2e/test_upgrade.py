@@ -132,7 +132,7 @@ def record_output(title: str, text: str) -> None:
         out.write(f"\n===== {title}\n{text}\n")
 
 
-def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, fleet):
+def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, fleet, tmp_path):
     code, text = status(on_0_14_2, "--data", "ollama_version=0.14.2")
     assert code == 0, text
     assert "ai-server" in text and "ai-client-1" in text and "ai-client-2" in text
@@ -160,7 +160,7 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     code, text = status(on_0_14_2, "--data", "ollama_version=0.13.5")
     assert "Ollama 0.14.2 (pin 0.13.5)" in text
     assert "rolled back to 0.14.2: 0.13.5 failed /v1/messages (404) (pin known-bad)" in text
-    html_file = fleet.root("ai-server").parent / "status.html"  # any writable place
+    html_file = tmp_path / "status.html"
     code, raw = status(on_0_14_2, "--json", "--html", str(html_file),
                        "--data", "ollama_version=0.13.5")
     doc = {h["host"]: h for h in json.loads(raw)["hosts"]}
