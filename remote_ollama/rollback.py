@@ -106,7 +106,29 @@ def describe(previous: str, new: str, running: str | None) -> Switch:
         new_version = binary_version(new_bin)
         return Switch("version", new_version or "Homebrew's Ollama", running_label, new_version)
     kept = f"the previous plist (Ollama {running})" if running else "the previous plist"
-    return Switch("plist", "the new plist", kept, binary_version(new_bin))
+    changed = environment_changes(previous, new)
+    tried = f"the new plist ({', '.join(changed)})" if changed else "the new plist"
+    return Switch("plist", tried, kept, binary_version(new_bin))
+
+
+UNSAFE = re.compile(r"[^A-Za-z0-9._,:/@%+=*\[\] -]")  # what may enter a sentence and the record
+
+
+def environment_changes(previous: str, new: str, limit: int = 3) -> list[str]:
+    """The job's environment variables that differ, as ``NAME=value`` (``NAME unset``)."""
+    def env(text: str) -> dict:
+        try:
+            job = plistlib.loads(text.encode())
+        except (plistlib.InvalidFileException, ValueError, TypeError):
+            return {}
+        value = job.get("EnvironmentVariables") if isinstance(job, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    old, now = env(previous), env(new)
+    changes = [f"{k}={now[k]}" for k in sorted(now) if old.get(k) != now[k]]
+    changes += [f"{k} unset" for k in sorted(old) if k not in now]
+    changes = [UNSAFE.sub("", c) for c in changes]
+    return changes[:limit] + ([f"{len(changes) - limit} more"] if len(changes) > limit else [])
 
 
 def known_bad(record: dict | None, new_plist: str, retry: bool) -> str | None:

@@ -77,7 +77,7 @@ def test_a_downgrade_to_a_release_without_v1_messages_rolls_back(on_0_14_2, flee
     assert version(fleet) == "0.14.2"
 
 
-def test_an_upgrade_to_a_good_release_is_verified(on_0_14_2, fleet):
+def test_an_upgrade_to_a_good_release_is_verified(on_0_14_2, fleet, tmp_path):
     run = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.15.0"})
     record_output("pyinfra deploys/server.py --data ollama_version=0.15.0", run.stderr[-6000:])
     assert run.returncode == 0, run.stderr[-3000:]
@@ -87,6 +87,27 @@ def test_an_upgrade_to_a_good_release_is_verified(on_0_14_2, fleet):
     assert upgrade["version"] == "0.15.0" and upgrade["result"] == "verified"
     again = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.15.0"})
     assert again.returncode == 0 and again.changed() == {}
+    assert remote_commands_of_a_noop(on_0_14_2, tmp_path, "ollama_version=0.15.0") == {
+        "ai-server": 1, "ai-client-1": 1, "ai-client-2": 1}
+
+
+def remote_commands_of_a_noop(inventory, tmp_path, *data) -> dict[str, int]:
+    """Every remote command of a fleet run, logged by bench/count_commands.py: per host."""
+    import subprocess
+    import sys
+    from collections import Counter
+
+    from tests.testbed.converge import REPO
+
+    log = tmp_path / "commands.jsonl"
+    args = [sys.executable, "bench/count_commands.py", str(log), "--", "-y", "--json",
+            str(inventory), "deploys/fleet.py"]
+    for item in data:
+        args += ["--data", item]
+    proc = subprocess.run(args, cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    return dict(Counter(line["host"] for line in lines if line["kind"] != "connect"))
 
 
 def test_a_plist_setting_that_stops_ollama_from_starting_rolls_back(on_0_14_2, fleet):
@@ -97,8 +118,9 @@ def test_a_plist_setting_that_stops_ollama_from_starting_rolls_back(on_0_14_2, f
     record_output("pyinfra deploys/server.py --data ollama_models_dir=/root/no-access/models",
                   run.stderr[-6000:])
     assert run.returncode != 0
-    assert ("rolled back to the previous plist (Ollama 0.14.2): the new plist failed "
-            "/api/version (no answer within") in run.stdout + run.stderr
+    assert ("rolled back to the previous plist (Ollama 0.14.2): the new plist "
+            "(OLLAMA_MODELS=/root/no-access/models) failed /api/version (no answer within"
+            ) in run.stdout + run.stderr
     assert sh(fleet, f"cat {PLIST}") == plist_before
     assert version(fleet) == "0.14.2" and messages_status(fleet) == "200"
     record = json.loads(sh(fleet, f"cat {RECORD}"))

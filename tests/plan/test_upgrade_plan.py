@@ -46,7 +46,8 @@ def test_a_pin_change_verifies_the_new_version_and_can_restore_the_old_plist():
 def test_a_plist_setting_change_is_verified_and_can_go_back_to_the_previous_plist():
     result = plan_server(pinned_at("0.14.2"), ollama_version="0.14.2", ollama_keep_alive="1h")
     [script] = result.commands_of(VERIFY)
-    assert "rolled back to the previous plist (Ollama 0.14.2): the new plist failed " in script
+    assert ("rolled back to the previous plist (Ollama 0.14.2): the new plist "
+            "(OLLAMA_KEEP_ALIVE=1h) failed ") in script
     assert '\\"kind\\": \\"plist\\"' in script
 
 

@@ -131,13 +131,17 @@ def test_a_good_release_is_kept_and_the_old_record_resolved(job):
 
 
 def test_a_plist_that_does_not_start_goes_back_to_the_previous_plist(job):
-    previous, new = plist("0.14.2"), plist("0.14.2", "<!-- BROKEN -->\n")
+    env = ("<key>EnvironmentVariables</key>\n<dict>\n<key>OLLAMA_MODELS</key>\n"
+           "<string>{}</string>\n</dict>\n")
+    previous = plist("0.14.2", env.format("/Users/me/.ollama/models"))
+    new = plist("0.14.2", env.format("/root/no-access") + "<!-- BROKEN -->\n")
     job["start"](new)  # the fake launchctl starts nothing for it
     result = run_script(job, previous, new, want="0.14.2", tries=2)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "rolled back to the previous plist (Ollama 0.14.2): the new plist failed /api/version "
-        "(no answer within 2s; see /tmp/ollama.err.log)")
+        "rolled back to the previous plist (Ollama 0.14.2): the new plist "
+        "(OLLAMA_MODELS=/root/no-access) failed /api/version (no answer within 2s; "
+        "see /tmp/ollama.err.log)")
     assert job["plist"].read_text() == previous
     assert served_version(job["url"]) == "0.14.2"
     assert state(job, "rollback.json")["kind"] == "plist"
@@ -149,3 +153,19 @@ def test_a_wrong_version_is_named(job):
     result = run_script(job, previous, new, want="0.15.0")
     assert result.stderr.strip().splitlines()[-1] == (
         "rolled back to 0.14.2: 0.15.0 failed /api/version (it says 0.14.2)")
+
+
+def env_plist(env: dict) -> str:
+    import plistlib
+
+    return plistlib.dumps({"ProgramArguments": ["/x/0.14.2/ollama", "serve"],
+                           "EnvironmentVariables": env}).decode()
+
+
+def test_environment_changes_name_what_differs_and_what_went():
+    old = env_plist({"OLLAMA_HOST": "1.2.3.4:11434", "OLLAMA_DEBUG": "1", "A": "x"})
+    new = env_plist({"OLLAMA_HOST": "1.2.3.4:11434", "A": "y", "B": 'q"$(rm)`'})
+    assert rollback.environment_changes(old, new) == ["A=y", "B=qrm", "OLLAMA_DEBUG unset"]
+    assert rollback.environment_changes(old, new, limit=1) == ["A=y", "2 more"]
+    assert rollback.environment_changes("not a plist", new) == ["A=y", "B=qrm",
+                                                                "OLLAMA_HOST=1.2.3.4:11434"]
