@@ -87,6 +87,8 @@ def test_an_upgrade_to_a_good_release_is_verified(on_0_14_2, fleet, tmp_path):
     assert upgrade["version"] == "0.15.0" and upgrade["result"] == "verified"
     again = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.15.0"})
     assert again.returncode == 0 and again.changed() == {}
+    fleet_run = pyinfra(on_0_14_2, "deploys/fleet.py", data={"ollama_version": "0.15.0"})
+    assert fleet_run.returncode == 0, fleet_run.stderr[-3000:]  # the clients' lock: 0.15.0
     assert remote_commands_of_a_noop(on_0_14_2, tmp_path, "ollama_version=0.15.0") == {
         "ai-server": 1, "ai-client-1": 1, "ai-client-2": 1}
 
