@@ -2,6 +2,12 @@
 
 # present = converge; absent = remove env file, blocks, Aider, alias, lock, Aider config.
 client_state = "present"
+# Clients that install a new Claude Code at the same time (pyinfra's per-operation `_parallel`);
+# 0 = all at once.
+client_rollout_batch = 0
+# Clients whose new Claude Code fails its check before later batches are left untouched; 0 =
+# never stop.
+client_rollout_max_failures = 1
 # Shell profile to manage: auto (the user's login shell), zsh or bash.
 client_shell = "auto"
 # Install Aider isolated with uv (default) or pipx.

@@ -39,6 +39,9 @@ ollama_log_dir = "~/Library/Logs/remote-ollama"
 ollama_install_dir = "~/.local/opt/ollama"
 # Release archive URL for a pinned version; {version} (the only placeholder) is replaced.
 ollama_release_url = "https://github.com/ollama/ollama/releases/download/v{version}/ollama-darwin.tgz"
+# Try again an Ollama pin or plist that failed and was rolled back on a host (its record is in
+# ~/.local/state/remote-ollama/rollback.json).
+ollama_retry_failed = False
 # Seconds to wait for /api/version after a (re)start.
 ollama_health_timeout = 60
 # Remove local models that are not in `models`.

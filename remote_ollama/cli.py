@@ -29,6 +29,8 @@ COMMANDS = (
      "check an Ollama server (and this client) against the contract"),
     ("warm", "remote_ollama.commands.warm_cmd",
      "pull missing models and load them into memory"),
+    ("status", "remote_ollama.commands.status_cmd",
+     "show the fleet at a glance: versions, drift, health, models, rollbacks"),
     ("analytics", "remote_ollama.analytics.cli",
      "measure Claude Code loops (cloud vs local Ollama)"),
 )

@@ -29,6 +29,7 @@ from remote_ollama.facts.tailscale import TailscaleStatus
 from remote_ollama.operations import (
     aider,
     claude_code,
+    client_upgrade,
     files,
     homebrew,
     json_settings,
@@ -40,6 +41,7 @@ from remote_ollama.preflight import DeployError, require_homebrew
 from remote_ollama.probe import prime
 from remote_ollama.self_check import check_after_changes, ship_tools, tool_paths
 from remote_ollama.settings import HOSTNAME_RE, IPV4_RE, Settings
+from remote_ollama.status import export as status_export
 
 ENV_START, ENV_END = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<"
 CLAUDE_START = "# >>> remote-ollama claude-ollama >>>"
@@ -214,6 +216,7 @@ def profile_targets(shell: str, seen: dict) -> list[str]:
 def converge_client(settings: Settings, url: str | None):
     """Converge this client, or uninstall it when ``client_state`` is ``absent``."""
     seen = _probe(settings, url)
+    status_export.export("client", settings, seen)  # issue 15: `remote-ollama status` reads it
     identity = seen["identity"]
     if not identity or not identity.get("home", "").startswith("/"):
         raise DeployError(f"{host.name}: could not read the user's id and home directory.")
@@ -275,7 +278,7 @@ def converge_client(settings: Settings, url: str | None):
     _profiles(paths, targets, settings.claude_code_enabled, seen)
     _seed_uninstaller_absent(paths)
     if settings.claude_code_enabled:
-        _claude_code(settings, url, platform, paths, ollama)
+        _claude_code(settings, url, platform, paths, ollama, seen)
     else:
         _claude_code_absent(paths, seen)
         files.file_absent(name="Remove the version lock", path=paths.lock)
@@ -361,9 +364,12 @@ def _seed_uninstaller_absent(paths: Paths) -> None:
     )
 
 
-def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
+def _claude_code(settings, url, platform, paths: Paths, ollama: str | None, seen: dict):
     version = settings.claude_code_version
-    claude_code.binary_installed(
+    # issue 15: beside the old version, checked, then switched (operations/client_upgrade.py)
+    alias = render.claude_ollama_script(settings, url, _binary(settings, paths))
+    previous = client_upgrade.installed_version(seen["claude_link"], paths.claude_root)
+    client_upgrade.claude_code_checked(
         name=f"Install Claude Code {version}",
         version=version,
         url=claude_code.tarball_url(
@@ -373,6 +379,12 @@ def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
             settings.claude_code_registry, platform.system, platform.arch
         ),
         root=paths.claude_root,
+        alias=alias if previous else None,  # a first install has no old version to keep
+        previous=previous,
+        base_url=url,
+        max_failures=settings.client_rollout_max_failures,
+        allow_broken=settings.allow_incompatible_versions,
+        _parallel=settings.client_rollout_batch,  # 0: every client at once (pyinfra: no batches)
     )
     claude_code.command_link(
         name="Link ~/.local/bin/claude",
@@ -391,6 +403,8 @@ def _claude_code(settings, url, platform, paths: Paths, ollama: str | None):
         content=render.claude_ollama_script(settings, url, _binary(settings, paths)),
         mode="644",
     )
+    client_upgrade.versions_pruned(name="Remove other Claude Code versions", version=version,
+                                   root=paths.claude_root)  # issue 15: after the switch
     version_lock.version_lock(
         name="Write the version lock",
         path=paths.lock,

@@ -8,10 +8,12 @@ probe asks it. Every decision below is made from them, before any command runs.
 
 from __future__ import annotations
 
+import plistlib
+
 from pyinfra import host, logger
 from pyinfra.api import deploy
 
-from remote_ollama import bootstrap, preflight
+from remote_ollama import bootstrap, preflight, rollback
 from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
@@ -31,6 +33,7 @@ from remote_ollama.plist import (
 from remote_ollama.probe import prime, remember
 from remote_ollama.self_check import check_after_changes, ship_tools, tool_paths
 from remote_ollama.settings import Settings
+from remote_ollama.status import export as status_export
 from remote_ollama.takeover import OtherJob, survey
 
 MIN_OLLAMA = "0.14.0"  # /v1/messages (Anthropic API) exists since this release
@@ -84,6 +87,7 @@ def _probe(settings: Settings) -> dict:
         requests.update(_uninstall_requests(settings, paths))
     if settings.ollama_service == "agent":
         requests["gui_domain"] = (LaunchdDomain, {"domain": "gui/$(id -u)"})
+    requests.update(rollback.probe_requests())  # issue 15: the last failed upgrade, if any
     if settings.ollama_bind == "tailscale":  # Tailscale, and the API at its address
         requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
     else:
@@ -119,6 +123,7 @@ def converge_server(settings: Settings):
     paths = job_paths(settings, home, binary_path(settings, home))
     log_dir = expand_home(settings.ollama_log_dir, home)
     seen["api"] = _api_seen(seen, address, url)
+    status_export.export("server", settings, seen)  # issue 15: `remote-ollama status` reads it
 
     if settings.server_state == "absent":
         _uninstall(settings, paths, log_dir, seen)
@@ -156,6 +161,7 @@ def converge_server(settings: Settings):
     files.directory(name="Create the log directory", path=log_dir)
     env = ollama_environment(settings, address, home)
     plist_text = render_plist(settings, paths, env, identity["user"])
+    plist_text = rollback.guard_plist(settings, seen, plist_text)  # issue 15: known-bad stays off
     plist = files.file_content(
         name="Write the Ollama launchd plist",
         path=paths.plist,
@@ -170,17 +176,24 @@ def converge_server(settings: Settings):
         plist=paths.plist,
         reload=plist.will_change,
         restart=install.will_change,
-        arguments=[paths.binary, "serve"],
+        arguments=program_arguments(plist_text),  # a known-bad pin's plist was not written
         serving=found.serving,
         _sudo=sudo,
     )
-    ollama.api_healthy(
-        name="Wait for the Ollama API",
+    # issue 15: verify the restarted job; a failed upgrade or setting goes back (rollback.py)
+    rollback.verified(
+        name="Verify Ollama (roll back on failure)",
         base_url=url,
         timeout=settings.ollama_health_timeout,
         minimum=MIN_OLLAMA,
         log=paths.stderr,
         needed=launched.will_change or not seen["api"] or not found.serving,
+        want=settings.ollama_version,
+        model=settings.default_model,
+        previous=(seen["plist"] or {}).get("content"),
+        new=plist_text,
+        running=(seen["api"] or {}).get("version"),
+        plist=paths.plist, domain=paths.domain, label=settings.ollama_label, sudo=sudo, home=home,
         target=f"{paths.domain}/{settings.ollama_label}",
         port=settings.ollama_port,
     )
@@ -256,6 +269,12 @@ def _retire(job: OtherJob, folder: str) -> None:
     if op.will_change:
         logger.info(f"{host.name}: retiring {job.describe()}, {why}: booted out, and its "
                     f"plist moved to {folder} (see README.txt there).")
+
+
+def program_arguments(plist_text: str) -> list[str] | None:
+    """The ProgramArguments of the plist the deploy writes (ours, rendered by plistlib)."""
+    arguments = plistlib.loads(plist_text.encode()).get("ProgramArguments")
+    return arguments if isinstance(arguments, list) else None
 
 
 def warm_plist_path(settings: Settings, home: str) -> str:

@@ -353,6 +353,11 @@ class Settings(BaseModel):
         "only placeholder allowed).",
         json_schema_extra={"group": "server"},
     )
+    ollama_retry_failed: bool = Field(
+        False, description="Try again an Ollama pin or plist that failed and was rolled back "
+        "on a host (its record is in ~/.local/state/remote-ollama/rollback.json).",
+        json_schema_extra={"group": "server"},
+    )
     ollama_health_timeout: int = Field(
         60, ge=1, le=900, description="Seconds to wait for /api/version after a (re)start.",
         json_schema_extra={"group": "server"},
@@ -389,6 +394,18 @@ class Settings(BaseModel):
     client_state: Literal["present", "absent"] = Field(
         "present",
         description="`absent` removes env file, blocks, Aider, alias, lock and Aider config.",
+        json_schema_extra={"group": "clients"},
+    )
+    client_rollout_batch: int = Field(
+        0, ge=0, le=1000,
+        description="Clients that install a new Claude Code at the same time (pyinfra's "
+        "per-operation `_parallel`); 0 = all at once.",
+        json_schema_extra={"group": "clients"},
+    )
+    client_rollout_max_failures: int = Field(
+        1, ge=0, le=1000,
+        description="Clients whose new Claude Code fails its check before later batches are "
+        "left untouched; 0 = never stop.",
         json_schema_extra={"group": "clients"},
     )
     client_shell: Literal["auto", "zsh", "bash"] = Field(

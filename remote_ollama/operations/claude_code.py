@@ -150,7 +150,10 @@ def command_link(link: str, target: str, owned_prefix: str):
     elif current["kind"] == "link" and current["target"] == target:
         host.noop(f"{link} points at {target}")
     elif current["kind"] == "link" and current["target"].startswith(owned_prefix):
-        yield f"ln -sfn {shlex.quote(target)} {shlex.quote(link)}"
+        # A new link beside the old, renamed over it: `claude` is never missing (rename(2)
+        # is atomic; `ln -sfn` unlinks first). The target is a file, so mv does not follow.
+        tmp = shlex.quote(f"{link}.new")
+        yield f"ln -sfn {shlex.quote(target)} {tmp} && mv -f {tmp} {shlex.quote(link)}"
     else:
         host.noop(f"{link} is someone else's command; left as it is (use claude-ollama)")
 

@@ -124,7 +124,8 @@ def test_a_run_killed_midway_is_finished_by_the_rerun(converged, fleet):
         run.send_signal(signal.SIGKILL)
         run.wait()
         in_host(fleet, SERVER, f"echo '{{}}' > {FAULTS}")
-    assert pyinfra(converged, *DEPLOYS).returncode == 0
+    reinstall = pyinfra(converged, *DEPLOYS)
+    assert reinstall.returncode == 0, reinstall.stderr[-6000:]
     assert pyinfra(converged, *DEPLOYS).changed() == {}
 
 
@@ -216,5 +217,6 @@ def test_uninstall_keeps_binary_and_models_and_a_rerun_restores(converged, fleet
         assert fleet.exec(host, "test -x ~/.local/bin/uv").returncode == 0  # uv stays
     again = pyinfra(converged, "deploys/client.py", data={"client_state": "absent"})
     assert again.changed() == {}, "uninstalling twice changes nothing"
-    assert pyinfra(converged, *DEPLOYS).returncode == 0
+    reinstall = pyinfra(converged, *DEPLOYS)
+    assert reinstall.returncode == 0, reinstall.stderr[-6000:]
     assert pyinfra(converged, *DEPLOYS).changed() == {}

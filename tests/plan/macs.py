@@ -27,7 +27,7 @@ FRESH_SERVER_CHANGES = [
     "Create the log directory",
     "Write the Ollama launchd plist",
     "Load the Ollama job",
-    "Wait for the Ollama API",
+    "Verify Ollama (roll back on failure)",
     "Ship the contract check",
     "Ship the warm-up tool",
     "Pull missing models",

@@ -76,7 +76,7 @@ def test_fresh_mac_gets_the_full_plan():
     function = result.commands_of("Write the claude-ollama function")[1]
     assert "claude-ollama() {" in function
     assert f"{MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332/claude \"$@\"" in function
-    install = result.commands_of("Install Claude Code 2.1.332")[0]
+    install = result.commands_of("Install Claude Code 2.1.332")[-1]
     assert ("https://registry.npmjs.org/@anthropic-ai/claude-code-darwin-arm64/-/"
             "claude-code-darwin-arm64-2.1.332.tgz") in install
     lock = result.commands_of("Write the version lock")[1]
@@ -143,12 +143,14 @@ def test_claude_code_pin_lowered_gives_only_its_downgrade():
         "Install Claude Code 2.1.300",
         "Link ~/.local/bin/claude",
         "Write the claude-ollama function",  # it runs the 2.1.300 binary now
+        "Remove other Claude Code versions",  # only after the switch (issue 15)
         "Write the version lock",
         CHECK,
     ]
     install = result.commands_of("Install Claude Code 2.1.300")
-    assert "claude-code-darwin-arm64-2.1.300.tgz" in install[0]
-    assert install[1] == f"rm -rf {MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332"
+    assert "claude-code-darwin-arm64-2.1.300.tgz" in install[-1]
+    assert result.commands_of("Remove other Claude Code versions") == [
+        f"rm -rf {MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332"]
     lock = result.commands_of("Write the version lock")[1]
     assert "CLAUDE_CODE_VERSION=2.1.300\nOLLAMA_VERSION=0.14.2\nTESTED_DATE=none\n" \
            "STATUS=untested\n" in lock
@@ -381,7 +383,7 @@ def test_claude_code_download_is_checked_against_the_registry_sha512(stub_regist
     from tests.plan.conftest import SHA512
 
     install = plan_client(fresh_mac_client(), **CLAUDE).commands_of(
-        "Install Claude Code 2.1.332")[0]
+        "Install Claude Code 2.1.332")[-1]
     assert set(stub_registry) == {("https://registry.npmjs.org/@anthropic-ai/"
                                    "claude-code-darwin-arm64", "2.1.332")}
     assert f"!= {SHA512} ]" in install and install.index(SHA512) < install.index("tar -xzf")

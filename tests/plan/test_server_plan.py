@@ -52,7 +52,7 @@ def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart(
     before = converged_mac(group_settings("server"))
     result = plan_server(before, ollama_keep_alive="1h")
     assert result.changes == ["Write the Ollama launchd plist", "Load the Ollama job",
-                              "Wait for the Ollama API",
+                              "Verify Ollama (roll back on failure)",
                               "Check the server against the API contract"]
     load = result.commands_of("Load the Ollama job")
     assert load == [bootout_command("gui/$(id -u)", "com.remote-ollama.ollama"),
@@ -115,7 +115,7 @@ def test_pinned_version_installs_from_the_archive_and_a_new_pin_restarts():
         "Install Ollama 0.13.9 from its release archive",
         "Write the Ollama launchd plist",
         "Load the Ollama job",
-        "Wait for the Ollama API",
+        "Verify Ollama (roll back on failure)",
         "Check the server against the API contract",
     ]
     install = result.commands_of("Install Ollama 0.13.9 from its release archive")[0]

@@ -120,7 +120,7 @@ def test_running_brew_service_and_app_get_stopped_and_our_job_restarted():
     result = plan_server(sections)
     assert result.changes[:2] == [f"Stop `brew services` Ollama job (gui/{UID})",
                                   "Quit Ollama.app"]
-    assert "Wait for the Ollama API" in result.changes  # proven ours after the others left
+    assert "Verify Ollama (roll back on failure)" in result.changes  # proven ours after the others left
 
 
 def test_agent_mode_without_a_console_login_stops_before_any_change(sent):
@@ -141,9 +141,9 @@ def test_install_scripts_job_is_retired_with_its_plist_kept_and_ours_loaded():
     assert bootout == bootout_command(f"gui/{UID}", "com.ollama")
     assert f"mv {SEED_PLIST} {BACKUP}/" in move and f"{BACKUP}/README.txt" in move
     assert retire not in result.sudo
-    for step in ("Load the Ollama job", "Wait for the Ollama API"):
+    for step in ("Load the Ollama job", "Verify Ollama (roll back on failure)"):
         assert step in result.changes
-    wait = result.commands_of("Wait for the Ollama API")
+    wait = result.commands_of("Verify Ollama (roll back on failure)")
     assert "lsof -nP -iTCP:11434 -sTCP:LISTEN -t" in wait[1]  # the listener must be ours
 
 
@@ -152,7 +152,7 @@ def test_crash_looping_job_behind_the_install_scripts_job_is_restarted_then_a_no
     result = plan_server(seed_mac(settings, converged=True))
     assert result.commands_of("Load the Ollama job") == [
         "launchctl kickstart -k gui/$(id -u)/com.remote-ollama.ollama"]
-    assert "Wait for the Ollama API" in result.changes
+    assert "Verify Ollama (roll back on failure)" in result.changes
     assert plan_server(converged_mac(settings)).changes == []  # the run after
 
 
@@ -192,7 +192,7 @@ def test_our_job_loaded_from_an_older_definition_is_reloaded():
     result = plan_server(converged_mac(settings, job=(0, old)))
     assert result.commands_of("Load the Ollama job")[0] == bootout_command(
         "gui/$(id -u)", "com.remote-ollama.ollama")
-    assert "Wait for the Ollama API" in result.changes
+    assert "Verify Ollama (roll back on failure)" in result.changes
 
 
 def test_our_job_running_but_not_the_listener_is_restarted_and_checked():

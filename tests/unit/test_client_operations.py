@@ -537,7 +537,7 @@ def test_command_link_never_replaces_someone_elses_claude():
         "mkdir -p /h/.local/bin", f"ln -s {target} {LINK}"]
     assert link({"kind": "link", "target": target}, target=target) == []
     assert link({"kind": "link", "target": f"{ROOT}/2.1.300/claude"}, target=target) == [
-        f"ln -sfn {target} {LINK}"]
+        f"ln -sfn {target} {LINK}.new && mv -f {LINK}.new {LINK}"]
     cloud = {"kind": "link", "target": "/h/.local/share/claude/versions/2.2.0"}
     assert link(cloud, target=target) == []
     assert link({"kind": "other"}, target=target) == []

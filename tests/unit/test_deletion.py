@@ -11,7 +11,7 @@ from pyinfra.api.exceptions import OperationError
 
 from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import PathExists
-from remote_ollama.operations import claude_code, files
+from remote_ollama.operations import claude_code, client_upgrade, files
 from tests.unit.ops import key, run_op
 
 PACKAGE = Path(__file__).resolve().parents[2] / "remote_ollama"
@@ -23,6 +23,9 @@ RECURSIVE_REMOVALS = {
     "operations/claude_code.py": 4,
     "operations/ollama.py": 1,  # <install_dir>/<version>.partial: our download folder
     "operations/files.py": 1,  # our_folder_absent: only inside ~/.local/share/remote-ollama/
+    # a failed check's <root>/<version> and its mktemp -d (twice), other version folders of
+    # our root named like a version (versions_pruned)
+    "operations/client_upgrade.py": 4,
 }
 
 
@@ -73,3 +76,5 @@ def test_old_claude_code_versions_are_removed_only_when_named_like_a_version():
     commands = run_op(claude_code.binary_installed, facts, version="2.1.332", url="u",
                       metadata="m", root=root)
     assert commands == [f"rm -rf {root}/2.1.300", f"rm -rf {root}/2.1.1.partial"]
+    pruned = run_op(client_upgrade.versions_pruned, facts, version="2.1.332", root=root)
+    assert pruned == [f"rm -rf {root}/2.1.300", f"rm -rf {root}/2.1.1.partial"]

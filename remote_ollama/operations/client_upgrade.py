@@ -1,0 +1,175 @@
+"""A Claude Code pin change on a client: install beside the old one, check, then switch.
+
+The new version is unpacked into its own folder (``<root>/<version>/claude``) while the
+link and ``claude-ollama`` still run the old one. It is then checked on the host:
+
+- ``claude --version`` must print the pinned version;
+- one request to the server through the new ``claude-ollama`` (the alias's own
+  environment: the function file this run will write, sourced in a throw-away shell).
+
+Only if both pass do the later steps switch ``~/.local/bin/claude`` (atomically, see
+``claude_code.command_link``) and rewrite the alias; other versions are removed after
+that (``versions_pruned``). On failure the new folder is removed, the step fails with
+"Claude Code X failed its check (...); Y stays in use", and the host's later steps do not
+run, so the old version stays in use.
+
+Fleet rollouts (deploys/fleet.py): the step runs at execution, after every server step,
+so it first asks the server which Ollama it runs *now*. If the matrix marks the pin
+broken with it (say the server's upgrade rolled back), the client is not moved. The step
+runs in batches of ``client_rollout_batch``  clients (pyinfra's per-operation
+``_parallel``), and once ``client_rollout_max_failures`` clients have failed it, the
+clients of later batches are left untouched.
+"""
+
+from __future__ import annotations
+
+import shlex
+
+from pyinfra import host, logger
+from pyinfra.api import FunctionCommand, operation
+
+from remote_ollama.compat import verdict
+from remote_ollama.facts.client import DirectoryEntries, ServerReachability
+from remote_ollama.facts.files import PathExists
+from remote_ollama.operations import claude_code
+from remote_ollama.probe import fact
+from remote_ollama.settings import is_version
+
+HEREDOC = "REMOTE_OLLAMA_CLAUDE_OLLAMA_SH"
+PROMPT = "Reply with the single word OK."
+
+STEP = "Install Claude Code "  # the step's name starts with this (see client.py)
+
+
+def failures_so_far(state) -> int:
+    """Clients whose install step has already failed in this run (earlier batches).
+
+    Read from pyinfra's own results: each host's completed operations and their names."""
+    failed = 0
+    for ops in state.ops.values():
+        for op_hash, data in ops.items():
+            meta = data.operation_meta
+            names = getattr(state.get_op_meta(op_hash), "names", ())
+            if meta.is_complete() and not meta.did_succeed() and any(
+                    name.rsplit(" | ", 1)[-1].startswith(STEP) for name in names):
+                failed += 1
+    return failed
+
+
+def check_script(version: str, target: str, alias: str | None, previous: str) -> str:
+    """Shell run after the unpack: ``--version``, then one request through the alias.
+
+    On failure it removes ``target`` and prints one sentence on stderr."""
+    q = shlex.quote
+    fail = (f'rm -rf {q(target)}; echo "Claude Code {version} failed its check ($why); '
+            f'{previous} stays in use" >&2; exit 1')
+    script = (
+        f"out=$({q(target + '/claude')} --version 2>&1 | head -n 1)\n"
+        f'case "$out" in {q(version)}|{q(version)}" "*) ;; '
+        f"*) why=\"--version says '$out'\"; {fail};; esac\n"
+    )
+    if alias is not None:
+        if HEREDOC in alias:
+            raise ValueError("the claude-ollama script contains the here-document marker")
+        script += (
+            "t=$(mktemp -d)\n"
+            f"cat > \"$t/claude-ollama.sh\" <<'{HEREDOC}'\n{alias.rstrip(chr(10))}\n{HEREDOC}\n"
+            f"if ! (cd \"$t\" && bash -c '. ./claude-ollama.sh && claude-ollama -p {q(PROMPT)}'"
+            " </dev/null >\"$t/out\" 2>&1); then\n"
+            "  why=\"one request through claude-ollama failed: $(tail -n 1 \"$t/out\")\"; "
+            f"rm -rf \"$t\"; {fail}\nfi\n"
+            "rm -rf \"$t\"\n"
+        )
+    return script
+
+
+def _gate(state, host, version: str, previous: str, base_url: str | None,
+          max_failures: int, allow_broken: bool) -> bool:
+    """At execution, before the download: the rollout's threshold, then the matrix
+    against the Ollama version the server runs now. False (and one sentence) stops the
+    host here, before anything is sent to it."""
+    stay = f"{previous} stays in use"
+    reason = None
+    failed = failures_so_far(state)
+    if max_failures and failed >= max_failures:
+        reason = (f"Claude Code {version} not installed: the rollout stopped after {failed} "
+                  f"client(s) failed; {stay}.")
+    elif base_url and not allow_broken:
+        ollama = host.get_fact(ServerReachability, base_url=base_url).get("version")
+        found = verdict(version, ollama)
+        if found.status == "broken":
+            reason = (f"Claude Code {version} not installed: the server runs Ollama {ollama} "
+                      f"now, and the matrix marks the pair broken ({found.note}); {stay}.")
+    if reason is None:
+        return True
+    host.log_styled(reason, fg="red", log_func=logger.error)
+    return False
+
+
+@operation()
+def claude_code_checked(version: str, url: str, metadata: str, root: str, alias: str | None,
+                        previous: str | None, base_url: str | None = None,
+                        max_failures: int = 0, allow_broken: bool = False):
+    """Unpack exactly ``version`` beside the installed one and check it (see module doc).
+
+    + version: Claude Code version, e.g. ``2.1.332``
+    + url: the platform package's tarball
+    + metadata: the package's registry document, which gives the tarball's sha512
+    + root: our install folder; the version goes into ``<root>/<version>``
+    + alias: the ``claude-ollama`` function file for the new version (None: no request)
+    + previous: the version in use now, named when it stays (None: nothing installed)
+    + base_url: the server, asked at execution for its Ollama version (None: not asked)
+    + max_failures: stop installing once this many clients failed (0: never stop)
+    + allow_broken: install even a pair the matrix marks broken
+
+    Example:
+
+    .. code:: python
+
+        claude_code_checked(version="2.1.332", root="/home/me/.local/share/remote-ollama/claude-code",
+            url="https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/"
+                "claude-code-linux-x64-2.1.332.tgz",
+            metadata="https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64",
+            alias=claude_ollama_sh, previous="2.1.330", base_url="http://ai-server:11434",
+            _parallel=2)
+    """
+    target = f"{root}/{version}"
+    if fact(PathExists, path=f"{target}/claude"):
+        host.noop(f"Claude Code {version} is installed")
+        return
+    previous = previous or "no Claude Code"
+    yield FunctionCommand(_gate, (version, previous, base_url, max_failures, allow_broken), {})
+    install = claude_code.install_command(url, claude_code.registry_sha512(metadata, version),
+                                         target)
+    yield (f"{{ {install}; }} || {{ echo 'Claude Code {version}: the download or unpack failed; "
+           f"{previous} stays in use' >&2; exit 1; }}\n" + check_script(version, target, alias, previous))
+
+
+@operation()
+def versions_pruned(version: str, root: str):
+    """Remove the versions other than ``version`` from ``root`` (after the switch).
+
+    + version: the version in use
+    + root: our install folder
+
+    Example:
+
+    .. code:: python
+
+        versions_pruned(version="2.1.332", root="/home/me/.local/share/remote-ollama/claude-code")
+    """
+    others = [e for e in fact(DirectoryEntries, path=root) or [] if e != version
+              and is_version(e.removesuffix(".partial"))]  # only our version folders, by name
+    for entry in others:
+        yield f"rm -rf {shlex.quote(f'{root}/{entry}')}"
+    if not others:
+        host.noop(f"only Claude Code {version} is installed")
+
+
+def installed_version(link: dict | None, root: str) -> str | None:
+    """The version ``~/.local/bin/claude`` runs, if it is ours (``<root>/<version>/claude``)."""
+    target = (link or {}).get("target", "")
+    prefix = root.rstrip("/") + "/"
+    if not target.startswith(prefix) or not target.endswith("/claude"):
+        return None
+    return target[len(prefix):-len("/claude")] or None

@@ -1,0 +1,328 @@
+"""Verify a restarted Ollama on the host, and roll back to the previous job if it fails.
+
+An upgrade is a change of the job's plist: a pinned version lives in its own folder
+(``ollama_install_dir/<version>/ollama``) and the plist names that binary, so the previous
+binary is never touched and switching back is writing the previous plist again. A plist
+setting change (an ``OLLAMA_*`` value) is the same kind of change. So one rule covers
+both: the deploy knows the previous plist (the probe read it whole), and when the job was
+serving before and the plist changes, the step after the restart runs ONE script that
+
+1. waits for ``/api/version`` and requires the version asked for (a pinned one);
+2. checks the contract's three faces: ``/api/version`` (native), ``/v1/models`` (OpenAI),
+   ``/v1/messages`` (Anthropic: the route must exist, and answer 200 for ``default_model``);
+3. generates one token with ``default_model`` (when it is pulled);
+4. on any failure writes the previous plist back, restarts the job, waits until it
+   serves again, writes the rollback record and fails with one sentence:
+   ``rolled back to 0.14.2: 0.13.5 failed /v1/messages (404)``.
+
+Models, logs and every other file are untouched by a rollback; only the plist is
+restored. The record (``RECORD``, JSON: what was tried, what was kept, when, why) is read
+by the deploy's one probe: the next run does not try the same pin (or the same plist)
+again and says so, until the pin changes or ``ollama_retry_failed`` is set. A verified
+switch moves the record aside (``rollback.resolved.json``) and writes ``upgrade.json``;
+``remote-ollama status`` shows both.
+
+What this does not cover: Homebrew replacing its own binary in place (``brew upgrade``)
+keeps no previous binary to go back to; such a restart is verified, not rolled back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import plistlib
+import re
+import shlex
+from dataclasses import dataclass
+
+from pyinfra import host, logger
+from pyinfra.api import operation
+
+from remote_ollama.facts.rollback import RollbackRecord
+from remote_ollama.operations.launchd import bootout_command, bootstrap_command
+from remote_ollama.operations.ollama import OURS_SCRIPT
+
+STATE_DIR = "~/.local/state/remote-ollama"
+RECORD = f"{STATE_DIR}/rollback.json"
+RESOLVED = f"{STATE_DIR}/rollback.resolved.json"
+UPGRADE = f"{STATE_DIR}/upgrade.json"
+RETRY_HINT = "pin another version, or retry with `--data ollama_retry_failed=true`"
+VERSION_DIR = re.compile(r"/(\d+\.\d+\.\d+[^/]*)/ollama$")
+
+
+def state_paths(home: str) -> dict[str, str]:
+    """Absolute paths of the record files in ``home``."""
+    return {name: path.replace("~", home.rstrip("/"), 1)
+            for name, path in (("record", RECORD), ("resolved", RESOLVED), ("upgrade", UPGRADE))}  # fmt: skip
+
+
+def probe_requests() -> dict:
+    """What the server deploy's one probe reads for this module."""
+    return {"rollback": (RollbackRecord, {"path": RECORD}),
+            "rollback_resolved": (RollbackRecord, {"path": RESOLVED}),  # for `status`
+            "upgrade": (RollbackRecord, {"path": UPGRADE})}
+
+
+def plist_binary(text: str | None) -> str | None:
+    """The program a job plist runs (``ProgramArguments[0]``), None if unreadable."""
+    if not text:
+        return None
+    try:
+        job = plistlib.loads(text.encode())
+    except (plistlib.InvalidFileException, ValueError, TypeError):
+        return None
+    args = job.get("ProgramArguments") if isinstance(job, dict) else None
+    return args[0] if isinstance(args, list) and args and isinstance(args[0], str) else None
+
+
+def binary_version(binary: str | None) -> str | None:
+    """``0.14.2`` for ``.../ollama/0.14.2/ollama``; None for Homebrew's or unknown."""
+    match = VERSION_DIR.search(binary or "")
+    return match.group(1) if match else None
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Switch:
+    """What a plist change switches: a version (another binary) or a setting."""
+
+    kind: str  # "version" | "plist"
+    tried: str  # as the sentence names it: "0.13.5", "Homebrew's Ollama", "the new plist"
+    kept: str  # "0.14.2", "the previous plist (Ollama 0.14.2)"
+    tried_version: str | None  # the version asked for, if a pin
+
+    def sentence(self, why: str) -> str:
+        return f"rolled back to {self.kept}: {self.tried} failed {why}"
+
+
+def describe(previous: str, new: str, running: str | None) -> Switch:
+    """Name the change from the previous plist to the new one, for the record and sentence."""
+    old_bin, new_bin = plist_binary(previous), plist_binary(new)
+    running_label = running or binary_version(old_bin) or "the previous Ollama"
+    if old_bin and binary_version(old_bin) is None:  # Homebrew's (or another unversioned path)
+        running_label = f"Homebrew's Ollama {running}" if running else "Homebrew's Ollama"
+    if old_bin != new_bin:
+        new_version = binary_version(new_bin)
+        return Switch("version", new_version or "Homebrew's Ollama", running_label, new_version)
+    kept = f"the previous plist (Ollama {running})" if running else "the previous plist"
+    changed = environment_changes(previous, new)
+    tried = f"the new plist ({', '.join(changed)})" if changed else "the new plist"
+    return Switch("plist", tried, kept, binary_version(new_bin))
+
+
+UNSAFE = re.compile(r"[^A-Za-z0-9._,:/@%+=*\[\] -]")  # what may enter a sentence and the record
+
+
+def environment_changes(previous: str, new: str, limit: int = 3) -> list[str]:
+    """The job's environment variables that differ, as ``NAME=value`` (``NAME unset``)."""
+    def env(text: str) -> dict:
+        try:
+            job = plistlib.loads(text.encode())
+        except (plistlib.InvalidFileException, ValueError, TypeError):
+            return {}
+        value = job.get("EnvironmentVariables") if isinstance(job, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    old, now = env(previous), env(new)
+    changes = [f"{k}={now[k]}" for k in sorted(now) if old.get(k) != now[k]]
+    changes += [f"{k} unset" for k in sorted(old) if k not in now]
+    changes = [UNSAFE.sub("", c) for c in changes]
+    return changes[:limit] + ([f"{len(changes) - limit} more"] if len(changes) > limit else [])
+
+
+def known_bad(record: dict | None, new_plist: str, retry: bool) -> str | None:
+    """Why ``new_plist`` must not be tried again on this host, or None.
+
+    A failed version is known-bad while it is the pin (whatever else changes); a failed
+    plist setting while the plist would be exactly the one that failed."""
+    if not record or retry:
+        return None
+    if record.get("kind") == "version":
+        tried = record.get("tried_version")
+        if not tried or binary_version(plist_binary(new_plist)) != tried:
+            return None
+        what = f"Ollama {tried} is known-bad on this host"
+    elif record.get("kind") == "plist":
+        if record.get("tried_sha256") != sha256(new_plist):
+            return None
+        what = "this Ollama plist is known-bad on this host"
+    else:
+        return None
+    return (f"{what}: {record.get('message', 'it failed its check')} (at {record.get('at', '?')}). "
+            f"The Ollama job stays as it is; {RETRY_HINT}.")  # fmt: skip
+
+
+def guard_plist(settings, seen: dict, plist_text: str) -> str:
+    """The plist to write: ``plist_text``, or the current one if that is known-bad here."""
+    current = (seen.get("plist") or {}).get("content")
+    reason = known_bad(seen.get("rollback"), plist_text, settings.ollama_retry_failed)
+    if reason is None or current is None or current == plist_text:
+        return plist_text
+    logger.warning(f"{host.name}: {reason}")
+    return current
+
+
+# --- the script run on the host ---------------------------------------------------------
+
+HEREDOC = "REMOTE_OLLAMA_PREVIOUS_PLIST"
+SAFE = "tr -cd 'A-Za-z0-9._+-'"  # what of a server's answer may enter the record
+
+WAIT = """wait_api() {{  # $1: seconds; sets v to the version /api/version reports
+  i=0; v=""
+  while [ $i -lt "$1" ]; do
+    v=$(curl -s --max-time 2 {url}/api/version | sed -n 's/.*"version" *: *"\\([^"]*\\)".*/\\1/p' | {safe})
+    [ -n "$v" ] && return 0
+    sleep 1; i=$((i+1))
+  done
+  return 1
+}}
+trap 'rm -f /tmp/ro-verify.$$' EXIT
+code_of() {{ curl -s -o /tmp/ro-verify.$$ -w '%{{http_code}}' --max-time 120 "$@"; }}
+"""
+
+VERIFY = """verify() {{  # sets why on failure
+  why=""
+  wait_api {tries} || {{ why="/api/version (no answer within {tries}s; see {log})"; return 1; }}
+  if [ -n {want} ] && [ "$v" != {want} ]; then why="/api/version (it says $v)"; return 1; fi
+  c=$(code_of {url}/v1/models); [ "$c" = 200 ] || {{ why="/v1/models ($c)"; return 1; }}
+  model={model}; have=""
+  if [ -n "$model" ] && curl -s --max-time 10 {url}/api/tags | grep -q "\\"$model\\""; then have=1; fi
+  c=$(code_of -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' \\
+      -d "{{\\"model\\":\\"${{have:+$model}}\\",\\"max_tokens\\":1,\\"messages\\":[{{\\"role\\":\\"user\\",\\"content\\":\\"hi\\"}}]}}" \\
+      {url}/v1/messages)
+  if [ -n "$have" ]; then [ "$c" = 200 ] || {{ why="/v1/messages ($c)"; return 1; }}
+  elif ! head -c 1 /tmp/ro-verify.$$ | grep -q '{{'; then why="/v1/messages ($c)"; return 1; fi
+  if [ -n "$have" ]; then
+    c=$(code_of -d "{{\\"model\\":\\"$model\\",\\"prompt\\":\\"hi\\",\\"stream\\":false,\\"options\\":{{\\"num_predict\\":1}}}}" {url}/api/generate)
+    [ "$c" = 200 ] || {{ why="a one-token generation with $model ($c)"; return 1; }}
+  fi
+  if ! echo "$v {minimum}" | awk '{{split($1,a,".");split($2,b,".");for(i=1;i<=3;i++){{if(a[i]+0>b[i]+0)exit 0;if(a[i]+0<b[i]+0)exit 1}}exit 0}}'; then
+    why="/api/version ($v is older than {minimum}, which /v1/messages needs)"; return 1
+  fi
+  return 0
+}}
+"""
+
+ROLLBACK = """restore() {{
+  {sudo}tee {plist} >/dev/null <<'{heredoc}' || return 1
+{previous}{heredoc}
+  {reload}
+}}
+record() {{  # $1: restored (true|false)
+  mkdir -p {state_dir} && printf '%s\\n' "{{\\"at\\": \\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\", \\"kind\\": \\"{kind}\\", \\"tried\\": \\"{tried}\\", \\"tried_version\\": \\"{tried_version}\\", \\"tried_sha256\\": \\"{digest}\\", \\"kept\\": \\"{kept}\\", \\"why\\": \\"$why\\", \\"message\\": \\"$msg\\", \\"restored\\": $1}}" > {record}
+}}
+"""
+
+MAIN_VERIFY_ONLY = """if verify; then echo "Ollama $v verified at {url}"; exit 0; fi
+echo "Ollama failed {why_prefix}$why" >&2; exit 1
+"""
+
+MAIN_ROLLBACK = """if verify; then
+  mkdir -p {state_dir}; [ -f {record} ] && mv -f {record} {resolved}
+  printf '%s\\n' "{{\\"at\\": \\"$(date -u +%Y-%m-%dT%H:%M:%SZ)\\", \\"version\\": \\"$v\\", \\"from\\": \\"{kept}\\", \\"result\\": \\"verified\\"}}" > {upgrade}
+  echo "Ollama $v verified at {url}"; exit 0
+fi
+failed="$why"; msg="{sentence_head}$failed"; why="$failed"
+echo "{tried} failed $failed; rolling back to {kept}" >&2
+if restore && wait_api {tries}{kept_check}; then
+  record true; echo "$msg" >&2; exit 1
+fi
+msg="rollback to {kept} failed too after {tried} failed $failed; see {log}"
+record false; echo "$msg" >&2; exit 1
+"""
+
+
+def verify_script(url: str, tries: int, want: str | None, minimum: str, log: str,
+                  model: str | None) -> str:
+    """The shell functions ``wait_api`` and ``verify`` (see the module doc)."""
+    q = shlex.quote
+    return WAIT.format(url=q(url), safe=SAFE) + VERIFY.format(
+        url=q(url), tries=int(tries), want=q(want or ""), minimum=minimum, log=log,
+        model=q(model or ""),
+    )
+
+
+def reload_command(domain: str, label: str, plist: str, sudo: bool) -> str:
+    """Bootout (checked) and bootstrap (retried on 5 and 37) as ``launchd.job_loaded`` does,
+    in a subshell so a failure returns from ``restore`` instead of ending the script."""
+    both = f"{bootout_command(domain, label)}; {bootstrap_command(domain, plist)}"
+    return f"sudo -n sh -c {shlex.quote(both)}" if sudo else f"( {both} )"
+
+
+def rollback_script(*, url: str, tries: int, want: str | None, minimum: str, log: str,
+                    model: str | None, previous: str, new: str, running: str | None,
+                    plist: str, domain: str, label: str, sudo: bool, home: str) -> str:
+    """Verify, and on failure restore ``previous`` and record why (one shell script)."""
+    if HEREDOC in previous:
+        raise ValueError("the previous plist contains the here-document marker")
+    q = shlex.quote
+    switch = describe(previous, new, running)
+    paths = state_paths(home)
+    kept_check = f' && [ "$v" = {q(running)} ]' if running else ""
+    head = switch.sentence("")
+    body = ROLLBACK.format(
+        sudo="sudo -n " if sudo else "", plist=q(plist), heredoc=HEREDOC,
+        previous=previous if previous.endswith("\n") else previous + "\n",
+        reload=reload_command(domain, label, plist, sudo),
+        state_dir=q(paths["record"].rsplit("/", 1)[0]), kind=switch.kind, tried=switch.tried,
+        tried_version=switch.tried_version or "", digest=sha256(new), kept=switch.kept,
+        record=q(paths["record"]),
+    )
+    main = MAIN_ROLLBACK.format(
+        url=url, state_dir=q(paths["record"].rsplit("/", 1)[0]), record=q(paths["record"]),
+        resolved=q(paths["resolved"]), upgrade=q(paths["upgrade"]), kept=switch.kept,
+        sentence_head=head, tried=switch.tried, tries=int(tries), kept_check=kept_check,
+        log=log,
+    )
+    return verify_script(url, tries, want, minimum, log, model) + body + main
+
+
+@operation()
+def verified(base_url: str, timeout: int, minimum: str, log: str, needed: bool,
+             want: str | None, model: str | None, previous: str | None, new: str,
+             running: str | None, plist: str, domain: str, label: str, sudo: bool, home: str,
+             target: str | None = None, port: int | None = None):
+    """Wait for the restarted Ollama and verify it; roll back to ``previous`` if it fails.
+
+    + base_url: the server's API
+    + timeout: seconds to wait for ``/api/version`` (for the new job, then the old one)
+    + minimum: lowest acceptable version
+    + log: the job's stderr log, named in errors
+    + needed: something restarted (or the probe saw no answer); else nothing to do
+    + want: the version asked for (a pin), None for Homebrew's
+    + model: ``default_model``, for the /v1/messages call and the one-token generation
+    + previous: the plist before this run (None: nothing to roll back to)
+    + new: the plist this run wrote
+    + running: the version that served before this run (None: nothing served)
+    + plist, domain, label, sudo: the job, as ``launchd.job_loaded`` has them
+    + home: the user's home (the record lives in ``~/.local/state/remote-ollama``)
+    + target, port: our job's service target and port: once verified, the listener on the
+      port must be the pid launchd reports for it (``ollama.OURS_SCRIPT``), so someone
+      else's server never passes as ours
+
+    Example:
+
+    .. code:: python
+
+        verified(base_url="http://100.64.0.1:11434", timeout=60, minimum="0.14.0",
+                 log="/Users/me/Library/Logs/remote-ollama/ollama.err.log", needed=True,
+                 want="0.15.0", model="qwen2.5-coder:7b", previous=old_text, new=new_text,
+                 running="0.14.2", plist="/Users/me/Library/LaunchAgents/x.plist",
+                 domain="gui/$(id -u)", label="com.remote-ollama.ollama", sudo=False,
+                 home="/Users/me")
+    """
+    if not needed:
+        host.noop("Ollama answers and nothing restarted")
+        return
+    args = dict(url=base_url, tries=timeout, want=want, minimum=minimum, log=log, model=model)
+    if previous is None or previous == new or running is None:
+        # Nothing served before, or the plist is unchanged (a restart): verify only.
+        yield verify_script(**args) + MAIN_VERIFY_ONLY.format(url=shlex.quote(base_url),
+                                                              why_prefix="")
+    else:
+        yield rollback_script(**args, previous=previous, new=new, running=running, plist=plist,
+                              domain=domain, label=label, sudo=sudo, home=home)
+    if target and port:
+        yield OURS_SCRIPT.format(target=target, port=int(port), tries=int(timeout), log=log)

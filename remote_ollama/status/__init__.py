@@ -1,0 +1,1 @@
+"""`remote-ollama status`: the fleet at a glance (see ``collect.py`` and ``render.py``)."""
