@@ -92,6 +92,21 @@ def _pairs(lines: list[str], start: str, end: str, path: str) -> list[tuple[int,
     )
 
 
+# A marker line of any block, ours, the install scripts' or another tool's (conda's
+# "# >>> conda initialize >>>"): never inside a block we replace or remove.
+MARKER_LINE = re.compile(r"# (?:>>>|<<<) .+ (?:>>>|<<<)")
+
+
+def _check_not_nested(lines: list[str], first: int, last: int, start: str, path: str):
+    for number in range(first + 1, last):
+        if MARKER_LINE.fullmatch(_marker(lines[number])):
+            raise OperationError(
+                f"{path or 'file'}: the '{start}' block has another block nested in it "
+                f"(line {number + 1}: {lines[number][:80]!r}); move that block out of it "
+                "(or delete one of them) by hand, then converge again."
+            )
+
+
 def _check_former(lines: list[str], first: int, last: int, former: FormerBlock, path: str):
     for number in range(first + 1, last):
         if not former.line.fullmatch(_marker(lines[number])):
@@ -123,6 +138,7 @@ def edit_block(content: str | None, block: Block, path: str = "") -> str | None:
     kinds = [(block.start, block.end, None)] + [(f.start, f.end, f) for f in block.former]
     for start, end, former in kinds:
         for first, last in _pairs(lines or [], start, end, path):
+            _check_not_nested(lines, first, last, start, path)
             if former is not None:
                 _check_former(lines, first, last, former, path)
             found.append((first, last, former))
