@@ -21,6 +21,7 @@ from pyinfra.api import OperationError, operation
 from remote_ollama.contract import HttpProblem, http_request
 from remote_ollama.facts.client import DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
+from remote_ollama.operations.download import bounded_download
 from remote_ollama.probe import fact
 from remote_ollama.settings import is_version
 
@@ -85,11 +86,14 @@ def install_command(url: str, sha512: str, target: str) -> str:
     """Download to ``<target>.partial``, check the sha512, unpack ``claude``, then move
     the folder into place: a failed or mismatched download leaves ``target`` untouched."""
     tmp = f"{target}.partial"
+    what = f"Claude Code {target.rsplit('/', 1)[-1]}"
+    download = bounded_download(url, f"{tmp}/package.tgz", what,
+                                cleanup=f"rm -rf {shlex.quote(tmp)}")  # fmt: skip
     tgz = shlex.quote(f"{tmp}/package.tgz")
     tmp, target_q = shlex.quote(tmp), shlex.quote(target)
     digest = f"$( (sha512sum {tgz} 2>/dev/null || shasum -a 512 {tgz}) | cut -d' ' -f1)"
     return (
-        f"rm -rf {tmp} && mkdir -p {tmp} && curl -fsSL {shlex.quote(url)} -o {tgz} && "
+        f"rm -rf {tmp} && mkdir -p {tmp} && {download} && "
         f'if [ "{digest}" != {shlex.quote(sha512)} ]; then rm -rf {tmp}; '
         f"echo 'Claude Code: the download does not match the registry sha512' >&2; exit 1; fi "
         f"&& tar -xzf {tgz} -C {tmp} --strip-components=1 package/claude && rm -f {tgz} "
