@@ -86,15 +86,17 @@ def install_command(url: str, sha512: str, target: str) -> str:
     """Download to ``<target>.partial``, check the sha512, unpack ``claude``, then move
     the folder into place: a failed or mismatched download leaves ``target`` untouched."""
     tmp = f"{target}.partial"
-    what = f"Claude Code {target.rsplit('/', 1)[-1]}"
-    download = bounded_download(url, f"{tmp}/package.tgz", what,
-                                cleanup=f"rm -rf {shlex.quote(tmp)}")  # fmt: skip
     tgz = shlex.quote(f"{tmp}/package.tgz")
     tmp, target_q = shlex.quote(tmp), shlex.quote(target)
+    # Deletion rule: only what the deploy creates, by exact name: "<version>.partial" (this
+    # command's scratch folder) and, once the new one is checked, "<version>" in our root.
+    clear = f"rm -rf {tmp}"
+    what = f"Claude Code {target.rsplit('/', 1)[-1]}"
+    download = bounded_download(url, f"{target}.partial/package.tgz", what, cleanup=clear)
     digest = f"$( (sha512sum {tgz} 2>/dev/null || shasum -a 512 {tgz}) | cut -d' ' -f1)"
     return (
-        f"rm -rf {tmp} && mkdir -p {tmp} && {download} && "
-        f'if [ "{digest}" != {shlex.quote(sha512)} ]; then rm -rf {tmp}; '
+        f"{clear} && mkdir -p {tmp} && {download} && "
+        f'if [ "{digest}" != {shlex.quote(sha512)} ]; then {clear}; '
         f"echo 'Claude Code: the download does not match the registry sha512' >&2; exit 1; fi "
         f"&& tar -xzf {tgz} -C {tmp} --strip-components=1 package/claude && rm -f {tgz} "
         f"&& [ -x {tmp}/claude ] && rm -rf {target_q} && mv {tmp} {target_q}"

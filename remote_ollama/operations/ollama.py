@@ -36,11 +36,13 @@ def release_installed(version: str, url: str, directory: str):
         return
     partial = f"{directory}.partial"
     tmp, tgz = shlex.quote(partial), shlex.quote(f"{partial}/ollama-darwin.tgz")
+    # Deletion rule: only what the deploy creates, by exact name. The one recursive removal
+    # here is "<version folder>.partial", the scratch folder this command makes itself.
+    clear = f"rm -rf {tmp}"
     download = bounded_download(url, f"{partial}/ollama-darwin.tgz", f"Ollama {version}",
-                                cleanup=f"rm -rf {tmp}")  # fmt: skip
-    # rm -rf only on "<directory>.partial": our own scratch folder, by exact name.
+                                cleanup=clear)  # fmt: skip
     yield (
-        f"rm -rf {tmp} && mkdir -p {tmp} && {download} && tar -xzf {tgz} -C {tmp}"
+        f"{clear} && mkdir -p {tmp} && {download} && tar -xzf {tgz} -C {tmp}"
         f" && rm -f {tgz} && [ -x {tmp}/ollama ] && mv {tmp} {shlex.quote(directory)}"
     )
 

@@ -210,6 +210,8 @@ def marker_blocks(path: str, blocks: list[Block], mode: str = "644"):
     quoted, new = shlex.quote(path), path + NEW_SUFFIX
     links = current["links"] if current else 1
     if wanted == "":  # it held only our blocks
+        # Deletion rule: a profile is removed only when the deploy created it (it starts
+        # with our block: see the module doc) and it has no other name; else it is emptied.
         if starts_with_ours(content, blocks) and links == 1:  # we created it
             yield f"if [ -L {quoted} ]; then : > {quoted}; else rm -f {quoted}; fi"
         else:  # the user's, empty or whitespace-only before: it stays
@@ -227,7 +229,7 @@ def write_through(new: str, path: str, in_place: bool = False) -> str:
     half-written), written into the file when it is a symlink (a dotfile manager's link
     stays) or, with ``in_place``, has other hard links (they keep seeing the same file)."""
     quoted, new = shlex.quote(path), shlex.quote(new)
-    copy = f"cat {new} > {quoted} && rm -f {new}"
+    copy = f"cat {new} > {quoted} && rm -f {new}"  # removes only our upload, by its name
     if in_place:
         return copy
     return f"if [ -L {quoted} ]; then {copy}; else mv -f {new} {quoted}; fi"
