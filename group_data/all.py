@@ -21,3 +21,16 @@ allow_incompatible_versions = False
 # Tailscale tags used by `remote-ollama acl` and inventory/tailscale.py.
 tailscale_server_tag = "tag:ai-server"
 tailscale_client_tag = "tag:ai-client"
+
+# --- A bare Mac (or client) to serving in one converge: docs/new-mac.md. All opt-in. ---
+# Install Homebrew unattended when /opt/homebrew is missing (needs passwordless sudo).
+homebrew_install = False
+# Homebrew's install.sh, or a mirror of it.
+homebrew_install_url = "https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh"
+# Install Tailscale when absent and join the tailnet with this host's tag.
+tailscale_install = False
+# The auth key is read on the controller from this variable, or from this file; never here.
+tailscale_auth_key_env = "REMOTE_OLLAMA_TS_AUTHKEY"
+tailscale_auth_key_file = None
+# `tailscale up --hostname`; None = the OS host name. Set it per host, in the inventory.
+tailscale_hostname = None

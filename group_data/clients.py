@@ -24,3 +24,8 @@ claude_code_small_model = None
 claude_code_skip_permissions = False
 # End the client deploy with a warning-only check of the server's /v1/models.
 reachability_check = True
+
+# Tailscale's apt repository for Debian/Ubuntu clients (tailscale_install), and the
+# fingerprint its signing key must have (docs/new-mac.md says where it was checked).
+tailscale_apt_url = "https://pkgs.tailscale.com/stable"
+tailscale_apt_key_fingerprint = "2596A99EAAB33821893C0A79458CA832957F5868"

@@ -437,6 +437,65 @@ class Settings(BaseModel):
         json_schema_extra={"group": "clients"},
     )
 
+    # --- bootstrap: a bare Mac (or Debian client) to serving in one converge (issue 16;
+    # docs/new-mac.md). All off by default: without them a missing Homebrew or a logged-out
+    # Tailscale stops the deploy with instructions, as before.
+    homebrew_install: bool = Field(
+        False,
+        description="Install Homebrew (and the Command Line Tools) with its official installer "
+        "when /opt/homebrew is missing; needs passwordless sudo. Server and macOS clients.",
+        json_schema_extra={"group": "all", "examples": [True]},
+    )
+    homebrew_install_url: Url = Field(
+        "https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh",
+        description="Homebrew's install.sh (or a mirror of it) used by `homebrew_install`.",
+        json_schema_extra={"group": "all",
+                           "examples": ["http://mirror.example:8080/homebrew/install.sh"]},
+    )
+    tailscale_install: bool = Field(
+        False,
+        description="Install Tailscale when absent (macOS: Homebrew's `tailscale` formula, "
+        "tailscaled as a root daemon; Debian/Ubuntu: Tailscale's apt repository) and join the "
+        "tailnet with an auth key and this host's tag unless already Running with it.",
+        json_schema_extra={"group": "all", "examples": [True]},
+    )
+    tailscale_auth_key_env: Annotated[
+        str, AfterValidator(_matching(ENV_NAME_RE, "an environment variable name"))
+    ] = Field(
+        "REMOTE_OLLAMA_TS_AUTHKEY",
+        description="Controller environment variable holding the Tailscale auth key "
+        "(tskey-auth-...); read only when a join is needed, never printed.",
+        json_schema_extra={"group": "all", "examples": ["TS_AUTHKEY"]},
+    )
+    tailscale_auth_key_file: Annotated[str, AfterValidator(_matching(
+        re.compile(r"(?:/|~/)[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*"),
+        "an absolute or ~/ path on the controller, e.g. '~/.config/remote-ollama/ts-authkey'",
+    ))] | None = Field(
+        None,
+        description="Controller file holding the auth key (used when the variable is unset); "
+        "keep it mode 600. Never put the key itself in group_data.",
+        json_schema_extra={"group": "all", "examples": ["~/.config/remote-ollama/ts-authkey"]},
+    )
+    tailscale_hostname: HostName | None = Field(
+        None,
+        description="`tailscale up --hostname`: the node's tailnet name; None = the OS name.",
+        json_schema_extra={"group": "all", "examples": ["ai-server"]},
+    )
+    tailscale_apt_url: Url = Field(
+        "https://pkgs.tailscale.com/stable",
+        description="Tailscale's package site; Debian/Ubuntu clients use "
+        "<url>/<debian|ubuntu>/<codename>.",
+        json_schema_extra={"group": "clients", "examples": ["https://pkgs.tailscale.com/stable"]},
+    )
+    tailscale_apt_key_fingerprint: Annotated[
+        str, AfterValidator(_matching(re.compile(r"^[0-9A-F]{40}$"), "40 upper-case hex digits"))
+    ] = Field(
+        "2596A99EAAB33821893C0A79458CA832957F5868",
+        description="Fingerprint the apt signing key must have before apt trusts it.",
+        json_schema_extra={"group": "clients",
+                           "examples": ["2596A99EAAB33821893C0A79458CA832957F5868"]},
+    )
+
     @model_validator(mode="after")
     def _cross_checks(self) -> Settings:
         problems = []
