@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from pyinfra import host
+from pyinfra import host, logger
 from pyinfra.api import deploy
 
 from remote_ollama import bootstrap, render
@@ -433,7 +433,7 @@ def _claude_code_absent(paths: Paths, seen: dict) -> None:
 
 
 def _uninstall(paths: Paths, seen: dict) -> None:
-    """Remove what the client deploy wrote; keep Homebrew, Tailscale, uv and pipx."""
+    """Remove what the client deploy wrote; keep (and say so) what UNINSTALL_KEPT lists."""
     for installer in INSTALLERS:
         aider.aider_absent(
             name=f"Remove Aider installed with {installer}",
@@ -457,6 +457,23 @@ def _uninstall(paths: Paths, seen: dict) -> None:
         ignoring=["env", ".version-lock", "claude-ollama.sh"]
         + (["uninstall.sh"] if _is_seed_uninstaller(seen["seed_uninstaller"]) else []),
     )
+    logger.info(UNINSTALL_KEPT.format(host=host.name))
+
+
+# What client uninstall leaves, each checked against the code: Homebrew and its formulae
+# (_installer, _aider_python install uv/pipx/python@3.x with brew; nothing removes them),
+# Tailscale (never installed or changed here), uv and pipx (on Linux our own venvs under
+# ~/.local/share/remote-ollama with links in ~/.local/bin: only claude-code there is
+# removed), the Pythons uv fetched for Aider (``uv tool uninstall`` keeps them), and
+# ~/.claude (json_unmerged takes out only our autoUpdates key; the folder goes only when
+# that left it empty) and ~/.claude.json, Claude Code's own.
+UNINSTALL_KEPT = (
+    "{host}: kept Homebrew and what the deploy installed with it (uv or pipx, python@3.x), "
+    "Tailscale, uv and pipx (on Linux their venvs in ~/.local/share/remote-ollama and links "
+    "in ~/.local/bin), the Pythons uv installed for Aider, and ~/.claude and ~/.claude.json "
+    "(Claude Code's own settings and sessions; only our auto-updater setting was taken out); "
+    "remove them by hand if you want them gone."
+)
 
 
 def _is_seed_uninstaller(current: dict | None) -> bool:

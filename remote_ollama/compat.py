@@ -10,7 +10,7 @@ from pathlib import Path
 import yaml
 
 MATRIX = Path(__file__).resolve().parent / "data" / "compatibility.yaml"
-SPEC_RE = re.compile(r"^(<=|>=|<|>|==)?\s*([0-9][0-9A-Za-z.+-]*)$")
+SPEC_RE = re.compile(r"(<=|>=|<|>|==)?\s*([0-9][0-9A-Za-z.+-]*)")  # fullmatch
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ def matches(spec: str, version: str) -> bool:
     spec = str(spec).strip()
     if spec == "*":
         return True
-    match = SPEC_RE.match(spec)
+    match = SPEC_RE.fullmatch(spec)
     if not match:
         raise ValueError(f"bad version spec {spec!r} in {MATRIX.name}")
     op, wanted = match.group(1) or "==", match.group(2)

@@ -6,6 +6,7 @@ import re
 
 from pyinfra import logger
 from pyinfra.api.exceptions import PyinfraError
+from pyinfra_cli.exceptions import CliError
 
 from remote_ollama.settings import Settings, latest
 
@@ -15,8 +16,20 @@ GPU_SHARE = 0.75
 BYTES_PER_BILLION_PARAMS = 0.6e9  # ~4.5-bit quantisation plus runtime overhead
 
 
-class DeployError(PyinfraError):
-    """A precondition failed; nothing was changed on the host."""
+class DeployError(PyinfraError, CliError):
+    """A precondition failed; nothing was changed on the host.
+
+    A ``PyinfraError`` (deploy files and tests catch it as one) that the pyinfra CLI shows
+    as a ``CliError``: ``--> pyinfra error: <message>``, one clean line with no file or
+    line number (a plain ``PyinfraError`` raised in a deploy file reads "pyinfra error in
+    .../preflight.py line 26: ...")."""
+
+    def __init__(self, message: str):
+        PyinfraError.__init__(self, message)
+        CliError.__init__(self, message)
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def require_identity(host_name: str, identity: dict) -> dict:

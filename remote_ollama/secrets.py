@@ -18,7 +18,7 @@ from remote_ollama.preflight import DeployError
 # Auth keys look like tskey-auth-<id>-<secret> (Tailscale KB 1085, "auth keys"); OAuth
 # client secrets (tskey-client-) are a different thing and are refused here.
 PREFIX = "tskey-auth-"
-SHAPE = re.compile(r"^tskey-auth-[A-Za-z0-9]+-[A-Za-z0-9]+$")
+SHAPE = re.compile(r"tskey-auth-[A-Za-z0-9]+-[A-Za-z0-9]+")  # fullmatch: "$" accepts a final "\n"
 
 
 class AuthKey:
@@ -54,7 +54,7 @@ def shape_problem(value: str) -> str | None:
     if not value.startswith(PREFIX):
         kind = "an OAuth client secret" if value.startswith("tskey-client-") else "not an auth key"
         return f"it does not start with {PREFIX!r} ({kind}; {len(value)} characters)"
-    if not SHAPE.match(value):
+    if not SHAPE.fullmatch(value):
         return f"it starts with {PREFIX!r} but is not tskey-auth-<id>-<secret> ({len(value)} characters)"
     return None
 

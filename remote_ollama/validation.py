@@ -20,7 +20,6 @@ from pathlib import Path
 from pyinfra import host as current_host
 from pyinfra import logger
 from pyinfra import state as current_state
-from pyinfra_cli.exceptions import CliError
 
 from remote_ollama.preflight import DeployError
 from remote_ollama.settings import Settings, SettingsError, validate_host
@@ -28,16 +27,9 @@ from remote_ollama.settings import Settings, SettingsError, validate_host
 _RESULTS_ATTR = "_remote_ollama_settings"
 
 
-class InvalidSettings(DeployError, CliError):
-    """Bad host data. A ``PyinfraError`` (deploy files and tests catch it as one) that the
-    pyinfra CLI shows as a ``CliError``: ``--> pyinfra error: <message>``, no file or line."""
-
-    def __init__(self, message: str):
-        DeployError.__init__(self, message)
-        CliError.__init__(self, message)
-
-    def __str__(self) -> str:
-        return self.message
+class InvalidSettings(DeployError):
+    """Bad host data. Like every ``DeployError``, the pyinfra CLI shows it as
+    ``--> pyinfra error: <message>``, no file or line."""
 
 
 def invalid_settings(problems: list[str]) -> InvalidSettings:

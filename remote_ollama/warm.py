@@ -63,7 +63,7 @@ def default_server() -> str:
     if not host:
         return DEFAULT_SERVER
     if "://" not in host:
-        host = "http://" + (host if re.search(r":\d+$", host) else host + ":11434")
+        host = "http://" + (host if re.search(r":\d+\Z", host) else host + ":11434")
     return host.replace("://0.0.0.0", "://127.0.0.1").replace("://:", "://127.0.0.1:")
 
 

@@ -29,7 +29,7 @@ META_FILE = "run.json"
 SUMMARY_FILE = "summary.md"
 # run.json's "stopped" until the loop ends; left there if the runner was killed.
 RUNNING = "running"
-ITERATION_PATTERN = re.compile(r"^iteration-(\d+)\.json$")
+ITERATION_PATTERN = re.compile(r"iteration-(\d+)\.json")  # used with fullmatch
 # The largest iteration number a run may have (also the limit of `run --iterations`).
 MAX_ITERATION = 10_000
 
@@ -127,7 +127,7 @@ def _iteration_files(run_dir: Path, run: LoadedRun) -> set[int]:
         run.problems.append(f"cannot list {run_dir} ({exc})")
         return numbers
     for name in children:
-        match = ITERATION_PATTERN.match(name)
+        match = ITERATION_PATTERN.fullmatch(name)
         if not match:
             continue
         digits = match.group(1)

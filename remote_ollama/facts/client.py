@@ -82,7 +82,7 @@ TOOL_DIRS = {
     ],
 }
 DIST_INFO_RE = re.compile(
-    r"/lib/python(\d+\.\d+)/site-packages/aider_chat-([0-9][^/]*?)\.dist-info/?$"
+    r"/lib/python(\d+\.\d+)/site-packages/aider_chat-([0-9][^/]*?)\.dist-info/?\Z"
 )
 
 

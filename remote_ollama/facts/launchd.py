@@ -17,9 +17,10 @@ import re
 from pyinfra.api import FactBase
 
 # gui/<uid>/label, user/<uid>/label or system/label; $(id -u) may stand for the uid.
-DOMAIN_RE = re.compile(r"^(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))$")
-TARGET_RE = re.compile(r"^(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))/[A-Za-z0-9.-]+$")
-LABEL_RE = re.compile(r"^[A-Za-z0-9.-]+$")
+DOMAIN_RE = re.compile(r"(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))")
+TARGET_RE = re.compile(r"(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))/[A-Za-z0-9.-]+")
+# Used with fullmatch only: "$" would also accept a value ending in "\n".
+LABEL_RE = re.compile(r"[A-Za-z0-9.-]+")
 RC = "@@rc="
 NOT_FOUND = 113  # launchctl's exit code for "Could not find service" / "... domain"
 
@@ -114,7 +115,7 @@ class LaunchdDomain(FactBase):
         return "launchctl"
 
     def command(self, domain: str) -> str:
-        if not DOMAIN_RE.match(domain):
+        if not DOMAIN_RE.fullmatch(domain):
             raise ValueError(f"not a launchd domain: {domain!r}")
         return f'launchctl print "{domain}" >/dev/null 2>&1; echo "{RC}$?"'
 
@@ -161,7 +162,7 @@ class OllamaJobs(FactBase):
         return "launchctl"
 
     def command(self, exclude: str) -> str:
-        if not LABEL_RE.match(exclude):
+        if not LABEL_RE.fullmatch(exclude):
             raise ValueError(f"not a launchd label: {exclude!r}")
         return (
             f'u=$(id -u); labels="{BREW_LABEL} {SEED_LABEL} {exclude}"; '

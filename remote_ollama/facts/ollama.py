@@ -10,15 +10,24 @@ from pyinfra.api import FactBase
 from remote_ollama.facts.tailscale import TAILSCALE_CLI, TailscaleStatus
 
 API_READS = ("version", "tags", "ps")
+# What the three documents may take together. /api/tags is the big one, a few hundred
+# bytes per model: 4 MiB is thousands of models, and bounds what a hostile or broken
+# server can push through the probe (hex-encoded, twice that over SSH).
+API_MAX_BYTES = 4 * 1024 * 1024
 
 
 def _api_curl(base: str) -> str:
     """One curl for /api/version, /api/tags and /api/ps on one connection, a line each.
 
     ``-f`` with ``--fail-early``: an HTTP error or no answer stops it, and the missing
-    documents make the reading None rather than a guess. ``base`` is a shell word."""
+    documents make the reading None rather than a guess. ``base`` is a shell word.
+    Bounded in time (``--max-time``) and size: ``--max-filesize`` refuses a document whose
+    announced length is too big (and since curl 8.4 stops one that grows too big), and
+    ``head -c`` cuts the whole output for older curls and bodies of unknown length (a cut
+    document does not parse: the reading is None). No extra remote command."""
     urls = " ".join(f"{base}/api/{path}" for path in API_READS)
-    return f"curl -sS -f --fail-early --max-time 10 -w '\\n' {urls}"
+    return (f"curl -sS -f --fail-early --max-time 10 --max-filesize {API_MAX_BYTES} "
+            f"-w '\\n' {urls} | head -c {API_MAX_BYTES}")  # fmt: skip
 
 
 class OllamaApi(FactBase):

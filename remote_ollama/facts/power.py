@@ -10,7 +10,7 @@ from pyinfra.api import FactBase
 # value, then e.g. " (sleep prevented by coreaudiod, sharingd)" (pmset.m in
 # apple-oss-distributions/PowerManagement: show_pm_settings_dict, print_override_pids).
 # Names can be several words ("Sleep On Power Button 1"); "SleepDisabled\t\t0" uses tabs.
-SETTING = re.compile(r"^\s*(\S.*?)\s+(-?[0-9]+)(?:\s+\(.*)?\s*$")
+SETTING = re.compile(r"\s*(\S.*?)\s+(-?[0-9]+)(?:\s+\(.*)?\s*")  # fullmatch
 
 
 class PmsetSettings(FactBase):
@@ -37,7 +37,7 @@ class PmsetSettings(FactBase):
     def process(self, output) -> dict:
         values = {}
         for line in output:
-            match = SETTING.match(line)
+            match = SETTING.fullmatch(line)
             if match:
                 values[match.group(1)] = int(match.group(2))
         return values

@@ -55,7 +55,7 @@ def homebrew_installed(url: str):
         host.noop("Homebrew is installed")
         return
     yield (
-        'tmp=$(mktemp -d) && curl -fsSL --retry 3 -o "$tmp/install.sh" '
+        f'tmp=$(mktemp -d) && curl -fsSL --retry 3 {SMALL_DOWNLOAD} -o "$tmp/install.sh" '
         f"{shlex.quote(url)} && NONINTERACTIVE=1 /bin/bash \"$tmp/install.sh\" </dev/null; "
         'rc=$?; rm -f "$tmp/install.sh"; rmdir "$tmp"; exit $rc'
     )
@@ -188,6 +188,8 @@ def needs_up(seen: dict, tags: list[str], args_hash: str) -> bool:
     return seen["joined"] is not None and seen["joined"] != args_hash
 
 
+# Homebrew's install.sh and Tailscale's apt key are tens of KB: bound each attempt.
+SMALL_DOWNLOAD = "--max-time 120 --max-filesize 1048576"
 APT_KEYRING = "/usr/share/keyrings/tailscale-archive-keyring.gpg"
 APT_LIST = "/etc/apt/sources.list.d/tailscale.list"
 
@@ -229,19 +231,24 @@ def apt_install_script(url: str, distro: str, codename: str, fingerprint: str) -
     repo = f"{url.rstrip('/')}/{distro}"
     key_url = f"{repo}/{codename}.noarmor.gpg"
     deb = f"deb [signed-by={APT_KEYRING}] {repo} {codename} main"
+    # the URL comes from settings: quoted, never inside double quotes
+    at_key = shlex.quote(f"remote-ollama: the key at {key_url} has fingerprint ")
+    not_wanted = shlex.quote(f", not {fingerprint} (tailscale_apt_key_fingerprint); nothing "
+                             "was installed.")
     only_ours = (f"-o Dir::Etc::sourcelist={APT_LIST} -o Dir::Etc::sourceparts=- "
                  "-o APT::Get::List-Cleanup=0")
     return "; ".join([
         "set -e",
         "export DEBIAN_FRONTEND=noninteractive",
         'tmp=$(mktemp -d); trap \'rm -f "$tmp/key.gpg"; rmdir "$tmp"\' EXIT',
-        f'curl -fsSL --retry 3 -o "$tmp/key.gpg" {shlex.quote(key_url)}',
+        f'curl -fsSL --retry 3 {SMALL_DOWNLOAD} -o "$tmp/key.gpg" {shlex.quote(key_url)} '
+        f'|| {{ echo {shlex.quote(f"remote-ollama: could not download {key_url}")}" (curl exit '
+        '$?); nothing was installed." >&2; exit 1; }',
         'if command -v gpg >/dev/null 2>&1; then fpr=$(gpg --show-keys --with-colons '
         '"$tmp/key.gpg" 2>/dev/null | awk -F: \'$1 == "fpr" {print $10; exit}\'); '
         f'else fpr=$(python3 -c {shlex.quote(FINGERPRINT_PY)} "$tmp/key.gpg" || true); fi',
-        f'[ "$fpr" = {shlex.quote(fingerprint)} ] || {{ echo "remote-ollama: the key at '
-        f'{key_url} has fingerprint ${{fpr:-unknown}}, not {fingerprint} '
-        '(tailscale_apt_key_fingerprint); nothing was installed." >&2; exit 1; }',
+        f'[ "$fpr" = {shlex.quote(fingerprint)} ] || {{ echo {at_key}"${{fpr:-unknown}}"'
+        f'{not_wanted} >&2; exit 1; }}',
         f'install -D -m 644 "$tmp/key.gpg" {APT_KEYRING}',
         f"echo {shlex.quote(deb)} > {APT_LIST}",
         f"apt-get update -qq {only_ours}",

@@ -21,6 +21,7 @@ from pyinfra.api import OperationError, operation
 from remote_ollama.contract import HttpProblem, http_request
 from remote_ollama.facts.client import DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
+from remote_ollama.operations.download import bounded_download
 from remote_ollama.probe import fact
 from remote_ollama.settings import is_version
 
@@ -87,10 +88,15 @@ def install_command(url: str, sha512: str, target: str) -> str:
     tmp = f"{target}.partial"
     tgz = shlex.quote(f"{tmp}/package.tgz")
     tmp, target_q = shlex.quote(tmp), shlex.quote(target)
+    # Deletion rule: only what the deploy creates, by exact name: "<version>.partial" (this
+    # command's scratch folder) and, once the new one is checked, "<version>" in our root.
+    clear = f"rm -rf {tmp}"
+    what = f"Claude Code {target.rsplit('/', 1)[-1]}"
+    download = bounded_download(url, f"{target}.partial/package.tgz", what, cleanup=clear)
     digest = f"$( (sha512sum {tgz} 2>/dev/null || shasum -a 512 {tgz}) | cut -d' ' -f1)"
     return (
-        f"rm -rf {tmp} && mkdir -p {tmp} && curl -fsSL {shlex.quote(url)} -o {tgz} && "
-        f'if [ "{digest}" != {shlex.quote(sha512)} ]; then rm -rf {tmp}; '
+        f"{clear} && mkdir -p {tmp} && {download} && "
+        f'if [ "{digest}" != {shlex.quote(sha512)} ]; then {clear}; '
         f"echo 'Claude Code: the download does not match the registry sha512' >&2; exit 1; fi "
         f"&& tar -xzf {tgz} -C {tmp} --strip-components=1 package/claude && rm -f {tgz} "
         f"&& [ -x {tmp}/claude ] && rm -rf {target_q} && mv {tmp} {target_q}"

@@ -79,6 +79,13 @@ def shipped_file(path: str, content: str, mode: str = "644"):
 OUR_FOLDERS = "/.local/share/remote-ollama/"
 
 
+# Deletion rule (issue 13), for every `rm` in the package: remove only what the deploy
+# created, by exact name (our files, plists, links, and scratch folders named after them);
+# never a user-chosen directory recursively (``rmdir`` of one we created, once empty, at
+# most); recursive removal only inside our own folders (``our_folder_absent``).
+# tests/unit/test_deletion.py counts every recursive removal and names why each is ours.
+
+
 @operation()
 def file_absent(path: str):
     """Remove one file or link, by its exact name, if it exists. Never a directory: ``rm -f``

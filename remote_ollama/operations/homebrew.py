@@ -56,7 +56,8 @@ def brew_service_stopped(formula: str, domain: str = "gui/$(id -u)", plist: str 
     label = f"homebrew.mxcl.{formula}"
     if fact(LaunchdJob, target=f"{domain}/{label}").get("loaded"):
         yield bootout_command(domain, label)
-        if plist:
+        if plist:  # Homebrew's plist of the job just booted out, by exact name, as
+            # `brew services stop` removes it; never a folder (rm -f, no -r)
             yield f"rm -f {shlex.quote(plist)}"
     else:
         host.noop(f"brew service {formula} is not loaded in {domain}")

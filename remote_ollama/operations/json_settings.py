@@ -57,8 +57,12 @@ def _parse(path: str, current: dict | None) -> dict | None:
     return doc
 
 
+def _text(doc: dict) -> str:
+    return json.dumps(doc, indent=2) + "\n"
+
+
 def _write(path: str, doc: dict, mode: str):
-    text = json.dumps(doc, indent=2) + "\n"
+    text = _text(doc)
     yield f"mkdir -p {shlex.quote(path.rsplit('/', 1)[0])}"
     yield FileUploadCommand(StringIO(text), path, remote_temp_filename=host.get_temp_filename(path))
     yield f"chmod {mode} {shlex.quote(path)}"
@@ -90,8 +94,10 @@ def json_merged(path: str, values: dict, mode: str = "600"):
 
 @operation()
 def json_unmerged(path: str, values: dict):
-    """Remove the keys of ``values`` that still hold those values; delete a file left empty,
-    and its folder if that was all it held (``~/.claude`` when Claude Code never ran).
+    """Remove the keys of ``values`` that still hold those values. A file that is, byte for
+    byte, the one ``json_merged`` creates with ``values`` alone is deleted, and its folder
+    if that was all it held (``~/.claude`` when Claude Code never ran); a file left with no
+    key that is not that one (the user's, or rewritten since) is kept, as ``{}``.
 
     + path: absolute path of the JSON file
     + values: the keys (and values) a ``json_merged`` call set
@@ -109,7 +115,10 @@ def json_unmerged(path: str, values: dict):
         host.noop(f"{path} holds none of {values}")
         return
     wanted = unmerged(doc, values)
-    if not wanted:
+    # Deletion rule: remove only what the deploy created, by exact name. The file goes
+    # only when its bytes are exactly what json_merged writes on a missing file; its folder
+    # only with rmdir, so only when nothing else is in it.
+    if not wanted and current["content"] == _text(merged({}, values)):
         folder = shlex.quote(path.rsplit("/", 1)[0] or "/")
         yield f"rm -f {shlex.quote(path)} && {{ rmdir {folder} 2>/dev/null || true; }}"
     else:

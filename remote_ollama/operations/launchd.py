@@ -147,7 +147,7 @@ def job_retired(label: str, domain: str | None, plist: str | None, backup_dir: s
                     backup_dir="/Users/me/Library/Logs/remote-ollama-backup",
                     why="the install scripts' LaunchAgent")
     """
-    if not LABEL_RE.match(label):
+    if not LABEL_RE.fullmatch(label):
         raise ValueError(f"not a launchd label: {label!r}")
     if domain:
         yield bootout_command(domain, label)

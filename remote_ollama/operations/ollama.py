@@ -9,6 +9,7 @@ from pyinfra.api import operation
 
 from remote_ollama.facts.files import PathExists
 from remote_ollama.facts.system import ProcessRunning
+from remote_ollama.operations.download import bounded_download
 from remote_ollama.probe import fact
 
 
@@ -33,10 +34,16 @@ def release_installed(version: str, url: str, directory: str):
     if fact(PathExists, path=f"{directory}/ollama"):
         host.noop(f"Ollama {version} is unpacked")
         return
-    tmp = shlex.quote(f"{directory}.partial")
+    partial = f"{directory}.partial"
+    tmp, tgz = shlex.quote(partial), shlex.quote(f"{partial}/ollama-darwin.tgz")
+    # Deletion rule: only what the deploy creates, by exact name. The one recursive removal
+    # here is "<version folder>.partial", the scratch folder this command makes itself.
+    clear = f"rm -rf {tmp}"
+    download = bounded_download(url, f"{partial}/ollama-darwin.tgz", f"Ollama {version}",
+                                cleanup=clear)  # fmt: skip
     yield (
-        f"rm -rf {tmp} && mkdir -p {tmp} && curl -fsSL {shlex.quote(url)} | tar -xzf - -C {tmp}"
-        f" && [ -x {tmp}/ollama ] && mv {tmp} {shlex.quote(directory)}"
+        f"{clear} && mkdir -p {tmp} && {download} && tar -xzf {tgz} -C {tmp}"
+        f" && rm -f {tgz} && [ -x {tmp}/ollama ] && mv {tmp} {shlex.quote(directory)}"
     )
 
 

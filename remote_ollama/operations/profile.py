@@ -92,6 +92,21 @@ def _pairs(lines: list[str], start: str, end: str, path: str) -> list[tuple[int,
     )
 
 
+# A marker line of any block, ours, the install scripts' or another tool's (conda's
+# "# >>> conda initialize >>>"): never inside a block we replace or remove.
+MARKER_LINE = re.compile(r"# (?:>>>|<<<) .+ (?:>>>|<<<)")
+
+
+def _check_not_nested(lines: list[str], first: int, last: int, start: str, path: str):
+    for number in range(first + 1, last):
+        if MARKER_LINE.fullmatch(_marker(lines[number])):
+            raise OperationError(
+                f"{path or 'file'}: the '{start}' block has another block nested in it "
+                f"(line {number + 1}: {lines[number][:80]!r}); move that block out of it "
+                "(or delete one of them) by hand, then converge again."
+            )
+
+
 def _check_former(lines: list[str], first: int, last: int, former: FormerBlock, path: str):
     for number in range(first + 1, last):
         if not former.line.fullmatch(_marker(lines[number])):
@@ -123,6 +138,7 @@ def edit_block(content: str | None, block: Block, path: str = "") -> str | None:
     kinds = [(block.start, block.end, None)] + [(f.start, f.end, f) for f in block.former]
     for start, end, former in kinds:
         for first, last in _pairs(lines or [], start, end, path):
+            _check_not_nested(lines, first, last, start, path)
             if former is not None:
                 _check_former(lines, first, last, former, path)
             found.append((first, last, former))
@@ -194,6 +210,8 @@ def marker_blocks(path: str, blocks: list[Block], mode: str = "644"):
     quoted, new = shlex.quote(path), path + NEW_SUFFIX
     links = current["links"] if current else 1
     if wanted == "":  # it held only our blocks
+        # Deletion rule: a profile is removed only when the deploy created it (it starts
+        # with our block: see the module doc) and it has no other name; else it is emptied.
         if starts_with_ours(content, blocks) and links == 1:  # we created it
             yield f"if [ -L {quoted} ]; then : > {quoted}; else rm -f {quoted}; fi"
         else:  # the user's, empty or whitespace-only before: it stays
@@ -211,7 +229,7 @@ def write_through(new: str, path: str, in_place: bool = False) -> str:
     half-written), written into the file when it is a symlink (a dotfile manager's link
     stays) or, with ``in_place``, has other hard links (they keep seeing the same file)."""
     quoted, new = shlex.quote(path), shlex.quote(new)
-    copy = f"cat {new} > {quoted} && rm -f {new}"
+    copy = f"cat {new} > {quoted} && rm -f {new}"  # removes only our upload, by its name
     if in_place:
         return copy
     return f"if [ -L {quoted} ]; then {copy}; else mv -f {new} {quoted}; fi"

@@ -5,6 +5,10 @@
 - ``cases.py``: every client (check, the self-check, warm at each stage, converge pulls)
   against every behaviour, each case's outcome, and ``tally()`` / ``markdown()`` for
   docs/reliability.md (``python -m tests.hostile.cases`` prints the table).
+- ``reliability.py`` runs every case set and writes docs/reliability.md: settings, server
+  answers, ``network_cases`` (the cases above, a row per client), ``analytics_cases``
+  (corrupt run directories through ``analytics report``) and ``profile_cases`` (nasty
+  shell profiles through converge then uninstall).
 
 tests/unit/test_hostile.py runs them all.
 """

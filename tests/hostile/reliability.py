@@ -8,7 +8,8 @@ A case set is a module with ``CASES`` (``{class of input: function returning the
 and ``outcome(case) -> str``, which returns ``rejected`` (refused with a message before
 anything reached a host or was written), ``safe`` (accepted and handled as intended),
 ``unsafe: why`` or ``crash: error``. A case still running after ``CASE_SECONDS`` counts
-as a hang. To add a set (network, analytics, profiles...), write such a module in
+as a hang. A module may also have ``outcomes(cases) -> [str]`` to run a whole class at
+once (in parallel, say); it must then bound every case itself and report ``hang``. To add a set (network, analytics, profiles...), write such a module in
 ``tests/hostile/`` and add it to ``CASE_SETS``.
 """
 
@@ -30,6 +31,9 @@ COLUMNS = ("rejected", "safe", "unsafe", "crash", "hang")
 CASE_SETS = [
     ("settings", "tests.hostile.settings_cases"),
     ("server answers", "tests.hostile.server_answer_cases"),
+    ("network answers", "tests.hostile.network_cases"),
+    ("analytics files", "tests.hostile.analytics_cases"),
+    ("shell profiles", "tests.hostile.profile_cases"),
 ]
 
 
@@ -56,6 +60,17 @@ def run_case(outcome, case) -> str:
         signal.signal(signal.SIGALRM, previous)
 
 
+def _results(module, batch: list) -> list[str]:
+    """Each case's result: one at a time through ``run_case``, or the whole class at once
+    through the module's ``outcomes(cases)`` when it has one (it bounds every case itself)."""
+    if not hasattr(module, "outcomes"):
+        return [run_case(module.outcome, case) for case in batch]
+    try:
+        return module.outcomes(batch)
+    except Exception as error:  # a crash is what is being counted
+        return [f"crash: {type(error).__name__}: {error}"] * len(batch)
+
+
 def run_all(case_sets=CASE_SETS) -> tuple[list[tuple[str, str, Counter]], list[str]]:
     """Rows (area, class, counts by column) and a line for every unsafe, crash or hang."""
     rows, failures = [], []
@@ -63,8 +78,8 @@ def run_all(case_sets=CASE_SETS) -> tuple[list[tuple[str, str, Counter]], list[s
         module = importlib.import_module(module_name)
         for name, cases in module.CASES.items():
             counts: Counter = Counter()
-            for case in cases():
-                result = run_case(module.outcome, case)
+            batch = list(cases())
+            for case, result in zip(batch, _results(module, batch), strict=True):
                 column = result.split(":", 1)[0]
                 counts[column if column in COLUMNS else "crash"] += 1
                 if column != "rejected" and column != "safe":
@@ -83,18 +98,31 @@ def render(rows) -> str:
         "fresh run disagree, so the figures stay true. Every case is run for real:",
         "",
         "- **rejected**: refused with a message naming host, key, value and what is allowed,",
-        "  before any command reached any host (settings), or before anything was written",
-        "  (a server's answer);",
+        "  before any command reached any host (settings); refused before anything was",
+        "  written (a server's answer); the client stopped with its own one-line failure and a",
+        "  non-zero exit, having used nothing of the bad answer (network answers); `analytics report`",
+        "  stopped with a clear message (analytics files); the deploy stopped with an error naming",
+        "  the file before changing a byte of it (shell profiles);",
         "- **safe**: accepted, and everything rendered from it is exactly what was intended:",
         "  every shell file sourced in bash, zsh, dash and bash in POSIX mode (macOS's",
         "  `/bin/sh`) runs no command and sets exactly the intended variables; plists, YAML",
         "  and JSON parse back to the intended values; each value in a command is one word;",
-        "- **unsafe**: accepted and rendered into something else; **crash**: a traceback;",
-        f"  **hang**: still running after {CASE_SECONDS} s.",
+        "  a hostile answer that is harmless where it came was ignored and the client",
+        "  succeeded (network answers); the report was printed and names the bad part it skipped",
+        "  (analytics files); after converge, a second converge and uninstall, every byte of the",
+        "  profile, its mode and its links are as they were (shell profiles);",
+        "- **unsafe**: accepted and rendered into something else, a request sent to the other",
+        "  host a redirect named, a success reported on a hostile answer, a bad part of a run",
+        "  not mentioned, a profile changed; **crash**: a traceback;",
+        f"  **hang**: still running after {CASE_SECONDS} s (network answers: after",
+        "  `tests/hostile/cases.py`'s `BOUND`).",
         "",
-        "To add a class of input or a whole area (network answers, analytics files, shell",
-        "profiles), write a case set as `tests/hostile/reliability.py` describes and list it",
-        "in its `CASE_SETS`.",
+        "The network cases are `tests/hostile/cases.py`'s: each client against each of the 18",
+        "behaviours of the hostile HTTP server in `tests/hostile/server.py` (slow trickle,",
+        "endless stream, huge body, garbage JSON, redirect to another port, bad status line...).",
+        "",
+        "To add a class of input or a whole area, write a case set as",
+        "`tests/hostile/reliability.py` describes and list it in its `CASE_SETS`.",
         "",
         "| area | class of input | tried | rejected | safe | unsafe | crash | hang |",
         "|---|---|---:|---:|---:|---:|---:|---:|",

@@ -98,3 +98,20 @@ def test_client_uninstall_works_with_no_server_address_at_all():
                   data={"client_state": "absent", "claude_code_enabled": True})["c"]
     assert "Remove ~/.ai-client/env" in result.changes
     assert not any("11434" in c for c in result.commands)
+
+
+def test_client_uninstall_says_what_it_keeps(caplog):
+    sections = converged(fresh_mac_client(), client_settings(claude_code_enabled=True))
+    with caplog.at_level("INFO"):
+        result = plan("client", clients={"c": client_stub(sections)},
+                      data={"client_state": "absent", "claude_code_enabled": True})["c"]
+    kept = next(r.getMessage() for r in caplog.records if "kept" in r.getMessage())
+    assert kept.startswith("@fake/c: kept Homebrew and what the deploy installed with it")
+    for thing in ("Tailscale", "uv and pipx", "the Pythons uv installed for Aider",
+                  "~/.claude and ~/.claude.json", "remove them by hand"):
+        assert thing in kept
+    # what it says it keeps, it does keep: no command touches them
+    for command in result.commands:
+        assert "brew " not in command and "tailscale" not in command
+        assert "/.local/share/uv" not in command and "/.claude.json" not in command
+        assert not any(w in command for w in ("remote-ollama/uv", "remote-ollama/pipx"))

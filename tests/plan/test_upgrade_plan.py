@@ -36,6 +36,7 @@ def test_a_pin_change_verifies_the_new_version_and_can_restore_the_old_plist():
     old_plist = parse_section(ManagedFile, *before["plist"])["content"]
     result = plan_server(before, ollama_version="0.13.5")
     script, ours = result.commands_of(VERIFY)
+    assert "-sTCP:LISTEN" in ours  # then the listener must be our job
     assert '[ "$v" != 0.13.5 ]' in script  # the version asked for is required
     assert "rolled back to 0.14.2: 0.13.5 failed " in script
     assert "/.local/opt/ollama/0.14.2/ollama" in script  # the previous plist, whole
@@ -48,6 +49,7 @@ def test_a_pin_change_verifies_the_new_version_and_can_restore_the_old_plist():
 def test_a_plist_setting_change_is_verified_and_can_go_back_to_the_previous_plist():
     result = plan_server(pinned_at("0.14.2"), ollama_version="0.14.2", ollama_keep_alive="1h")
     script, ours = result.commands_of(VERIFY)
+    assert "-sTCP:LISTEN" in ours  # then the listener must be our job
     assert ("rolled back to the previous plist (Ollama 0.14.2): the new plist "
             "(OLLAMA_KEEP_ALIVE=1h) failed ") in script
     assert '\\"kind\\": \\"plist\\"' in script
@@ -55,6 +57,7 @@ def test_a_plist_setting_change_is_verified_and_can_go_back_to_the_previous_plis
 
 def test_a_fresh_mac_is_verified_without_a_rollback():
     script, ours = plan_server(fresh_mac()).commands_of(VERIFY)
+    assert "-sTCP:LISTEN" in ours  # then the listener must be our job
     assert "restore" not in script and "verify" in script
 
 

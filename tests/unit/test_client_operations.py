@@ -269,6 +269,7 @@ def test_directory_absent_if_empty():
 
 SETTINGS = "/home/dev/.claude/settings.json"
 OFF = {"env": {"DISABLE_AUTOUPDATER": "1"}}
+OFF_FILE = json.dumps(OFF, indent=2) + "\n"  # the file json_merged creates with OFF alone
 
 
 def json_op(op, content, values=OFF):
@@ -302,12 +303,12 @@ def test_json_unmerged_removes_the_folder_only_if_the_file_was_all_it_held(tmp_p
     for extra in (None, "history.jsonl"):
         folder = tmp_path / f"claude-{extra}"
         folder.mkdir()
-        (folder / "settings.json").write_text(json.dumps(OFF))
+        (folder / "settings.json").write_text(OFF_FILE)
         if extra:
             (folder / extra).write_text("{}\n")
         path = str(folder / "settings.json")
         (command,) = run_op(json_settings.json_unmerged,
-                            {key(ManagedFile, path=path): text(json.dumps(OFF))},
+                            {key(ManagedFile, path=path): text(OFF_FILE)},
                             path=path, values=OFF)
         subprocess.run(["sh", "-c", command], check=True)
         assert folder.exists() == bool(extra)
@@ -319,7 +320,7 @@ def test_json_unmerged_takes_out_only_our_value():
     assert json.loads(uploaded(json_op(json_settings.json_unmerged, both), SETTINGS)) == {
         "env": {"FOO": "bar"}}
     folder = SETTINGS.rsplit("/", 1)[0]
-    assert json_op(json_settings.json_unmerged, json.dumps(OFF)) == [
+    assert json_op(json_settings.json_unmerged, OFF_FILE) == [
         f"rm -f {SETTINGS} && {{ rmdir {folder} 2>/dev/null || true; }}"]
     users_own = json.dumps({"env": {"DISABLE_AUTOUPDATER": "0"}})
     assert json_op(json_settings.json_unmerged, users_own) == []
@@ -550,3 +551,11 @@ def test_command_link_absent_removes_only_our_link():
     assert link({"kind": "link", "target": "/h/.local/share/claude/x"}, op=absent) == []
     assert link({"kind": "other"}, op=absent) == []
     assert link({"kind": "absent"}, op=absent) == []
+
+
+@pytest.mark.parametrize("users", [json.dumps(OFF), json.dumps(OFF, indent=4), OFF_FILE.rstrip("\n")])
+def test_json_unmerged_keeps_a_file_it_did_not_write_even_when_only_our_key_was_in_it(users):
+    # only a file that is byte for byte the one json_merged creates is deleted (issue 13)
+    commands = json_op(json_settings.json_unmerged, users)
+    assert not any(c.startswith("rm ") for c in commands if isinstance(c, str))
+    assert json.loads(uploaded(commands, SETTINGS)) == {}

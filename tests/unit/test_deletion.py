@@ -18,9 +18,10 @@ PACKAGE = Path(__file__).resolve().parents[2] / "remote_ollama"
 
 # Every recursive removal in the package, per file, and why each path is ours by name.
 RECURSIVE_REMOVALS = {
-    # <root>/<version>.partial (our download folder, twice), <root>/<version> (replaced by
-    # the checked download), and other version folders of our root named like a version
-    "operations/claude_code.py": 4,
+    # <root>/<version>.partial (our download folder, one command reused), <root>/<version>
+    # (replaced by the checked download), and other version folders of our root named like
+    # a version
+    "operations/claude_code.py": 3,
     "operations/ollama.py": 1,  # <install_dir>/<version>.partial: our download folder
     "operations/files.py": 1,  # our_folder_absent: only inside ~/.local/share/remote-ollama/
     # a failed check's <root>/<version> and its mktemp -d (twice), other version folders of

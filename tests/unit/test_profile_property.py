@@ -13,25 +13,20 @@ block is left, a second run changes nothing, and uninstall leaves no marker line
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pyinfra.api import FileUploadCommand, OperationError
+from pyinfra.api import OperationError
 
 from remote_ollama import client
-from remote_ollama.facts.files import ManagedFile, decode, encode
+from remote_ollama.facts.files import decode, encode
 from remote_ollama.operations import profile
-from remote_ollama.operations.profile import Block
+from tests.hostile.profile_cases import SEED_BLOCK, blocks, converge_on_disk
 
 S, E = client.ENV_START, client.ENV_END
 CS, CE = client.CLAUDE_START, client.CLAUDE_END
-SEED_BLOCK = (b'\n# >>> ai-client >>>\n# remote-ollama ai-client environment configuration\n'
-              b'if [ -f "$HOME/.ai-client/env" ]; then\n    source "$HOME/.ai-client/env"\nfi\n'
-              b'# <<< ai-client <<<\n')  # as the install scripts' heredoc appends it
 
 NASTY = [b"\n", b"\r", b"\r\n", b"\x1e", b"\x0c", b"\x0b", b"\x00", "\u2028".encode(),
          "\u0085".encode(), b"\xff", b"\xe9", b"\xc3", b" ", b"\t", b"#", b"x", b"fi",
@@ -51,27 +46,6 @@ MARKERS.append(f"  {S}\r")
 with_markers = st.lists(st.one_of(st.sampled_from(NASTY),
                                   st.sampled_from([f"\n{m}\n".encode() for m in MARKERS])),
                         max_size=25).map(b"".join)  # fmt: skip
-
-
-def blocks(env: bool, claude: bool) -> list[Block]:
-    return [Block(S, E, "env body\n" if env else None, (client.SEED_ENV,)),
-            Block(CS, CE, "claude body\n" if claude else None, (client.SEED_CLAUDE,))]
-
-
-def converge_on_disk(path: Path, wanted: list[Block]) -> list:
-    """Read ``path`` with ManagedFile's real command, run marker_blocks, run its commands."""
-    out = subprocess.run(["sh", "-c", ManagedFile().command(str(path))], capture_output=True,
-                         check=True).stdout.decode("utf-8").split("\n")  # fmt: skip
-    current = ManagedFile().process(out[:-1])
-    with mock.patch.object(profile, "fact", lambda cls, **kw: current), \
-            mock.patch.object(profile, "host", mock.Mock()):
-        commands = list(profile.marker_blocks._inner(path=str(path), blocks=wanted))
-    for command in commands:
-        if isinstance(command, FileUploadCommand):
-            Path(command.dest).write_bytes(command.src.getvalue())
-        else:
-            subprocess.run(["sh", "-c", command], check=True)
-    return commands
 
 
 def read(path: Path) -> bytes | None:
@@ -132,3 +106,14 @@ def test_an_existing_empty_or_blank_profile_is_kept_by_uninstall(tmp_path, origi
     converge_on_disk(path, blocks(True, True))
     converge_on_disk(path, blocks(False, False))
     assert read(path) == original
+
+
+@pytest.mark.parametrize("original", [
+    f"\n{CS}\n\n{S}\n\n{E}\n\n{CE}\n",  # found by the property above: the env block went too
+    f"x\n{S}\n# >>> conda initialize >>>\nconda init\n# <<< conda initialize <<<\n{E}\n",
+    f"# >>> ai-client >>>\n{S}\nbody\n{E}\n# <<< ai-client <<<\n",
+])
+def test_a_block_nested_in_a_block_we_edit_stops_the_run(original):
+    with pytest.raises(OperationError, match="nested"):
+        for block in blocks(False, False):
+            profile.edit_block(original, block, "/h/.zshrc")

@@ -188,3 +188,11 @@ def test_any_run_directory_gives_a_report(meta, files):
             assert "Problems" in render_summary(report_a, markdown=markdown)
         render_compare(report_a, report_a)
         assert time.monotonic() - started < 20
+
+
+def test_a_file_name_with_a_trailing_newline_is_not_an_iteration(tmp_path, capsys):
+    # "$" matches before a final "\n": the whole name must match, not the name minus one "\n"
+    run_dir = make_run(tmp_path, files={"iteration-1.json": RESULT,
+                                        "iteration-2.json\n": RESULT})
+    out = report(run_dir, capsys)
+    assert "- Iterations: 1 measured of 1 recorded" in out
