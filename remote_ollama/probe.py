@@ -214,9 +214,14 @@ def _end_code(line: str, name: str, nonce: str | None) -> int | None:
 
 
 def parse_section(cls: type[FactBase], code: int, lines: list[str]) -> Any:
-    """Turn one section into the fact's value, as pyinfra would for a lone fact."""
+    """Turn one section into the fact's value, as pyinfra would for a lone fact.
+
+    The rule of ``remote_ollama.facts.base`` (``ProbeFact``): a missing command or no
+    output gives ``default()``, as in pyinfra's ``_get_fact``. A fact's command always
+    exits 0, so a non-zero ``code`` means the section itself did not run (``cd "$HOME"``
+    failed, the output was cut off): ``default()`` too."""
     instance = cls()
-    if lines == [MISSING] or (code != 0 and not getattr(cls, "accepts_failure", False)):
+    if code != 0 or not lines or lines == [MISSING]:
         return instance.default()
     return instance.process(lines)
 

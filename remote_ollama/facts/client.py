@@ -5,13 +5,35 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from typing import TypedDict
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
+from remote_ollama.facts.tailscale import TailscaleState, TailscaleStatus
 
-from remote_ollama.facts.tailscale import TailscaleStatus
+
+class Symlink(TypedDict, total=False):
+    """``SymlinkTarget``'s value."""
+
+    kind: str  # "link", "other" or "absent"
+    target: str  # only for "link"
 
 
-class SymlinkTarget(FactBase):
+class Aider(TypedDict):
+    """``AiderInstall``'s value."""
+
+    version: str
+    python: str  # "3.12"
+
+
+class Reachability(TypedDict):
+    """``ServerReachability``'s value."""
+
+    version: str | None
+    models: int  # HTTP status of /v1/models, 0 = no answer
+    tailscale: TailscaleState | None  # asked only when the server did not answer
+
+
+class SymlinkTarget(ProbeFact["Symlink | None"]):
     """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or
     ``{"kind": "absent"}``. Used to touch ``~/.local/bin/claude`` only when it is ours.
 
@@ -25,7 +47,7 @@ class SymlinkTarget(FactBase):
             f"elif [ -e {quoted} ]; then echo other; else echo absent; fi"
         )
 
-    def process(self, output) -> dict:
+    def process(self, output) -> Symlink:
         kind = output[0].strip() if output else ""
         if kind == "link" and len(output) > 1 and output[1].strip():
             return {"kind": "link", "target": output[1].strip()}
@@ -34,23 +56,22 @@ class SymlinkTarget(FactBase):
         return {"kind": "absent"}
 
 
-class CommandPath(FactBase):
+class CommandPath(ProbeFact["str | None"]):
     """Absolute path of a program on the PATH plus ``~/.local/bin``; None when missing.
 
     host.get_fact(CommandPath, program="uv")  # "/opt/homebrew/bin/uv"
     """
 
-    accepts_failure = True
 
     def command(self, program: str) -> str:
-        return f'PATH="$PATH:$HOME/.local/bin" command -v {shlex.quote(program)} || true'
+        return f'PATH="$PATH:$HOME/.local/bin" command -v {shlex.quote(program)}'
 
     def process(self, output) -> str | None:
         path = output[-1].strip() if output else ""
         return path if path.startswith("/") else None
 
 
-class DirectoryEntries(FactBase):
+class DirectoryEntries(ProbeFact["list[str] | None"]):
     """Names in a directory (hidden ones too), sorted; None when it does not exist.
 
     host.get_fact(DirectoryEntries, path="/Users/me/.local/share/remote-ollama/claude-code")
@@ -86,7 +107,7 @@ DIST_INFO_RE = re.compile(
 )
 
 
-class AiderInstall(FactBase):
+class AiderInstall(ProbeFact["Aider | None"]):
     """Aider as installed by ``uv`` or ``pipx``, read from the filesystem (no Python start):
     ``{"version": "0.86.2", "python": "3.12"}``, or None when not installed that way.
 
@@ -98,9 +119,9 @@ class AiderInstall(FactBase):
             f"{d}/aider-chat/lib/python*/site-packages/aider_chat-*.dist-info"
             for d in TOOL_DIRS[installer]
         )
-        return f'for d in {globs}; do [ -d "$d" ] && echo "$d"; done; true'
+        return f'for d in {globs}; do [ -d "$d" ] && echo "$d"; done'
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> Aider | None:
         for line in output:
             match = DIST_INFO_RE.search(line.strip())
             if match:
@@ -108,7 +129,7 @@ class AiderInstall(FactBase):
         return None
 
 
-class ServerReachability(FactBase):
+class ServerReachability(ProbeFact[Reachability]):
     """What the client sees of the server:
     ``{"version": "0.14.2" | None, "models": 200, "tailscale": None | <TailscaleStatus>}``.
 
@@ -121,9 +142,11 @@ class ServerReachability(FactBase):
         host.get_fact(ServerReachability, base_url="http://ai-server:11434")
     """
 
-    accepts_failure = True
     STATUS = "@@http "  # curl's -w line after each transfer: "@@http 200" (000: no answer)
     TAILSCALE = "@@tailscale"  # what follows is TailscaleStatus's output
+
+    def default(self):  # no output at all: what process makes of none
+        return self.process([])
 
     def command(self, base_url: str) -> str:
         version = shlex.quote(base_url + "/api/version")
@@ -138,13 +161,13 @@ class ServerReachability(FactBase):
             f"echo '{self.TAILSCALE}'; {TailscaleStatus().command()};; esac"
         )
 
-    def process(self, output) -> dict:
+    def process(self, output) -> Reachability:
         lines = list(output)
         tailscale = None
         if self.TAILSCALE in lines:
             at = lines.index(self.TAILSCALE)
             lines, tailscale = lines[:at], TailscaleStatus().process(lines[at + 1 :])
-        found: dict = {"version": None, "models": 0, "tailscale": tailscale}
+        found: Reachability = {"version": None, "models": 0, "tailscale": tailscale}
         codes = [i for i, line in enumerate(lines) if line.startswith(self.STATUS)]
         status = [lines[i][len(self.STATUS):].strip() for i in codes]
         if status and status[0] == "200":

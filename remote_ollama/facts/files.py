@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import base64
 import shlex
+from typing import TypedDict
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
+
+
+class FileState(TypedDict):
+    """``ManagedFile``'s value (and each of ``ManagedFiles``')."""
+
+    mode: str  # octal, e.g. "644"
+    links: int  # hard links
+    content: str  # ``decode``d bytes
+
+
+class Digest(TypedDict):
+    """``FileDigest``'s value."""
+
+    mode: str
+    sha256: str
 
 ABSENT = "@@remote-ollama-absent@@"
 EOF_MARK = "@@remote-ollama-eof@@"  # after the content: the read finished
@@ -49,7 +65,7 @@ def _stat_line(line: str) -> tuple[str, int] | None:
     return mode, int(links)
 
 
-class ManagedFile(FactBase):
+class ManagedFile(ProbeFact["FileState | None"]):
     """``{"mode": "644", "links": 1, "content": "..."}`` for a regular file (symlinks
     followed), or None when it is absent.
 
@@ -71,7 +87,7 @@ class ManagedFile(FactBase):
             f"else echo '{ABSENT}'; fi"
         )
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> FileState | None:
         output = list(output)
         if not output or output[0] == ABSENT or EOF_MARK not in output:
             return None
@@ -81,7 +97,7 @@ class ManagedFile(FactBase):
         return {"mode": stat[0], "links": stat[1], "content": decode(data)}
 
 
-class ManagedFiles(FactBase):
+class ManagedFiles(ProbeFact["dict[str, FileState] | None"]):
     """``{path: ManagedFile's value}`` for many files, read with one ``stat``, one ``cat``
     and one ``base64``.
 
@@ -104,7 +120,7 @@ class ManagedFiles(FactBase):
             f"echo '{EOF_MARK}'"
         )
 
-    def process(self, output) -> dict[str, dict] | None:
+    def process(self, output) -> dict[str, FileState] | None:
         output = list(output)
         if not {"@@stat", "@@content", EOF_MARK} <= set(output):
             return None
@@ -126,7 +142,7 @@ class ManagedFiles(FactBase):
         return found
 
 
-class PathExists(FactBase):
+class PathExists(ProbeFact[bool]):
     """Whether a path exists (file, directory or symlink target).
 
         host.get_fact(PathExists, path="/opt/homebrew/bin/brew")
@@ -139,7 +155,7 @@ class PathExists(FactBase):
         return bool(output) and output[0].strip() == "yes"
 
 
-class PathsExist(FactBase):
+class PathsExist(ProbeFact["dict[str, bool] | None"]):
     """``{path: bool}`` for many paths, with shell builtins only (the probe's batch of
     ``PathExists``).
 
@@ -159,7 +175,7 @@ class PathsExist(FactBase):
         return found
 
 
-class FileDigest(FactBase):
+class FileDigest(ProbeFact["Digest | None"]):
     """``{"mode": "755", "sha256": "..."}`` of a file, or None when it is absent.
 
     For files the deploy ships whole (the contract check is ~900 lines): comparing a
@@ -178,7 +194,7 @@ class FileDigest(FactBase):
             f"else echo '{ABSENT}'; fi"
         )
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> Digest | None:
         if len(output) < 2 or output[0] == ABSENT or not output[0].strip().isdigit():
             return None
         digest = output[1].split()[0] if output[1].split() else ""
