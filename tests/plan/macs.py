@@ -119,6 +119,9 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "plist_present": (0, ["no"]),
         "binary_present": (0, ["no"]),
         "logs": (0, ["no"]),
+        "backup": (0, ["no"]),
+        **{f"log.{name}": (0, ["no"]) for name in ("ollama.out.log", "ollama.err.log", "warm.log")},
+        "log_dir_entries": (0, ["absent"]),
         "api": (7, []),
         "api_tailnet": (0, [f"@@address {TAILSCALE_IP}"]),  # after the tailscale lines: stub()
         "contract": _file(None),
@@ -151,6 +154,7 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
         **{f"log.{name}": (0, ["yes"]) for name in ("ollama.out.log", "ollama.err.log")},
+        **{"log.warm.log": (0, ["no"])},
         log_dir_entries=(0, ["dir", "ollama.err.log", "ollama.out.log"]),
         api=_api(settings, settings.models, version),
         api_tailnet=(0, [f"@@address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),
