@@ -1,4 +1,8 @@
-"""Client facts: user files read exactly, tools on the PATH, Aider's install, the server."""
+"""Client facts: Aider's install and the server as a client sees it.
+
+The generic facts that used to live here are grouped by what they read:
+``SymlinkTarget`` and ``DirectoryEntries`` in ``facts.files``, ``CommandPath`` in
+``facts.system``. They are re-exported here so existing imports keep working."""
 
 from __future__ import annotations
 
@@ -8,14 +12,9 @@ import shlex
 from typing import TypedDict
 
 from remote_ollama.facts.base import ProbeFact
+from remote_ollama.facts.files import DirectoryEntries, SymlinkTarget  # noqa: F401  (re-exported)
+from remote_ollama.facts.system import CommandPath  # noqa: F401  (re-exported)
 from remote_ollama.facts.tailscale import TailscaleState, TailscaleStatus
-
-
-class Symlink(TypedDict, total=False):
-    """``SymlinkTarget``'s value."""
-
-    kind: str  # "link", "other" or "absent"
-    target: str  # only for "link"
 
 
 class Aider(TypedDict):
@@ -31,64 +30,6 @@ class Reachability(TypedDict):
     version: str | None
     models: int  # HTTP status of /v1/models, 0 = no answer
     tailscale: TailscaleState | None  # asked only when the server did not answer
-
-
-class SymlinkTarget(ProbeFact["Symlink | None"]):
-    """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or
-    ``{"kind": "absent"}``. Used to touch ``~/.local/bin/claude`` only when it is ours.
-
-        host.get_fact(SymlinkTarget, path="/Users/me/.local/bin/claude")
-    """
-
-    def command(self, path: str) -> str:
-        quoted = shlex.quote(path)
-        return (
-            f"if [ -L {quoted} ]; then echo link; readlink {quoted}; "
-            f"elif [ -e {quoted} ]; then echo other; else echo absent; fi"
-        )
-
-    def process(self, output) -> Symlink:
-        kind = output[0].strip() if output else ""
-        if kind == "link" and len(output) > 1 and output[1].strip():
-            return {"kind": "link", "target": output[1].strip()}
-        if kind == "other":
-            return {"kind": "other"}
-        return {"kind": "absent"}
-
-
-class CommandPath(ProbeFact["str | None"]):
-    """Absolute path of a program on the PATH plus ``~/.local/bin``; None when missing.
-
-    host.get_fact(CommandPath, program="uv")  # "/opt/homebrew/bin/uv"
-    """
-
-
-    def command(self, program: str) -> str:
-        return f'PATH="$PATH:$HOME/.local/bin" command -v {shlex.quote(program)}'
-
-    def process(self, output) -> str | None:
-        path = output[-1].strip() if output else ""
-        return path if path.startswith("/") else None
-
-
-class DirectoryEntries(ProbeFact["list[str] | None"]):
-    """Names in a directory (hidden ones too), sorted; None when it does not exist.
-
-    host.get_fact(DirectoryEntries, path="/Users/me/.local/share/remote-ollama/claude-code")
-    """
-
-    def command(self, path: str) -> str:  # globs, not ls: no program to start
-        quoted = shlex.quote(path)
-        return (
-            f"if [ -d {quoted} ]; then echo dir; for f in {quoted}/* {quoted}/.[!.]* "
-            f'{quoted}/..?*; do if [ -e "$f" ] || [ -L "$f" ]; then echo "${{f##*/}}"; fi; '
-            "done; else echo absent; fi"
-        )
-
-    def process(self, output) -> list[str] | None:
-        if not output or output[0].strip() != "dir":
-            return None
-        return sorted(line.strip() for line in output[1:] if line.strip())
 
 
 # Where each installer keeps Aider's environment. uv: UV_TOOL_DIR or the XDG data dir;

@@ -1,4 +1,5 @@
-"""The content and mode of files the deploys manage, read in one command."""
+"""Files and folders as they are on the host: managed files read exactly, digests, paths
+that exist, symlinks and directory listings."""
 
 from __future__ import annotations
 
@@ -15,6 +16,13 @@ class FileState(TypedDict):
     mode: str  # octal, e.g. "644"
     links: int  # hard links
     content: str  # ``decode``d bytes
+
+
+class Symlink(TypedDict, total=False):
+    """``SymlinkTarget``'s value."""
+
+    kind: str  # "link", "other" or "absent"
+    target: str  # only for "link"
 
 
 class Digest(TypedDict):
@@ -201,3 +209,46 @@ class FileDigest(ProbeFact["Digest | None"]):
         if len(digest) != 64:
             return None
         return {"mode": output[0].strip(), "sha256": digest}
+
+
+class SymlinkTarget(ProbeFact["Symlink | None"]):
+    """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or
+    ``{"kind": "absent"}``. Used to touch ``~/.local/bin/claude`` only when it is ours.
+
+        host.get_fact(SymlinkTarget, path="/Users/me/.local/bin/claude")
+    """
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -L {quoted} ]; then echo link; readlink {quoted}; "
+            f"elif [ -e {quoted} ]; then echo other; else echo absent; fi"
+        )
+
+    def process(self, output) -> Symlink:
+        kind = output[0].strip() if output else ""
+        if kind == "link" and len(output) > 1 and output[1].strip():
+            return {"kind": "link", "target": output[1].strip()}
+        if kind == "other":
+            return {"kind": "other"}
+        return {"kind": "absent"}
+
+
+class DirectoryEntries(ProbeFact["list[str] | None"]):
+    """Names in a directory (hidden ones too), sorted; None when it does not exist.
+
+    host.get_fact(DirectoryEntries, path="/Users/me/.local/share/remote-ollama/claude-code")
+    """
+
+    def command(self, path: str) -> str:  # globs, not ls: no program to start
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -d {quoted} ]; then echo dir; for f in {quoted}/* {quoted}/.[!.]* "
+            f'{quoted}/..?*; do if [ -e "$f" ] || [ -L "$f" ]; then echo "${{f##*/}}"; fi; '
+            "done; else echo absent; fi"
+        )
+
+    def process(self, output) -> list[str] | None:
+        if not output or output[0].strip() != "dir":
+            return None
+        return sorted(line.strip() for line in output[1:] if line.strip())

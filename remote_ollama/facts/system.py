@@ -189,3 +189,18 @@ class ProcessRunning(ProbeFact[bool]):
 
     def process(self, output) -> bool:
         return bool(output) and output[0].strip() == "yes"
+
+
+class CommandPath(ProbeFact["str | None"]):
+    """Absolute path of a program on the PATH plus ``~/.local/bin``; None when missing.
+
+    host.get_fact(CommandPath, program="uv")  # "/opt/homebrew/bin/uv"
+    """
+
+
+    def command(self, program: str) -> str:
+        return f'PATH="$PATH:$HOME/.local/bin" command -v {shlex.quote(program)}'
+
+    def process(self, output) -> str | None:
+        path = output[-1].strip() if output else ""
+        return path if path.startswith("/") else None
