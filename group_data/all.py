@@ -27,3 +27,20 @@ allow_incompatible_versions = False
 tailscale_server_tag = "tag:ai-server"
 # Tailscale tag of clients (ACL and dynamic inventory).
 tailscale_client_tag = "tag:ai-client"
+# Install Homebrew (and the Command Line Tools) with its official installer when
+# /opt/homebrew is missing; needs passwordless sudo. Server and macOS clients.
+homebrew_install = False
+# Homebrew's install.sh (or a mirror of it) used by `homebrew_install`.
+homebrew_install_url = "https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh"
+# Install Tailscale when absent (macOS: Homebrew's `tailscale` formula, tailscaled as a
+# root daemon; Debian/Ubuntu: Tailscale's apt repository) and join the tailnet with an
+# auth key and this host's tag unless already Running with it.
+tailscale_install = False
+# Controller environment variable holding the Tailscale auth key (tskey-auth-...); read
+# only when a join is needed, never printed.
+tailscale_auth_key_env = "REMOTE_OLLAMA_TS_AUTHKEY"
+# Controller file holding the auth key (used when the variable is unset); keep it mode
+# 600. Never put the key itself in group_data.
+tailscale_auth_key_file = None
+# `tailscale up --hostname`: the node's tailnet name; None = the OS name.
+tailscale_hostname = None

@@ -29,3 +29,7 @@ claude_code_small_model = None
 claude_code_skip_permissions = False
 # End the client deploy with a (warning-only) check of /v1/models.
 reachability_check = True
+# Tailscale's package site; Debian/Ubuntu clients use <url>/<debian|ubuntu>/<codename>.
+tailscale_apt_url = "https://pkgs.tailscale.com/stable"
+# Fingerprint the apt signing key must have before apt trusts it.
+tailscale_apt_key_fingerprint = "2596A99EAAB33821893C0A79458CA832957F5868"

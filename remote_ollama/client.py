@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pyinfra import host
 from pyinfra.api import deploy
 
+from remote_ollama import bootstrap, render
 from remote_ollama import client_preflight as checks
-from remote_ollama import render
 from remote_ollama.facts.client import (
     AiderInstall,
     CommandPath,
@@ -190,6 +190,7 @@ def _probe(settings: Settings, url: str | None) -> dict:
             "contract_present": (PathExists, {"path": tool_paths(paths.home)["contract"]}),
         }
     )
+    requests.update(bootstrap.probe_requests(settings))  # issue 16: opt-in, same probe
     seen = prime(host, requests)
     if "server" in seen:  # Tailscale was asked only if the server gave no answer
         seen["tailscale"] = seen["server"]["tailscale"]
@@ -222,6 +223,10 @@ def converge_client(settings: Settings, url: str | None):
         return
 
     platform = checks.require_platform(host.name, seen["macos"], seen["linux"], seen["arch"])
+    if bootstrap.deferred(settings, seen, settings.tailscale_client_tag, paths.home,
+                          identity.get("user", ""), lambda: converge_client(settings, url),
+                          linux=seen["linux"] if platform.system == "linux" else None):
+        return  # issue 16: Homebrew/Tailscale first, then the rest on the fresh host
     shell = checks.login_shell(host.name, settings, identity)
     ollama = None
     if settings.claude_code_enabled:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pyinfra import host, logger
 from pyinfra.api import deploy
 
-from remote_ollama import preflight
+from remote_ollama import bootstrap, preflight
 from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
@@ -89,6 +89,7 @@ def _probe(settings: Settings) -> dict:
     else:
         requests["tailscale"] = (TailscaleStatus, {})
         requests["api"] = (OllamaApi, {"base_url": api_url(settings, bind_address(settings, None))})
+    requests.update(bootstrap.probe_requests(settings))  # issue 16: opt-in, same probe
     seen = prime(host, requests)
     if "api_tailnet" in seen:
         seen["tailscale"] = seen["api_tailnet"]["tailscale"]
@@ -126,6 +127,9 @@ def converge_server(settings: Settings):
     mac = seen["mac"] or {}
     preflight.require_mac(host.name, seen["mac"])
     preflight.check_memory(host.name, settings, mac.get("memsize"))
+    if bootstrap.deferred(settings, seen, settings.tailscale_server_tag, home, identity["user"],
+                          lambda: converge_server(settings)):  # issue 16: a bare Mac first
+        return
     preflight.require_homebrew(host.name, seen["brew"])
     preflight.require_tailscale(host.name, settings, seen["tailscale"])
 

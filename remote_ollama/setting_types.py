@@ -189,3 +189,11 @@ def latest(model: str) -> str:
 Label = Annotated[str, AfterValidator(_matching(LABEL_RE, "a reverse-DNS label"))]
 ExtraEnv = Annotated[dict[str, str], AfterValidator(_extra_env)]
 Pmset = Annotated[dict[str, int], AfterValidator(_pmset)]
+EnvName = Annotated[str, AfterValidator(_matching(ENV_NAME_RE, "an environment variable name"))]
+ControllerPath = Annotated[str, AfterValidator(_matching(
+    re.compile(r"(?:/|~/)[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*"),
+    "an absolute or ~/ path on the controller, e.g. '~/.config/remote-ollama/ts-authkey'",
+))]
+Fingerprint = Annotated[
+    str, AfterValidator(_matching(re.compile(r"^[0-9A-F]{40}$"), "40 upper-case hex digits"))
+]

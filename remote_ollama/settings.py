@@ -33,8 +33,11 @@ from remote_ollama.setting_types import (  # noqa: F401  (re-exported)
     TYPED_OLLAMA_ENV,
     URL_RE,
     VERSION_RE,
+    ControllerPath,
     Duration,
+    EnvName,
     ExtraEnv,
+    Fingerprint,
     HomePath,
     HostName,
     Label,
@@ -335,6 +338,64 @@ class Settings(BaseModel):
     reachability_check: bool = Field(
         True, description="End the client deploy with a (warning-only) check of /v1/models.",
         examples=[False],
+        json_schema_extra={"group": "clients"},
+    )
+
+    # --- bootstrap: a bare Mac (or Debian client) to serving in one converge (issue 16;
+    # docs/new-mac.md). All off by default: without them a missing Homebrew or a logged-out
+    # Tailscale stops the deploy with instructions, as before.
+    homebrew_install: bool = Field(
+        False,
+        description="Install Homebrew (and the Command Line Tools) with its official installer "
+        "when /opt/homebrew is missing; needs passwordless sudo. Server and macOS clients.",
+        examples=[True],
+        json_schema_extra={"group": "all"},
+    )
+    homebrew_install_url: Url = Field(
+        "https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh",
+        description="Homebrew's install.sh (or a mirror of it) used by `homebrew_install`.",
+        examples=["http://mirror.example:8080/homebrew/install.sh"],
+        json_schema_extra={"group": "all"},
+    )
+    tailscale_install: bool = Field(
+        False,
+        description="Install Tailscale when absent (macOS: Homebrew's `tailscale` formula, "
+        "tailscaled as a root daemon; Debian/Ubuntu: Tailscale's apt repository) and join the "
+        "tailnet with an auth key and this host's tag unless already Running with it.",
+        examples=[True],
+        json_schema_extra={"group": "all"},
+    )
+    tailscale_auth_key_env: EnvName = Field(
+        "REMOTE_OLLAMA_TS_AUTHKEY",
+        description="Controller environment variable holding the Tailscale auth key "
+        "(tskey-auth-...); read only when a join is needed, never printed.",
+        examples=["TS_AUTHKEY"],
+        json_schema_extra={"group": "all"},
+    )
+    tailscale_auth_key_file: ControllerPath | None = Field(
+        None,
+        description="Controller file holding the auth key (used when the variable is unset); "
+        "keep it mode 600. Never put the key itself in group_data.",
+        examples=["~/.config/remote-ollama/ts-authkey"],
+        json_schema_extra={"group": "all"},
+    )
+    tailscale_hostname: HostName | None = Field(
+        None,
+        description="`tailscale up --hostname`: the node's tailnet name; None = the OS name.",
+        examples=["ai-server"],
+        json_schema_extra={"group": "all"},
+    )
+    tailscale_apt_url: Url = Field(
+        "https://pkgs.tailscale.com/stable",
+        description="Tailscale's package site; Debian/Ubuntu clients use "
+        "<url>/<debian|ubuntu>/<codename>.",
+        examples=["http://mirror.example:8080/tailscale/stable"],
+        json_schema_extra={"group": "clients"},
+    )
+    tailscale_apt_key_fingerprint: Fingerprint = Field(
+        "2596A99EAAB33821893C0A79458CA832957F5868",
+        description="Fingerprint the apt signing key must have before apt trusts it.",
+        examples=["0123456789ABCDEF0123456789ABCDEF01234567"],
         json_schema_extra={"group": "clients"},
     )
 

@@ -13,7 +13,8 @@ if [ "$(id -u)" != 0 ]; then
 fi
 
 packages="debootstrap openssh-client iproute2 util-linux mount kmod curl netcat-openbsd
-ca-certificates python3 python3-pip python3-venv zsh dash"
+ca-certificates python3 python3-pip python3-venv zsh dash
+gnupg dpkg-dev"  # gnupg, dpkg-dev: the signed apt repo stand-in (fleetlib/apt_repo.py)
 
 missing=""
 for pkg in $packages; do

@@ -19,6 +19,7 @@ from __future__ import annotations
 import importlib
 import json
 import os
+import pkgutil
 import re
 import subprocess
 import typing
@@ -30,11 +31,12 @@ from pyinfra.api.connect import connect_all
 from pyinfra.api.state import StateStage
 from pyinfra.context import ctx_host, ctx_inventory, ctx_state
 
+from remote_ollama import facts as facts_package
 from remote_ollama import probe
 from remote_ollama.facts.base import ProbeFact
 
 FACTS = Path(__file__).resolve().parents[1] / "facts"
-MODULES = ["client", "files", "homebrew", "launchd", "ollama", "power", "system", "tailscale"]
+MODULES = sorted(m.name for m in pkgutil.iter_modules(facts_package.__path__) if m.name != "base")
 
 
 def fact_classes() -> dict[str, type[ProbeFact]]:

@@ -3,6 +3,8 @@
   mirror/wheels/  flat wheelhouse (find-links) for aider-chat, uv and pipx on Python 3.11
   mirror/npm/     Claude Code's native package, laid out like the npm registry
   mirror/ollama/  v<ver>/ollama-darwin.tgz archives holding the Ollama stand-in
+  mirror/homebrew/install.sh  the Homebrew installer stand-in (bare-Mac profile, issue 16)
+  mirror/tailscale-apt/  a signed apt repository with the tailscale stand-ins (apt_repo.py)
 
 Each part is built into `<state>/<part>-<hash of inputs>` and linked into mirror/,
 so changing an input builds a new part and a second `up` downloads nothing.
@@ -18,6 +20,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
+from . import apt_repo
 from .layout import MIRROR_URL
 from .shell import run, say
 
@@ -142,4 +145,18 @@ def ensure_mirror(state: Path, standins: Path) -> Path:
                                          for f in files))  # fmt: skip
         built = _build_once(state, "ollama", digest, lambda out: build_ollama(files, out))
         _publish(mirror, "ollama", built)
+    installer = standins / "homebrew-install.sh"  # issue 16: the bare-Mac profile
+    if installer.is_file():
+        digest = _key(hashlib.sha256(installer.read_bytes()).hexdigest())
+        built = _build_once(state, "homebrew", digest, lambda out: shutil.copy2(
+            installer, out / "install.sh"))
+        _publish(mirror, "homebrew", built)
+    if apt_repo.missing_tools():
+        say(f"notice: no {', '.join(apt_repo.missing_tools())}; skipping mirror/tailscale-apt")
+    else:
+        digest = _key(*(hashlib.sha256(f.read_bytes()).hexdigest()
+                        for f in apt_repo.inputs(standins)))  # fmt: skip
+        built = _build_once(state, "tailscale-apt", digest,
+                            lambda out: apt_repo.build(standins, out))
+        _publish(mirror, "tailscale-apt", built)
     return mirror
