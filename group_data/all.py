@@ -17,7 +17,7 @@ ollama_server_host = None
 # Pin Ollama to exactly this release (installed from its archive); None = Homebrew's
 # formula.
 ollama_version = None
-# Claude Code version clients install (exact pin).
+# Claude Code version clients install (exact pin; lower it to downgrade).
 claude_code_version = "2.1.332"
 # aider-chat version clients install (exact pin).
 aider_version = "0.86.2"

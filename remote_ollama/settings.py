@@ -100,7 +100,7 @@ class Settings(BaseModel):
         json_schema_extra={"group": "all"},
     )
     claude_code_version: Version | None = Field(
-        "2.1.332", description="Claude Code version clients install (exact pin).",
+        "2.1.332", description="Claude Code version clients install (exact pin; lower it to downgrade).",
         examples=["2.1.300"],
         json_schema_extra={"group": "all"},
     )
