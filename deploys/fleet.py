@@ -19,20 +19,16 @@ Every host must be in one of the groups: an inventory host in neither stops the 
 before anything is sent. For an ad-hoc host (`@local`), use deploys/client.py.
 """
 
-from pyinfra import config, host, inventory
+from pyinfra import host, inventory
 
-from remote_ollama import global_arguments, op_order
 from remote_ollama.client import converge_client, server_url
-from remote_ollama.facts.homebrew import BREW_PATH
+from remote_ollama.deploy_setup import prepare
 from remote_ollama.preflight import DeployError
 from remote_ollama.server import converge_server
-from remote_ollama.validation import settings_for_current_host
 
 ROLES = {"server", "clients"}
 
-op_order.install()  # before any operation: pyinfra's operation order without inspect
-global_arguments.install()  # pyinfra's global-argument list computed once, not per op
-settings = settings_for_current_host()  # every host validated before anything runs
+settings = prepare()  # pyinfra patches, Homebrew PATH, every host validated (see there)
 ungrouped = sorted(h.name for h in inventory if not ROLES & set(h.groups))
 if ungrouped:
     raise DeployError(
@@ -40,7 +36,6 @@ if ungrouped:
         f"either: {', '.join(ungrouped)}. Nothing was run on any host. Put them in a group, "
         "or use deploys/client.py for an ad-hoc host like @local."
     )
-config.ENV = {**config.ENV, "PATH": BREW_PATH}  # Homebrew on PATH for commands and facts
 if "server" in host.groups:
     converge_server(settings)
 if "clients" in host.groups:

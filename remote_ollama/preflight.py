@@ -64,15 +64,13 @@ def require_mac(host_name: str, mac: dict | None) -> None:
         )
 
 
-def estimated_bytes(model: str, reported: dict | None = None) -> int | None:
-    """A model's memory need: its reported size if known, else from '<N>b' in its tag."""
+def estimated_bytes(model: str) -> int | None:
+    """A model's memory need, from the '<N>b' parameter count in its tag; None without one."""
     match = re.search(r"[:/-](\d+(?:\.\d+)?)b\b", latest(model).lower())
     return int(float(match.group(1)) * BYTES_PER_BILLION_PARAMS) if match else None
 
 
-def check_memory(
-    host_name: str, settings: Settings, memory: int | None, present: dict | None
-) -> None:
+def check_memory(host_name: str, settings: Settings, memory: int | None) -> None:
     """Warn or fail when the largest declared model, or the warm set, cannot fit."""
     if settings.memory_check == "off" or not memory:
         return

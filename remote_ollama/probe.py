@@ -61,6 +61,14 @@ ENCODE = "od -An -v -tx1 | LC_ALL=C tr -d ' \\n'"  # every byte as hex, on one l
 # Facts asked for many paths are read in one section each, by a fact built for the batch.
 BATCHED = {ManagedFile: ManagedFiles, PathExists: PathsExist}
 
+# The cache: one dict of fact values per pyinfra Host, dropped with the Host (weak keys).
+# Within it, ``_key`` names one question: the fact class and its arguments as ``repr``s
+# (lists are not hashable; ``repr`` tells ``1`` from ``"1"``). Two spellings of the same
+# path are two keys: ``~/x`` and ``/Users/me/x`` (see ``prime``, which stores both). A
+# question asked under a key nobody primed is not an error: ``fact`` asks the host, one
+# more round trip, so a mismatch shows in the command count: plan tests assert one
+# command per converged host (``len(plan.executed) == 1``), and the plan harness fails on
+# a probe section that a test's stub does not answer (``UnstubbedSection``).
 _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -214,15 +222,28 @@ def _end_code(line: str, name: str, nonce: str | None) -> int | None:
 
 
 def parse_section(cls: type[FactBase], code: int, lines: list[str]) -> Any:
-    """Turn one section into the fact's value, as pyinfra would for a lone fact."""
+    """Turn one section into the fact's value, as pyinfra would for a lone fact.
+
+    The rule of ``remote_ollama.facts.base`` (``ProbeFact``): a missing command or no
+    output gives ``default()``, as in pyinfra's ``_get_fact``. A fact's command always
+    exits 0, so a non-zero ``code`` means the section itself did not run (``cd "$HOME"``
+    failed, the output was cut off): ``default()`` too."""
     instance = cls()
-    if lines == [MISSING] or (code != 0 and not getattr(cls, "accepts_failure", False)):
+    if code != 0 or not lines or lines == [MISSING]:
         return instance.default()
     return instance.process(lines)
 
 
 def _stage_cache(host) -> dict:
-    """Facts of this run. Execution reuses what planning read: one probe per host per run."""
+    """Facts of this run. Execution reuses what planning read: one probe per host per run.
+
+    A run is one pyinfra ``State``; the values are kept under ``"run": id(state)``. The id,
+    not the State itself: the cache must not keep a finished run's State alive, and a
+    State is not hashable by value. A new State (the next test, the next ``pyinfra``
+    invocation in one process) has another id, so its host starts with an empty cache.
+    Python may reuse a freed State's id; that would hand old values to a Host run again
+    under a new State, but pyinfra builds a new Inventory, and new Hosts, for every State
+    (the CLI, and tests/plan's harness), so a Host never outlives its run."""
     per_host = _cache.setdefault(host, {})
     run = id(current_state._get_module())
     if per_host.get("run") != run:
@@ -236,6 +257,11 @@ def prime(host, requests: dict[str, tuple[type[FactBase], dict[str, Any]]]) -> d
 
     Arguments starting with ``~/`` are paths in the home directory (see the module doc)."""
     cache = _stage_cache(host)
+    # A ``~/x`` question is asked relative to ``$HOME`` (``section_script``) and its answer
+    # stored twice: under ``~/x`` and, once UserIdentity gives the home, under the
+    # absolute path, which is how operations ask later (``fact(ManagedFile,
+    # path="/Users/me/x")``). Without the second key that later question would cost a
+    # second round trip.
     wanted = {n: r for n, r in requests.items() if _key(*r) not in cache}
     identity = _key(UserIdentity, {})
     if any(_in_home(kw) for _, kw in wanted.values()) and identity not in cache:

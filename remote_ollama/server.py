@@ -131,7 +131,7 @@ def converge_server(settings: Settings):
 
     mac = seen["mac"] or {}
     preflight.require_mac(host.name, seen["mac"])
-    preflight.check_memory(host.name, settings, mac.get("memsize"), (seen["api"] or {}).get("models"))
+    preflight.check_memory(host.name, settings, mac.get("memsize"))
     if bootstrap.deferred(settings, seen, settings.tailscale_server_tag, home, identity["user"],
                           lambda: converge_server(settings)):  # issue 16: a bare Mac first
         return
@@ -322,9 +322,10 @@ def _uninstall_requests(settings: Settings, paths) -> dict:
     return requests
 
 
-def _uninstall(settings: Settings, paths, log_dir: str, job: dict) -> None:
+def _uninstall(settings: Settings, paths, log_dir: str, seen: dict) -> None:
     """Remove what the deploy created, by exact name: the jobs, their plists, our log files
-    (and the default log folder once empty). Never a folder's contents."""
+    (and the default log folder once empty). Never a folder's contents. ``seen`` is the
+    probe's answers: ``seen["backup"]`` says whether earlier runs left retired plists."""
     sudo = settings.ollama_service == "daemon"
     launchd.job_unloaded(
         name="Unload the Ollama job", domain=paths.domain, label=settings.ollama_label,
@@ -346,7 +347,7 @@ def _uninstall(settings: Settings, paths, log_dir: str, job: dict) -> None:
         "models and every other file in the log folder; remove them by hand if you want "
         "them gone."
     )
-    if job.get("backup"):
+    if seen.get("backup"):
         logger.info(
             f"{host.name}: nothing of an earlier setup was restored; the plists of the jobs "
             f"the deploy retired are in {backup_dir(log_dir)} (README.txt there says what "

@@ -1,203 +1,58 @@
 """The typed settings schema: the one source of truth for every host's data.
 
 Every key a user may put in ``group_data/*.py``, an inventory or ``--data`` is a field
-below, with its type, default and a one-line description. ``validate_host`` turns a
-host's raw data into a ``Settings`` object or raises ``SettingsError`` naming the host,
-the key, the bad value and what is allowed. Values that end up in a plist or a shell
-file are constrained to safe character sets here, so renderers never see them raw.
+below, with its type, default, a one-line description and an example, as NixOS options
+have. The risky ones have a longer explanation, and keys that were renamed or removed a
+note, in ``remote_ollama.settings_docs``. ``validate_host`` turns a host's raw data into a
+``Settings`` object or raises ``SettingsError`` naming the host, the key, the bad value and
+what is allowed. What a value may look like is in ``remote_ollama.setting_types``
+(re-exported here, so ``from remote_ollama.settings import MODEL_RE`` keeps working).
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-import string
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    ValidationError,
-    model_validator,
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from remote_ollama.setting_types import (  # noqa: F401  (re-exported)
+    DURATION_RE,
+    ENV_NAME_RE,
+    ENV_VALUE_RE,
+    HOME_PATH_ALLOWED,
+    HOSTNAME_RE,
+    IPV4_RE,
+    LABEL_RE,
+    MODEL_RE,
+    ORIGIN_RE,
+    PATH_PART_RE,
+    PMSET_KEYS,
+    SYSTEM_MODEL_ROOTS,
+    TAG_RE,
+    TYPED_OLLAMA_ENV,
+    URL_RE,
+    VERSION_RE,
+    ControllerPath,
+    Duration,
+    EnvName,
+    ExtraEnv,
+    Fingerprint,
+    HomePath,
+    HostName,
+    Label,
+    ModelName,
+    ModelsPath,
+    Origin,
+    Pmset,
+    PythonMinor,
+    ReleaseUrl,
+    Tag,
+    Url,
+    Version,
+    is_version,
+    latest,
 )
-
-# --- value checks ------------------------------------------------------------------
-# Every pattern is matched with ``fullmatch`` (never ``match`` with ``$``, which accepts a
-# trailing newline): a value that passes is exactly the characters its pattern names.
-
-MODEL_RE = re.compile(
-    r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*){0,2}(?::[a-z0-9][a-z0-9._-]{0,127})?",
-    re.IGNORECASE,
-)
-VERSION_RE = re.compile(r"[0-9]+(?:\.[0-9]+){1,3}(?:[-+.]?[0-9A-Za-z]+)*")
-HOSTNAME_RE = re.compile(
-    r"(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*\.?"
-)
-IPV4_RE = re.compile(r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)")
-DURATION_RE = re.compile(r"-?(?:\d+|(?:\d+(?:\.\d+)?(?:ns|us|µs|ms|s|m|h))+)")
-PATH_PART_RE = re.compile(r"[A-Za-z0-9._@+-]+")
-LABEL_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*[A-Za-z0-9]")
-ENV_NAME_RE = re.compile(r"[A-Z_][A-Z0-9_]*")
-ENV_VALUE_RE = re.compile(r"[A-Za-z0-9 ._,:/@%+=*\[\]-]*")
-URL_RE = re.compile(r"(?:https?|file)://[A-Za-z0-9._~:/?#\[\]@!$&()*+,;=%{}-]+")
-TAG_RE = re.compile(r"tag:[a-z0-9][a-z0-9-]*")
-ORIGIN_RE = re.compile(r"[A-Za-z0-9*._:/-]+")
-
-
-def is_version(value: object) -> bool:
-    """True for a release version like ``0.14.2`` (also used on what a server reports)."""
-    return isinstance(value, str) and len(value) <= 64 and bool(VERSION_RE.fullmatch(value))
-
-
-def _matching(pattern: re.Pattern, allowed: str, longest: int = 1024):
-    def check(value: str) -> str:
-        if len(value) > longest or not pattern.fullmatch(value):
-            raise ValueError(f"allowed: {allowed}")
-        return value
-
-    return check
-
-
-ModelName = Annotated[
-    str,
-    AfterValidator(
-        _matching(MODEL_RE, "an Ollama model name like 'qwen2.5-coder:32b' or 'library/llama3'")
-    ),
-]
-Version = Annotated[str, AfterValidator(_matching(VERSION_RE, "a version like '0.14.2'", 64))]
-Duration = Annotated[
-    str,
-    AfterValidator(_matching(DURATION_RE, "a Go duration like '5m', '1h30m', '-1' or '300'", 64)),
-]
-Url = Annotated[str, AfterValidator(_matching(URL_RE, "an http(s):// or file:// URL"))]
-Tag = Annotated[str, AfterValidator(_matching(TAG_RE, "a Tailscale tag like 'tag:ai-server'"))]
-Origin = Annotated[str, AfterValidator(_matching(ORIGIN_RE, "a CORS origin like 'http://x:3000'"))]
-
-# Absolute places outside the home that a models folder may be in (Ollama runs as the
-# user in both modes, so it must be able to write there): an external disk, or the
-# folder every user of the Mac shares.
-SYSTEM_MODEL_ROOTS = ("/Volumes/", "/Users/Shared/")
-HOME_PATH_ALLOWED = (
-    "a folder inside your home written as '~/...' (e.g. '~/Library/Logs/remote-ollama'): "
-    "letters, digits and ._@+- in each part; not '~' or '~/' alone, no '.' or '..' parts, "
-    "no empty parts or trailing '/'"
-)
-
-
-def _path_parts_ok(parts: list[str]) -> bool:
-    return bool(parts) and all(PATH_PART_RE.fullmatch(p) and p not in (".", "..") for p in parts)
-
-
-def _home_path(value: str) -> str:
-    """A directory in the user's home, as ``~/a/b``: never the home itself, never outside."""
-    if len(value) > 1024 or not value.startswith("~/") or not _path_parts_ok(value[2:].split("/")):
-        raise ValueError(f"allowed: {HOME_PATH_ALLOWED}")
-    return value
-
-
-def _models_path(value: str) -> str:
-    """Like ``_home_path``, or a folder under ``SYSTEM_MODEL_ROOTS`` (an external disk)."""
-    for root in SYSTEM_MODEL_ROOTS:
-        inside = value[len(root):].split("/")
-        if value.startswith(root) and len(value) <= 1024 and _path_parts_ok(inside):
-            return value
-    try:
-        return _home_path(value)
-    except ValueError:
-        raise ValueError(
-            f"allowed: {HOME_PATH_ALLOWED}; or a folder on an external disk "
-            "('/Volumes/<disk>/...') or in '/Users/Shared/...'"
-        ) from None
-
-
-HomePath = Annotated[str, AfterValidator(_home_path)]
-ModelsPath = Annotated[str, AfterValidator(_models_path)]
-
-
-def _release_url(value: str) -> str:
-    """Only ``{version}`` may be replaced: the deploy calls ``str.format`` with the pin."""
-    allowed = "an http(s):// or file:// URL whose only placeholder is '{version}'"
-    if len(value) > 1024:
-        raise ValueError(f"allowed: {allowed}")
-    try:
-        fields = [(name, spec, conv) for _, name, spec, conv in string.Formatter().parse(value)
-                  if name is not None]  # fmt: skip
-    except ValueError:
-        raise ValueError(f"allowed: {allowed} (a lone '{{' or '}}' must be doubled)") from None
-    if any(name != "version" or spec or conv for name, spec, conv in fields):
-        raise ValueError(f"allowed: {allowed}")
-    if not URL_RE.fullmatch(value.format(version="0.0.0")):
-        raise ValueError(f"allowed: {allowed}")
-    return value
-
-
-ReleaseUrl = Annotated[str, AfterValidator(_release_url)]
-
-
-def _host_or_ip(value: str) -> str:
-    if len(value) <= 253 and (IPV4_RE.fullmatch(value) or HOSTNAME_RE.fullmatch(value)):
-        return value
-    raise ValueError("allowed: a hostname, MagicDNS name or IPv4 address (letters, digits, - and .)")
-
-
-HostName = Annotated[str, AfterValidator(_host_or_ip)]
-
-
-def _python_minor(value: Any) -> Any:
-    """`--data aider_python=3.11` arrives as a float (and 3.10 as 3.1): read it as text."""
-    if isinstance(value, float):
-        return {"3.1": "3.10"}.get(str(value), str(value))
-    return value
-
-
-PythonMinor = Annotated[Literal["3.10", "3.11", "3.12"], BeforeValidator(_python_minor)]
-
-
-def _extra_env(value: dict[str, str]) -> dict[str, str]:
-    for name, item in value.items():
-        if len(name) > 128 or not ENV_NAME_RE.fullmatch(name):
-            raise ValueError(f"key {name!r}: allowed: an env var name like OLLAMA_DEBUG")
-        if name in TYPED_OLLAMA_ENV:
-            raise ValueError(f"key {name!r}: set it with the typed setting {TYPED_OLLAMA_ENV[name]}")
-        if len(item) > 4096 or not ENV_VALUE_RE.fullmatch(item):
-            raise ValueError(f"value {item!r} of {name}: allowed: letters, digits and ._,:/@%+=*[]-")
-    return value
-
-
-# Ollama variables that have their own typed setting, so extra_env may not override them.
-TYPED_OLLAMA_ENV = {
-    "OLLAMA_HOST": "ollama_bind / ollama_port",
-    "OLLAMA_KEEP_ALIVE": "ollama_keep_alive",
-    "OLLAMA_CONTEXT_LENGTH": "ollama_context_length",
-    "OLLAMA_FLASH_ATTENTION": "ollama_flash_attention",
-    "OLLAMA_KV_CACHE_TYPE": "ollama_kv_cache_type",
-    "OLLAMA_NUM_PARALLEL": "ollama_num_parallel",
-    "OLLAMA_MAX_LOADED_MODELS": "ollama_max_loaded_models",
-    "OLLAMA_MAX_QUEUE": "ollama_max_queue",
-    "OLLAMA_ORIGINS": "ollama_origins",
-    "OLLAMA_MODELS": "ollama_models_dir",
-}
-
-PMSET_KEYS = {"sleep", "disksleep", "displaysleep", "autorestart", "womp", "powernap", "standby"}
-
-
-def _pmset(value: dict[str, int]) -> dict[str, int]:
-    for key, item in value.items():
-        if key not in PMSET_KEYS:
-            raise ValueError(f"key {key!r}: allowed: {', '.join(sorted(PMSET_KEYS))}")
-        if not 0 <= item <= 600:
-            raise ValueError(f"value {item} of {key}: allowed: 0-600")
-    return value
-
-
-def latest(model: str) -> str:
-    """Normalise a model name the way Ollama does: a bare name means ':latest'."""
-    return model if ":" in model.rsplit("/", 1)[-1] else f"{model}:latest"
-
 
 # --- the schema --------------------------------------------------------------------
 
@@ -211,51 +66,62 @@ class Settings(BaseModel):
     models: list[ModelName] = Field(
         default_factory=lambda: ["qwen2.5-coder:7b"],
         description="Models the server keeps pulled; clients get Aider settings for each.",
+        examples=[["qwen2.5-coder:32b", "qwen3-coder:30b"]],
         json_schema_extra={"group": "all"},
     )
     default_model: ModelName | None = Field(
         None,
         description="Model Aider and claude-ollama use by default; must be one of `models`.",
+        examples=["qwen2.5-coder:32b"],
         json_schema_extra={"group": "all"},
     )
     ollama_port: int = Field(
         11434, ge=1024, le=65535, description="TCP port Ollama listens on.",
+        examples=[11500],
         json_schema_extra={"group": "all"},
     )
     ollama_context_length: int = Field(
         65536, ge=2048, le=1048576,
         description="OLLAMA_CONTEXT_LENGTH; clients send the same num_ctx and max context.",
+        examples=[32768],
         json_schema_extra={"group": "all"},
     )
     ollama_server_host: HostName | None = Field(
         None,
         description="Address clients use for the server; default: the `server` group's host.",
+        examples=["ai-server.tail1234.ts.net"],
         json_schema_extra={"group": "all"},
     )
     ollama_version: Version | None = Field(
         None,
         description="Pin Ollama to exactly this release (installed from its archive); "
         "None = Homebrew's formula.",
+        examples=["0.14.2"],
         json_schema_extra={"group": "all"},
     )
     claude_code_version: Version | None = Field(
-        "2.1.332", description="Claude Code version clients install (exact pin).",
+        "2.1.332", description="Claude Code version clients install (exact pin; lower it to downgrade).",
+        examples=["2.1.300"],
         json_schema_extra={"group": "all"},
     )
     aider_version: Version = Field(
         "0.86.2", description="aider-chat version clients install (exact pin).",
+        examples=["0.85.1"],
         json_schema_extra={"group": "all"},
     )
     allow_incompatible_versions: bool = Field(
         False, description="Converge even a Claude Code/Ollama pair the matrix marks broken.",
+        examples=[True],
         json_schema_extra={"group": "all"},
     )
     tailscale_server_tag: Tag = Field(
         "tag:ai-server", description="Tailscale tag of the server (ACL and dynamic inventory).",
+        examples=["tag:ollama"],
         json_schema_extra={"group": "all"},
     )
     tailscale_client_tag: Tag = Field(
         "tag:ai-client", description="Tailscale tag of clients (ACL and dynamic inventory).",
+        examples=["tag:laptop"],
         json_schema_extra={"group": "all"},
     )
 
@@ -264,129 +130,156 @@ class Settings(BaseModel):
         "present",
         description="`absent` uninstalls the jobs, plists and our log files, by name (keeps "
         "brew, Tailscale, binary, models, and any other file in the log folder).",
+        examples=["absent"],
         json_schema_extra={"group": "server"},
     )
     ollama_service: Literal["agent", "daemon"] = Field(
         "agent",
         description="`agent`: user LaunchAgent (needs a GUI login); `daemon`: LaunchDaemon "
         "with UserName, starts at boot.",
+        examples=["daemon"],
         json_schema_extra={"group": "server"},
     )
     ollama_retire_unknown_jobs: bool = Field(
         False,
         description="Let the deploy boot out other launchd jobs running `ollama serve` and "
         "move their plists to the backup folder; off: it stops and names them.",
+        examples=[True],
         json_schema_extra={"group": "server"},
     )
-    ollama_label: Annotated[str, AfterValidator(_matching(LABEL_RE, "a reverse-DNS label"))] = (
-        Field("com.remote-ollama.ollama", description="launchd label of the Ollama job.",
-              json_schema_extra={"group": "server"})
+    ollama_label: Label = Field(
+        "com.remote-ollama.ollama", description="launchd label of the Ollama job.",
+        examples=["org.example.ollama"],
+        json_schema_extra={"group": "server"},
     )
     ollama_bind: Literal["tailscale", "loopback", "all"] = Field(
         "tailscale",
         description="Listen on the Tailscale IPv4, 127.0.0.1, or 0.0.0.0 (needs "
         "`ollama_allow_lan_exposure`).",
+        examples=["loopback"],
         json_schema_extra={"group": "server"},
     )
     ollama_allow_lan_exposure: bool = Field(
         False,
         description="Required for `ollama_bind: all`: exposes Ollama, unauthenticated, on every "
         "network the Mac joins.",
+        examples=[True],
         json_schema_extra={"group": "server"},
     )
     ollama_keep_alive: Duration = Field(
         "5m", description="OLLAMA_KEEP_ALIVE: how long an idle model stays loaded (-1 = forever).",
+        examples=["30m"],
         json_schema_extra={"group": "server"},
     )
     ollama_flash_attention: bool | None = Field(
         None, description="OLLAMA_FLASH_ATTENTION; None leaves Ollama's automatic choice.",
+        examples=[True],
         json_schema_extra={"group": "server"},
     )
     ollama_kv_cache_type: Literal["f16", "q8_0", "q4_0"] | None = Field(
         None, description="OLLAMA_KV_CACHE_TYPE; None = Ollama's default (f16).",
+        examples=["q8_0"],
         json_schema_extra={"group": "server"},
     )
     ollama_num_parallel: int | None = Field(
         None, ge=1, le=64, description="OLLAMA_NUM_PARALLEL; None = Ollama's default (1).",
+        examples=[2],
         json_schema_extra={"group": "server"},
     )
     ollama_max_loaded_models: int | None = Field(
         None, ge=0, le=64, description="OLLAMA_MAX_LOADED_MODELS; None = Ollama's default.",
+        examples=[2],
         json_schema_extra={"group": "server"},
     )
     ollama_max_queue: int | None = Field(
         None, ge=1, le=100000, description="OLLAMA_MAX_QUEUE; None = Ollama's default (512).",
+        examples=[128],
         json_schema_extra={"group": "server"},
     )
     ollama_origins: list[Origin] = Field(
         default_factory=list, description="OLLAMA_ORIGINS: extra CORS origins.",
+        examples=[["http://ai-server:3000"]],
         json_schema_extra={"group": "server"},
     )
     ollama_models_dir: ModelsPath | None = Field(
         None, description="OLLAMA_MODELS: `~/...`, `/Volumes/<disk>/...` or "
         "`/Users/Shared/...`; None = ~/.ollama/models.",
+        examples=["/Volumes/Models/ollama"],
         json_schema_extra={"group": "server"},
     )
-    ollama_extra_env: Annotated[dict[str, str], AfterValidator(_extra_env)] = Field(
+    ollama_extra_env: ExtraEnv = Field(
         default_factory=dict,
         description="Any other environment for `ollama serve`, e.g. {'OLLAMA_DEBUG': '1'}.",
+        examples=[{"OLLAMA_DEBUG": "1"}],
         json_schema_extra={"group": "server"},
     )
     ollama_throttle_interval: int = Field(
         10, ge=1, le=3600, description="launchd ThrottleInterval: seconds between restarts.",
+        examples=[30],
         json_schema_extra={"group": "server"},
     )
     ollama_log_dir: HomePath = Field(
         "~/Library/Logs/remote-ollama",
         description="Folder (`~/...`) of the job's logs; uninstall removes only our log "
         "files in it, and the folder only if the deploy created it and it is then empty.",
+        examples=["~/Library/Logs/ollama"],
         json_schema_extra={"group": "server"},
     )
     ollama_install_dir: HomePath = Field(
         "~/.local/opt/ollama", description="Folder (`~/...`) where pinned Ollama releases are "
         "unpacked.",
+        examples=["~/opt/ollama"],
         json_schema_extra={"group": "server"},
     )
     ollama_release_url: ReleaseUrl = Field(
         "https://github.com/ollama/ollama/releases/download/v{version}/ollama-darwin.tgz",
         description="Release archive URL for a pinned version; `{version}` is replaced (the "
         "only placeholder allowed).",
+        examples=["https://mirror.example.com/ollama/v{version}/ollama-darwin.tgz"],
         json_schema_extra={"group": "server"},
     )
     ollama_retry_failed: bool = Field(
         False, description="Try again an Ollama pin or plist that failed and was rolled back "
         "on a host (its record is in ~/.local/state/remote-ollama/rollback.json).",
+        examples=[True],
         json_schema_extra={"group": "server"},
     )
     ollama_health_timeout: int = Field(
         60, ge=1, le=900, description="Seconds to wait for /api/version after a (re)start.",
+        examples=[120],
         json_schema_extra={"group": "server"},
     )
     prune_models: bool = Field(
         False, description="Remove local models that are not in `models`.",
+        examples=[True],
         json_schema_extra={"group": "server"},
     )
     warm_models: list[ModelName] = Field(
         default_factory=list, description="Models (a subset of `models`) loaded after converging.",
+        examples=[["qwen2.5-coder:32b"]],
         json_schema_extra={"group": "server"},
     )
     warm_at_boot: bool = Field(
         False, description="Also load `warm_models` after every boot with a small launchd job.",
+        examples=[True],
         json_schema_extra={"group": "server"},
     )
     memory_check: Literal["fail", "warn", "off"] = Field(
         "fail", description="What to do when the declared models cannot fit in memory.",
+        examples=["warn"],
         json_schema_extra={"group": "server"},
     )
     tailscale_required: bool = Field(
         True,
         description="Stop unless Tailscale is Running with an IPv4. Turn off only for CI "
         "runners bound to loopback.",
+        examples=[False],
         json_schema_extra={"group": "server"},
     )
-    pmset: Annotated[dict[str, int], AfterValidator(_pmset)] = Field(
+    pmset: Pmset = Field(
         default_factory=lambda: {"sleep": 0, "disksleep": 0, "autorestart": 1, "womp": 1},
         description="`pmset -a` values for 24/7 operation; {} leaves power settings alone.",
+        examples=[{"sleep": 0, "displaysleep": 10}],
         json_schema_extra={"group": "server"},
     )
 
@@ -394,63 +287,77 @@ class Settings(BaseModel):
     client_state: Literal["present", "absent"] = Field(
         "present",
         description="`absent` removes env file, blocks, Aider, alias, lock and Aider config.",
+        examples=["absent"],
         json_schema_extra={"group": "clients"},
     )
     client_rollout_batch: int = Field(
         0, ge=0, le=1000,
         description="Clients that install a new Claude Code at the same time (pyinfra's "
         "per-operation `_parallel`); 0 = all at once.",
+        examples=[2],
         json_schema_extra={"group": "clients"},
     )
     client_rollout_max_failures: int = Field(
         1, ge=0, le=1000,
         description="Clients whose new Claude Code fails its check before later batches are "
         "left untouched; 0 = never stop.",
+        examples=[3],
         json_schema_extra={"group": "clients"},
     )
     client_shell: Literal["auto", "zsh", "bash"] = Field(
         "auto", description="Shell profile to manage; `auto` reads the user's login shell.",
+        examples=["zsh"],
         json_schema_extra={"group": "clients"},
     )
     aider_installer: Literal["uv", "pipx"] = Field(
         "uv", description="Install Aider isolated with uv (default) or pipx.",
+        examples=["pipx"],
         json_schema_extra={"group": "clients"},
     )
     aider_python: PythonMinor = Field(
         "3.12", description="Python for Aider (aider-chat 0.86 refuses 3.13).",
+        examples=["3.11"],
         json_schema_extra={"group": "clients"},
     )
     package_index_url: Url | None = Field(
         None, description="Python package index for offline/private installs (uv/pip).",
+        examples=["https://pypi.internal.example/simple"],
         json_schema_extra={"group": "clients"},
     )
     package_find_links: Url | None = Field(
         None, description="A find-links URL (wheelhouse) for offline installs.",
+        examples=["file:///srv/wheelhouse"],
         json_schema_extra={"group": "clients"},
     )
     claude_code_enabled: bool = Field(
         False, description="Install Claude Code and the `claude-ollama` alias on this client.",
+        examples=[True],
         json_schema_extra={"group": "clients"},
     )
     claude_code_registry: Url = Field(
         "https://registry.npmjs.org",
         description="npm registry (or mirror) serving Claude Code's native binary packages.",
+        examples=["https://npm.internal.example"],
         json_schema_extra={"group": "clients"},
     )
     claude_code_model: ModelName | None = Field(
         None, description="Model for claude-ollama; None = `default_model`.",
+        examples=["qwen3-coder:30b"],
         json_schema_extra={"group": "clients"},
     )
     claude_code_small_model: ModelName | None = Field(
         None, description="Model for Haiku-class background calls (subagents use the main model); None = claude_code_model.",
+        examples=["qwen2.5-coder:7b"],
         json_schema_extra={"group": "clients"},
     )
     claude_code_skip_permissions: bool = Field(
         False, description="Add --dangerously-skip-permissions to claude-ollama (the seed did).",
+        examples=[True],
         json_schema_extra={"group": "clients"},
     )
     reachability_check: bool = Field(
         True, description="End the client deploy with a (warning-only) check of /v1/models.",
+        examples=[False],
         json_schema_extra={"group": "clients"},
     )
 
@@ -461,56 +368,55 @@ class Settings(BaseModel):
         False,
         description="Install Homebrew (and the Command Line Tools) with its official installer "
         "when /opt/homebrew is missing; needs passwordless sudo. Server and macOS clients.",
-        json_schema_extra={"group": "all", "examples": [True]},
+        examples=[True],
+        json_schema_extra={"group": "all"},
     )
     homebrew_install_url: Url = Field(
         "https://raw.githubusercontent.com/Homebrew/install/HEAD/install.sh",
         description="Homebrew's install.sh (or a mirror of it) used by `homebrew_install`.",
-        json_schema_extra={"group": "all",
-                           "examples": ["http://mirror.example:8080/homebrew/install.sh"]},
+        examples=["http://mirror.example:8080/homebrew/install.sh"],
+        json_schema_extra={"group": "all"},
     )
     tailscale_install: bool = Field(
         False,
         description="Install Tailscale when absent (macOS: Homebrew's `tailscale` formula, "
         "tailscaled as a root daemon; Debian/Ubuntu: Tailscale's apt repository) and join the "
         "tailnet with an auth key and this host's tag unless already Running with it.",
-        json_schema_extra={"group": "all", "examples": [True]},
+        examples=[True],
+        json_schema_extra={"group": "all"},
     )
-    tailscale_auth_key_env: Annotated[
-        str, AfterValidator(_matching(ENV_NAME_RE, "an environment variable name"))
-    ] = Field(
+    tailscale_auth_key_env: EnvName = Field(
         "REMOTE_OLLAMA_TS_AUTHKEY",
         description="Controller environment variable holding the Tailscale auth key "
         "(tskey-auth-...); read only when a join is needed, never printed.",
-        json_schema_extra={"group": "all", "examples": ["TS_AUTHKEY"]},
+        examples=["TS_AUTHKEY"],
+        json_schema_extra={"group": "all"},
     )
-    tailscale_auth_key_file: Annotated[str, AfterValidator(_matching(
-        re.compile(r"(?:/|~/)[A-Za-z0-9._@+-]+(?:/[A-Za-z0-9._@+-]+)*"),
-        "an absolute or ~/ path on the controller, e.g. '~/.config/remote-ollama/ts-authkey'",
-    ))] | None = Field(
+    tailscale_auth_key_file: ControllerPath | None = Field(
         None,
         description="Controller file holding the auth key (used when the variable is unset); "
         "keep it mode 600. Never put the key itself in group_data.",
-        json_schema_extra={"group": "all", "examples": ["~/.config/remote-ollama/ts-authkey"]},
+        examples=["~/.config/remote-ollama/ts-authkey"],
+        json_schema_extra={"group": "all"},
     )
     tailscale_hostname: HostName | None = Field(
         None,
         description="`tailscale up --hostname`: the node's tailnet name; None = the OS name.",
-        json_schema_extra={"group": "all", "examples": ["ai-server"]},
+        examples=["ai-server"],
+        json_schema_extra={"group": "all"},
     )
     tailscale_apt_url: Url = Field(
         "https://pkgs.tailscale.com/stable",
         description="Tailscale's package site; Debian/Ubuntu clients use "
         "<url>/<debian|ubuntu>/<codename>.",
-        json_schema_extra={"group": "clients", "examples": ["https://pkgs.tailscale.com/stable"]},
+        examples=["http://mirror.example:8080/tailscale/stable"],
+        json_schema_extra={"group": "clients"},
     )
-    tailscale_apt_key_fingerprint: Annotated[
-        str, AfterValidator(_matching(re.compile(r"^[0-9A-F]{40}$"), "40 upper-case hex digits"))
-    ] = Field(
+    tailscale_apt_key_fingerprint: Fingerprint = Field(
         "2596A99EAAB33821893C0A79458CA832957F5868",
         description="Fingerprint the apt signing key must have before apt trusts it.",
-        json_schema_extra={"group": "clients",
-                           "examples": ["2596A99EAAB33821893C0A79458CA832957F5868"]},
+        examples=["0123456789ABCDEF0123456789ABCDEF01234567"],
+        json_schema_extra={"group": "clients"},
     )
 
     @model_validator(mode="after")
@@ -562,6 +468,25 @@ class SettingsError(Exception):
         super().__init__("\n".join(problems))
 
 
+# Keys that were renamed, and what they are called now: validation says "renamed to X"
+# instead of "unknown". remote-ollama's own keys have kept their names since the schema
+# was laid out (git log -p remote_ollama/settings.py); these are the names of the same
+# settings in the anchors people come from: Ollama's environment variables, lower-cased
+# (ollama/ollama envconfig/config.go), and NixOS's services.ollama options (ollama.nix).
+RENAMED = {
+    "ollama_host": "ollama_bind",  # OLLAMA_HOST is built from ollama_bind and ollama_port
+    "ollama_models": "ollama_models_dir",  # OLLAMA_MODELS
+    "ollama_origin": "ollama_origins",
+    "load_models": "models",  # NixOS services.ollama.loadModels
+    "loadModels": "models",
+    "environment_variables": "ollama_extra_env",  # NixOS services.ollama.environmentVariables
+    "environmentVariables": "ollama_extra_env",
+}
+# Keys that no longer mean anything here, and why.
+REMOVED = {
+    "acceleration": "NixOS's GPU choice; Ollama on a Mac always uses Metal, nothing to set",
+}
+
 # Keys that belong to pyinfra or its connectors, not to remote-ollama.
 PASSTHROUGH_PREFIXES = ("ssh_", "_", "fake_", "local_", "winrm_", "docker_", "chroot_", "vagrant_")
 SETTING_NAMES = tuple(Settings.model_fields)
@@ -577,7 +502,11 @@ def validate_host(host_name: str, data: dict[str, Any]) -> Settings:
     data = own_keys(data)
     problems = []
     for key in data:
-        if key not in Settings.model_fields:
+        if key in RENAMED:
+            problems.append(f"{host_name}: setting {key!r} was renamed to {RENAMED[key]!r}.")
+        elif key in REMOVED:
+            problems.append(f"{host_name}: setting {key!r} was removed: {REMOVED[key]}.")
+        elif key not in Settings.model_fields:
             close = difflib.get_close_matches(key, SETTING_NAMES, n=1, cutoff=0.6)
             hint = f" Did you mean '{close[0]}'?" if close else ""
             problems.append(f"{host_name}: unknown setting {key!r}.{hint}")
@@ -613,11 +542,7 @@ def _shown(value: Any, longest: int = 200) -> str:
 
 
 def settings_table() -> str:
-    """The README's table of every setting, generated from the schema."""
-    rows = ["| setting | group | default | description |", "|---|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        default = field.default_factory() if field.default_factory else field.default
-        group = (field.json_schema_extra or {}).get("group", "all")
-        description = (field.description or "").replace("|", "\\|")
-        rows.append(f"| `{name}` | {group} | `{default!r}` | {description} |")
-    return "\n".join(rows)
+    """The README's settings section (``remote_ollama.settings_docs.settings_table``)."""
+    from remote_ollama.settings_docs import settings_table as table
+
+    return table()

@@ -8,9 +8,9 @@ the deploy's single probe, so a converged host still costs one remote command.
 from __future__ import annotations
 
 import json
+from typing import TypedDict
 
-from pyinfra.api import FactBase
-
+from remote_ollama.facts.base import ProbeFact
 from remote_ollama.facts.homebrew import BREW_BIN, BREW_PREFIX
 
 # Homebrew's installer decides the Command Line Tools are present by this file
@@ -24,7 +24,21 @@ STATE_FILE = ".local/state/remote-ollama/tailscale-up"
 STATUS_MARK = "@@status"
 
 
-class BootstrapState(FactBase):
+class Bare(TypedDict):
+    """``BootstrapState``'s value."""
+
+    sudo: bool
+    clt: bool
+    brew: bool
+    app: bool
+    cli: str | None
+    joined: str | None
+    state: str | None
+    tags: list[str]
+    ipv4: str | None
+
+
+class BootstrapState(ProbeFact[Bare]):
     """``{"sudo", "clt", "brew", "app", "cli", "joined", "state", "tags", "ipv4"}``.
 
     ``sudo``: ``sudo -n true`` succeeded (passwordless sudo, or a cached ticket). ``cli``:
@@ -36,7 +50,8 @@ class BootstrapState(FactBase):
         bare["brew"] is False and bare["sudo"] is True
     """
 
-    accepts_failure = True
+    def default(self):  # no output at all: what process makes of none
+        return self.process([])
 
     def command(self) -> str:
         def flag(name: str, test: str) -> str:
@@ -54,10 +69,9 @@ class BootstrapState(FactBase):
             f'echo "joined=$(cat "$HOME/{STATE_FILE}" 2>/dev/null)"',
             f"echo {STATUS_MARK}",
             '[ -n "$ts" ] && "$ts" status --json --peers=false 2>/dev/null',
-            "true",
         ])  # fmt: skip
 
-    def process(self, output) -> dict:
+    def process(self, output) -> Bare:
         lines = list(output)
         head, status_lines = lines, []
         if STATUS_MARK in lines:

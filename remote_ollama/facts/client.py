@@ -1,73 +1,35 @@
-"""Client facts: user files read exactly, tools on the PATH, Aider's install, the server."""
+"""Client facts: Aider's install and the server as a client sees it.
+
+The generic facts that used to live here are grouped by what they read:
+``SymlinkTarget`` and ``DirectoryEntries`` in ``facts.files``, ``CommandPath`` in
+``facts.system``. They are re-exported here so existing imports keep working."""
 
 from __future__ import annotations
 
 import json
 import re
 import shlex
+from typing import TypedDict
 
-from pyinfra.api import FactBase
-
-from remote_ollama.facts.tailscale import TailscaleStatus
-
-
-class SymlinkTarget(FactBase):
-    """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or
-    ``{"kind": "absent"}``. Used to touch ``~/.local/bin/claude`` only when it is ours.
-
-        host.get_fact(SymlinkTarget, path="/Users/me/.local/bin/claude")
-    """
-
-    def command(self, path: str) -> str:
-        quoted = shlex.quote(path)
-        return (
-            f"if [ -L {quoted} ]; then echo link; readlink {quoted}; "
-            f"elif [ -e {quoted} ]; then echo other; else echo absent; fi"
-        )
-
-    def process(self, output) -> dict:
-        kind = output[0].strip() if output else ""
-        if kind == "link" and len(output) > 1 and output[1].strip():
-            return {"kind": "link", "target": output[1].strip()}
-        if kind == "other":
-            return {"kind": "other"}
-        return {"kind": "absent"}
+from remote_ollama.facts.base import ProbeFact
+from remote_ollama.facts.files import DirectoryEntries, SymlinkTarget  # noqa: F401  (re-exported)
+from remote_ollama.facts.system import CommandPath  # noqa: F401  (re-exported)
+from remote_ollama.facts.tailscale import TailscaleState, TailscaleStatus
 
 
-class CommandPath(FactBase):
-    """Absolute path of a program on the PATH plus ``~/.local/bin``; None when missing.
+class Aider(TypedDict):
+    """``AiderInstall``'s value."""
 
-    host.get_fact(CommandPath, program="uv")  # "/opt/homebrew/bin/uv"
-    """
-
-    accepts_failure = True
-
-    def command(self, program: str) -> str:
-        return f'PATH="$PATH:$HOME/.local/bin" command -v {shlex.quote(program)} || true'
-
-    def process(self, output) -> str | None:
-        path = output[-1].strip() if output else ""
-        return path if path.startswith("/") else None
+    version: str
+    python: str  # "3.12"
 
 
-class DirectoryEntries(FactBase):
-    """Names in a directory (hidden ones too), sorted; None when it does not exist.
+class Reachability(TypedDict):
+    """``ServerReachability``'s value."""
 
-    host.get_fact(DirectoryEntries, path="/Users/me/.local/share/remote-ollama/claude-code")
-    """
-
-    def command(self, path: str) -> str:  # globs, not ls: no program to start
-        quoted = shlex.quote(path)
-        return (
-            f"if [ -d {quoted} ]; then echo dir; for f in {quoted}/* {quoted}/.[!.]* "
-            f'{quoted}/..?*; do if [ -e "$f" ] || [ -L "$f" ]; then echo "${{f##*/}}"; fi; '
-            "done; else echo absent; fi"
-        )
-
-    def process(self, output) -> list[str] | None:
-        if not output or output[0].strip() != "dir":
-            return None
-        return sorted(line.strip() for line in output[1:] if line.strip())
+    version: str | None
+    models: int  # HTTP status of /v1/models, 0 = no answer
+    tailscale: TailscaleState | None  # asked only when the server did not answer
 
 
 # Where each installer keeps Aider's environment. uv: UV_TOOL_DIR or the XDG data dir;
@@ -86,7 +48,7 @@ DIST_INFO_RE = re.compile(
 )
 
 
-class AiderInstall(FactBase):
+class AiderInstall(ProbeFact["Aider | None"]):
     """Aider as installed by ``uv`` or ``pipx``, read from the filesystem (no Python start):
     ``{"version": "0.86.2", "python": "3.12"}``, or None when not installed that way.
 
@@ -98,9 +60,9 @@ class AiderInstall(FactBase):
             f"{d}/aider-chat/lib/python*/site-packages/aider_chat-*.dist-info"
             for d in TOOL_DIRS[installer]
         )
-        return f'for d in {globs}; do [ -d "$d" ] && echo "$d"; done; true'
+        return f'for d in {globs}; do [ -d "$d" ] && echo "$d"; done'
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> Aider | None:
         for line in output:
             match = DIST_INFO_RE.search(line.strip())
             if match:
@@ -108,7 +70,7 @@ class AiderInstall(FactBase):
         return None
 
 
-class ServerReachability(FactBase):
+class ServerReachability(ProbeFact[Reachability]):
     """What the client sees of the server:
     ``{"version": "0.14.2" | None, "models": 200, "tailscale": None | <TailscaleStatus>}``.
 
@@ -121,9 +83,11 @@ class ServerReachability(FactBase):
         host.get_fact(ServerReachability, base_url="http://ai-server:11434")
     """
 
-    accepts_failure = True
     STATUS = "@@http "  # curl's -w line after each transfer: "@@http 200" (000: no answer)
     TAILSCALE = "@@tailscale"  # what follows is TailscaleStatus's output
+
+    def default(self):  # no output at all: what process makes of none
+        return self.process([])
 
     def command(self, base_url: str) -> str:
         version = shlex.quote(base_url + "/api/version")
@@ -138,13 +102,13 @@ class ServerReachability(FactBase):
             f"echo '{self.TAILSCALE}'; {TailscaleStatus().command()};; esac"
         )
 
-    def process(self, output) -> dict:
+    def process(self, output) -> Reachability:
         lines = list(output)
         tailscale = None
         if self.TAILSCALE in lines:
             at = lines.index(self.TAILSCALE)
             lines, tailscale = lines[:at], TailscaleStatus().process(lines[at + 1 :])
-        found: dict = {"version": None, "models": 0, "tailscale": tailscale}
+        found: Reachability = {"version": None, "models": 0, "tailscale": tailscale}
         codes = [i for i, line in enumerate(lines) if line.startswith(self.STATUS)]
         status = [lines[i][len(self.STATUS):].strip() for i in codes]
         if status and status[0] == "200":

@@ -1,11 +1,35 @@
-"""The content and mode of files the deploys manage, read in one command."""
+"""Files and folders as they are on the host: managed files read exactly, digests, paths
+that exist, symlinks and directory listings."""
 
 from __future__ import annotations
 
 import base64
 import shlex
+from typing import TypedDict
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
+
+
+class FileState(TypedDict):
+    """``ManagedFile``'s value (and each of ``ManagedFiles``')."""
+
+    mode: str  # octal, e.g. "644"
+    links: int  # hard links
+    content: str  # ``decode``d bytes
+
+
+class Symlink(TypedDict, total=False):
+    """``SymlinkTarget``'s value."""
+
+    kind: str  # "link", "other" or "absent"
+    target: str  # only for "link"
+
+
+class Digest(TypedDict):
+    """``FileDigest``'s value."""
+
+    mode: str
+    sha256: str
 
 ABSENT = "@@remote-ollama-absent@@"
 EOF_MARK = "@@remote-ollama-eof@@"  # after the content: the read finished
@@ -49,7 +73,7 @@ def _stat_line(line: str) -> tuple[str, int] | None:
     return mode, int(links)
 
 
-class ManagedFile(FactBase):
+class ManagedFile(ProbeFact["FileState | None"]):
     """``{"mode": "644", "links": 1, "content": "..."}`` for a regular file (symlinks
     followed), or None when it is absent.
 
@@ -71,7 +95,7 @@ class ManagedFile(FactBase):
             f"else echo '{ABSENT}'; fi"
         )
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> FileState | None:
         output = list(output)
         if not output or output[0] == ABSENT or EOF_MARK not in output:
             return None
@@ -81,7 +105,7 @@ class ManagedFile(FactBase):
         return {"mode": stat[0], "links": stat[1], "content": decode(data)}
 
 
-class ManagedFiles(FactBase):
+class ManagedFiles(ProbeFact["dict[str, FileState] | None"]):
     """``{path: ManagedFile's value}`` for many files, read with one ``stat``, one ``cat``
     and one ``base64``.
 
@@ -104,7 +128,7 @@ class ManagedFiles(FactBase):
             f"echo '{EOF_MARK}'"
         )
 
-    def process(self, output) -> dict[str, dict] | None:
+    def process(self, output) -> dict[str, FileState] | None:
         output = list(output)
         if not {"@@stat", "@@content", EOF_MARK} <= set(output):
             return None
@@ -126,7 +150,7 @@ class ManagedFiles(FactBase):
         return found
 
 
-class PathExists(FactBase):
+class PathExists(ProbeFact[bool]):
     """Whether a path exists (file, directory or symlink target).
 
         host.get_fact(PathExists, path="/opt/homebrew/bin/brew")
@@ -139,7 +163,7 @@ class PathExists(FactBase):
         return bool(output) and output[0].strip() == "yes"
 
 
-class PathsExist(FactBase):
+class PathsExist(ProbeFact["dict[str, bool] | None"]):
     """``{path: bool}`` for many paths, with shell builtins only (the probe's batch of
     ``PathExists``).
 
@@ -159,7 +183,7 @@ class PathsExist(FactBase):
         return found
 
 
-class FileDigest(FactBase):
+class FileDigest(ProbeFact["Digest | None"]):
     """``{"mode": "755", "sha256": "..."}`` of a file, or None when it is absent.
 
     For files the deploy ships whole (the contract check is ~900 lines): comparing a
@@ -178,10 +202,53 @@ class FileDigest(FactBase):
             f"else echo '{ABSENT}'; fi"
         )
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> Digest | None:
         if len(output) < 2 or output[0] == ABSENT or not output[0].strip().isdigit():
             return None
         digest = output[1].split()[0] if output[1].split() else ""
         if len(digest) != 64:
             return None
         return {"mode": output[0].strip(), "sha256": digest}
+
+
+class SymlinkTarget(ProbeFact["Symlink | None"]):
+    """What is at a path: ``{"kind": "link", "target": "/x"}``, ``{"kind": "other"}`` or
+    ``{"kind": "absent"}``. Used to touch ``~/.local/bin/claude`` only when it is ours.
+
+        host.get_fact(SymlinkTarget, path="/Users/me/.local/bin/claude")
+    """
+
+    def command(self, path: str) -> str:
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -L {quoted} ]; then echo link; readlink {quoted}; "
+            f"elif [ -e {quoted} ]; then echo other; else echo absent; fi"
+        )
+
+    def process(self, output) -> Symlink:
+        kind = output[0].strip() if output else ""
+        if kind == "link" and len(output) > 1 and output[1].strip():
+            return {"kind": "link", "target": output[1].strip()}
+        if kind == "other":
+            return {"kind": "other"}
+        return {"kind": "absent"}
+
+
+class DirectoryEntries(ProbeFact["list[str] | None"]):
+    """Names in a directory (hidden ones too), sorted; None when it does not exist.
+
+    host.get_fact(DirectoryEntries, path="/Users/me/.local/share/remote-ollama/claude-code")
+    """
+
+    def command(self, path: str) -> str:  # globs, not ls: no program to start
+        quoted = shlex.quote(path)
+        return (
+            f"if [ -d {quoted} ]; then echo dir; for f in {quoted}/* {quoted}/.[!.]* "
+            f'{quoted}/..?*; do if [ -e "$f" ] || [ -L "$f" ]; then echo "${{f##*/}}"; fi; '
+            "done; else echo absent; fi"
+        )
+
+    def process(self, output) -> list[str] | None:
+        if not output or output[0].strip() != "dir":
+            return None
+        return sorted(line.strip() for line in output[1:] if line.strip())

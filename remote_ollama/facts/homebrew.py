@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from pyinfra.api import FactBase
+from typing import TypedDict
+
+from remote_ollama.facts.base import ProbeFact
+
+
+class Cellar(TypedDict):
+    """``BrewCellar``'s value: installed versions by name."""
+
+    formulae: dict[str, list[str]]
+    casks: dict[str, list[str]]
 
 BREW_PREFIX = "/opt/homebrew"
 BREW_BIN = f"{BREW_PREFIX}/bin/brew"
@@ -10,7 +19,7 @@ BREW_BIN = f"{BREW_PREFIX}/bin/brew"
 BREW_PATH = f"{BREW_PREFIX}/bin:{BREW_PREFIX}/sbin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 
 
-class BrewCellar(FactBase):
+class BrewCellar(ProbeFact["Cellar | None"]):
     """Installed formulae and casks: ``{"formulae": {name: [versions]}, "casks": {...}}``.
 
     Lists ``Cellar/<name>/<version>`` and ``Caskroom/<name>/<version>`` directly, which
@@ -25,13 +34,13 @@ class BrewCellar(FactBase):
             f"if [ -x {BREW_BIN} ]; then echo brew; "
             f"for d in {BREW_PREFIX}/Cellar/*/* ; do [ -d \"$d\" ] && echo \"formula $d\"; done; "
             f"for d in {BREW_PREFIX}/Caskroom/*/* ; do [ -d \"$d\" ] && echo \"cask $d\"; done; "
-            "fi; true"  # an empty Cellar leaves the last test false
+            "fi"
         )
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> Cellar | None:
         if not output or output[0].strip() != "brew":
             return None
-        found: dict = {"formulae": {}, "casks": {}}
+        found: Cellar = {"formulae": {}, "casks": {}}
         for line in output[1:]:
             kind, _, path = line.partition(" ")
             parts = path.rstrip("/").split("/")

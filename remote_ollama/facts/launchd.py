@@ -13,8 +13,41 @@ from __future__ import annotations
 
 import plistlib
 import re
+from typing import TypedDict
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
+
+
+class JobState(TypedDict, total=False):
+    """``LaunchdJob``'s value: only ``loaded`` (False) for an absent job."""
+
+    loaded: bool
+    state: str | None  # "running", "not running", "spawn scheduled", ...
+    pid: int | None
+    program: str | None
+    arguments: list[str]
+    runs: int | None
+    last_exit: str | None  # "(never exited)", "78: EX_CONFIG", ...
+    path: str | None  # the plist launchd loaded it from
+
+
+class DomainState(TypedDict):
+    """``LaunchdDomain``'s value."""
+
+    exists: bool
+    code: int  # launchctl's exit code (113: not found)
+
+
+class PlistEntry(TypedDict):
+    label: str  # the plist's Label, else its file name
+    plist: dict | None  # None: binary or unreadable
+
+
+class Jobs(TypedDict):
+    """``OllamaJobs``'s value."""
+
+    plists: dict[str, PlistEntry]  # by path
+    jobs: dict[str, JobState]  # loaded jobs by "<domain>/<label>"
 
 # gui/<uid>/label, user/<uid>/label or system/label; $(id -u) may stand for the uid.
 DOMAIN_RE = re.compile(r"(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))")
@@ -34,9 +67,9 @@ def _exit_code(output) -> int:
     return int(code) if code.lstrip("-").isdigit() else 1
 
 
-def parse_print(lines) -> dict:
+def parse_print(lines) -> JobState:
     """A ``launchctl print <service>`` block as a dict (see the module doc)."""
-    job: dict = {"loaded": True, "state": None, "pid": None, "program": None,
+    job: JobState = {"loaded": True, "state": None, "pid": None, "program": None,
                  "arguments": [], "runs": None, "last_exit": None, "path": None}
     depth, block = 0, None
     for raw in lines:
@@ -68,7 +101,7 @@ def parse_print(lines) -> dict:
     return job
 
 
-class LaunchdJob(FactBase):
+class LaunchdJob(ProbeFact[JobState]):
     """State of one job: ``{"loaded": True, "state": "running", "pid": 123, "runs": 1,
     "program": ..., "arguments": [...], "last_exit": "(never exited)"}``.
 
@@ -82,23 +115,25 @@ class LaunchdJob(FactBase):
         job = host.get_fact(LaunchdJob, target="system/com.remote-ollama.ollama")
     """
 
-    accepts_failure = True
 
     def requires_command(self, target: str) -> str:
         return "launchctl"
+
+    def default(self):  # no output at all: what process makes of none
+        return self.process([])
 
     def command(self, target: str) -> str:
         if not TARGET_RE.fullmatch(target):
             raise ValueError(f"not a launchd service target: {target!r}")
         return f'launchctl print "{target}" 2>&1; echo "{RC}$?"'
 
-    def process(self, output) -> dict:
+    def process(self, output) -> JobState:
         if _exit_code(output) != 0:
             return {"loaded": False}
         return parse_print(output)
 
 
-class LaunchdDomain(FactBase):
+class LaunchdDomain(ProbeFact["DomainState | None"]):
     """Whether a launchd domain exists: ``{"exists": bool, "code": int}``; None if unknown.
 
     ``gui/<uid>`` exists only while the user has a login session at the console; without
@@ -109,7 +144,6 @@ class LaunchdDomain(FactBase):
         host.get_fact(LaunchdDomain, domain="gui/$(id -u)")["exists"]
     """
 
-    accepts_failure = True
 
     def requires_command(self, domain: str) -> str:
         return "launchctl"
@@ -119,7 +153,7 @@ class LaunchdDomain(FactBase):
             raise ValueError(f"not a launchd domain: {domain!r}")
         return f'launchctl print "{domain}" >/dev/null 2>&1; echo "{RC}$?"'
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> DomainState | None:
         if not any(line.startswith(RC) for line in output):
             return None  # no answer at all: unknown, not "absent"
         code = _exit_code(output)
@@ -132,7 +166,7 @@ def serves_ollama(arguments) -> bool:
     return len(args) >= 2 and args[0].rsplit("/", 1)[-1] == "ollama" and args[1] == "serve"
 
 
-class OllamaJobs(FactBase):
+class OllamaJobs(ProbeFact[Jobs]):
     """Every launchd job that may be an Ollama server, in every domain, in one command.
 
     Looks at each plist in ``~/Library/LaunchAgents``, ``/Library/LaunchAgents`` and
@@ -156,10 +190,11 @@ class OllamaJobs(FactBase):
         host.get_fact(OllamaJobs, exclude="com.remote-ollama.ollama")
     """
 
-    accepts_failure = True
-
     def requires_command(self, exclude: str) -> str:
         return "launchctl"
+
+    def default(self):  # no output at all: what process makes of none
+        return self.process([])
 
     def command(self, exclude: str) -> str:
         if not LABEL_RE.fullmatch(exclude):
@@ -177,12 +212,12 @@ class OllamaJobs(FactBase):
             'for d in "gui/$u" "user/$u" system; do '
             'listed=$(launchctl print "$d" 2>/dev/null) || continue; for l in $labels; do '
             'case "$listed" in *"$l"*) ;; *) continue;; esac; '
-            'echo "@@print $d/$l"; launchctl print "$d/$l" 2>&1; echo "@@rc=$?"; done; done; true'
+            'echo "@@print $d/$l"; launchctl print "$d/$l" 2>&1; echo "@@rc=$?"; done; done'
         )
 
-    def process(self, output) -> dict:
-        plists: dict = {}
-        jobs: dict = {}
+    def process(self, output) -> Jobs:
+        plists: dict[str, PlistEntry] = {}
+        jobs: dict[str, JobState] = {}
         path, body, target = None, [], None
         for line in output:
             if line.startswith("@@plist "):

@@ -4,10 +4,35 @@ from __future__ import annotations
 
 import json
 import shlex
+from typing import TypedDict
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
+from remote_ollama.facts.tailscale import TAILSCALE_CLI, TailscaleState, TailscaleStatus
 
-from remote_ollama.facts.tailscale import TAILSCALE_CLI, TailscaleStatus
+
+class ApiState(TypedDict):
+    """``OllamaApi``'s value."""
+
+    version: str
+    models: dict[str, str]  # "name:tag" -> digest
+    loaded: list[str]  # models in memory (/api/ps)
+
+
+class OnTailnet(TypedDict):
+    """``OllamaApiOnTailnet``'s value."""
+
+    tailscale: TailscaleState
+    address: str | None  # the node's Tailscale IPv4
+    api: ApiState | None
+
+
+class Listener(TypedDict):
+    """One of ``PortListeners``' processes."""
+
+    pid: int
+    ppid: int | None
+    user: str
+    command: str
 
 API_READS = ("version", "tags", "ps")
 # What the three documents may take together. /api/tags is the big one, a few hundred
@@ -30,7 +55,7 @@ def _api_curl(base: str) -> str:
             f"-w '\\n' {urls} | head -c {API_MAX_BYTES}")  # fmt: skip
 
 
-class OllamaApi(FactBase):
+class OllamaApi(ProbeFact["ApiState | None"]):
     """What a running server says: ``{"version", "models": {name: digest}, "loaded": [...]}``.
 
     Reads ``/api/version``, ``/api/tags`` and ``/api/ps`` in one command; None when the
@@ -42,7 +67,7 @@ class OllamaApi(FactBase):
     def command(self, base_url: str) -> str:
         return _api_curl(shlex.quote(base_url))
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> ApiState | None:
         docs = []
         for line in output:
             if line.strip():
@@ -69,7 +94,7 @@ def _named(doc: dict) -> list[dict]:
         if isinstance(models, list) else []  # fmt: skip
 
 
-class OllamaApiOnTailnet(FactBase):
+class OllamaApiOnTailnet(ProbeFact[OnTailnet]):
     """Tailscale's status, and ``OllamaApi`` at the node's Tailscale IPv4, in one command:
     ``{"tailscale": <TailscaleStatus value>, "address": "100.x.y.z" | None,
     "api": <OllamaApi value> | None}``.
@@ -83,8 +108,10 @@ class OllamaApiOnTailnet(FactBase):
         host.get_fact(OllamaApiOnTailnet, port=11434)
     """
 
-    accepts_failure = True
     ADDRESS = "@@address "
+
+    def default(self):  # no output at all: what process makes of none
+        return self.process([])
 
     def command(self, port: int) -> str:
         reads = _api_curl(f'"http://$ip:{int(port)}"')
@@ -96,7 +123,7 @@ class OllamaApiOnTailnet(FactBase):
             f'echo "{self.ADDRESS}$ip"; [ -n "$ip" ] && {reads}'
         )
 
-    def process(self, output) -> dict:
+    def process(self, output) -> OnTailnet:
         output = list(output)
         at = next((i for i, line in enumerate(output) if line.startswith(self.ADDRESS.strip())),
                   None)  # fmt: skip
@@ -117,15 +144,16 @@ class OllamaApiOnTailnet(FactBase):
 # sockets. macOS has it at /usr/sbin/lsof, on the non-interactive SSH PATH.
 LISTENERS = (
     "s=; sudo -n true 2>/dev/null && s='sudo -n'; "
-    "for p in $($s lsof -nP -iTCP:{port} -sTCP:LISTEN -t 2>/dev/null | sort -u); do "
-    'echo "@@pid $p"; ps -o pid=,ppid=,user=,command= -p "$p" 2>/dev/null; done; true'
+    "echo @@lsof; for p in $($s lsof -nP -iTCP:{port} -sTCP:LISTEN -t 2>/dev/null | sort -u); do "
+    'echo "@@pid $p"; ps -o pid=,ppid=,user=,command= -p "$p" 2>/dev/null; done'
 )
 
 
-class PortListeners(FactBase):
+class PortListeners(ProbeFact["list[Listener] | None"]):
     """The processes listening on a TCP port: ``[{"pid", "ppid", "user", "command"}]``.
 
-    None when ``lsof`` is missing. ``ps`` names each one; a process that exited in
+    None when ``lsof`` is missing (or nothing ran: ``@@lsof``, printed first, tells
+    "nobody listens" from "could not ask"). ``ps`` names each one; a process that exited in
     between keeps its pid with empty fields.
 
         host.get_fact(PortListeners, port=11434)
@@ -137,8 +165,8 @@ class PortListeners(FactBase):
     def command(self, port: int) -> str:
         return LISTENERS.format(port=int(port))
 
-    def process(self, output) -> list[dict]:
-        found: list[dict] = []
+    def process(self, output) -> list[Listener]:
+        found: list[Listener] = []
         for line in output:
             if line.startswith("@@pid "):
                 pid = line[len("@@pid "):].strip()

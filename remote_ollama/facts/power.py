@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
 
 # " name  value" with an optional note, as pmset prints it: `printf(" %-20s ", name)`, the
 # value, then e.g. " (sleep prevented by coreaudiod, sharingd)" (pmset.m in
@@ -13,7 +13,7 @@ from pyinfra.api import FactBase
 SETTING = re.compile(r"\s*(\S.*?)\s+(-?[0-9]+)(?:\s+\(.*)?\s*")  # fullmatch
 
 
-class PmsetSettings(FactBase):
+class PmsetSettings(ProbeFact["dict[str, int] | None"]):
     """The settings ``pmset -g`` lists, as ``{"sleep": 0, "womp": 1, ...}``.
 
     ``pmset -g`` lists only what this Mac supports: it leaves out every setting for which
@@ -34,7 +34,7 @@ class PmsetSettings(FactBase):
     def command(self) -> str:
         return "pmset -g"
 
-    def process(self, output) -> dict:
+    def process(self, output) -> dict[str, int]:
         values = {}
         for line in output:
             match = SETTING.fullmatch(line)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import shlex
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
 
 ABSENT = "@@absent"
 
 
-class RollbackRecord(FactBase):
+class RollbackRecord(ProbeFact["dict[str, Any] | None"]):
     """The JSON document at ``path`` as a dict, or None when there is none (or it is not
     a JSON object: a record we cannot read is treated as no record, never as a crash).
 

@@ -3,8 +3,26 @@
 from __future__ import annotations
 
 import shlex
+from typing import TypedDict
 
-from pyinfra.api import FactBase
+from remote_ollama.facts.base import ProbeFact
+
+
+class Identity(TypedDict, total=False):
+    """``UserIdentity``'s value; empty when ``id -u`` gave no number."""
+
+    uid: int
+    user: str
+    home: str
+    shell: str
+
+
+class MacInfo(TypedDict):
+    """``MacSystem``'s value."""
+
+    version: str
+    arch: str  # "arm64" or "x86_64"
+    memsize: int | None  # bytes
 
 
 def _number(text: str) -> bool:
@@ -12,7 +30,7 @@ def _number(text: str) -> bool:
     return text.isascii() and text.isdigit()
 
 
-class UserIdentity(FactBase):
+class UserIdentity(ProbeFact[Identity]):
     """The SSH user: ``{"uid": 501, "user": "admin", "home": "/Users/admin", "shell": ...}``.
 
     The login shell comes from Directory Services on macOS and getent on Linux. The user
@@ -32,7 +50,7 @@ class UserIdentity(FactBase):
             'else echo "passwd=$(getent passwd "$u")"; fi'
         )
 
-    def process(self, output) -> dict:
+    def process(self, output) -> Identity:
         values = dict(line.split("=", 1) for line in output if "=" in line)
         if not _number(values.get("uid", "")):
             return {}
@@ -48,7 +66,7 @@ class UserIdentity(FactBase):
         }
 
 
-class MacOSVersion(FactBase):
+class MacOSVersion(ProbeFact["dict[str, str] | None"]):
     """``sw_vers`` as a dict, e.g. ``{"ProductName": "macOS", "ProductVersion": "15.1"}``.
 
     Keys and values are separated by one or two tabs depending on the release, so the
@@ -63,7 +81,7 @@ class MacOSVersion(FactBase):
     def command(self) -> str:
         return "sw_vers"
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> dict[str, str] | None:
         values = {}
         for line in output:
             key, sep, value = line.partition(":")
@@ -72,7 +90,7 @@ class MacOSVersion(FactBase):
         return values if values.get("ProductVersion") else None
 
 
-class Architecture(FactBase):
+class Architecture(ProbeFact["str | None"]):
     """The CPU: ``arm64`` on Apple Silicon, else what ``uname -m`` says (``x86_64``,
     ``aarch64``...).
 
@@ -99,18 +117,20 @@ class Architecture(FactBase):
         return (machine or "").strip() or None
 
 
-class MacSystem(FactBase):
+class MacSystem(ProbeFact["MacInfo | None"]):
     """A Mac's release, CPU and memory from one ``sysctl``, or None when not macOS:
     ``{"version": "15.1", "arch": "arm64", "memsize": 137438953472}``.
 
     ``kern.osproductversion`` is the release ``sw_vers`` prints (macOS 10.13.4 and
     later). ``hw.optional.arm64`` is 1 on Apple Silicon, even for a process under Rosetta
-    (where ``uname -m`` says x86_64); Intel Macs do not know it (``x86_64`` here).
+    (where ``uname -m`` says x86_64); Intel Macs do not know it (``x86_64`` here): their
+    ``sysctl`` prints the names it knows, complains about the other on stderr and exits 1
+    (Apple's sysctl.c, ``exit(invalid_name_used ? 1 : 0)``), which ``ProbeFact`` turns
+    into exit 0 so ``host.get_fact`` does not fail the host.
 
         mac = host.get_fact(MacSystem)
     """
 
-    accepts_failure = True  # an Intel Mac's sysctl fails on hw.optional.arm64
     NAMES = ("hw.memsize", "hw.optional.arm64", "kern.osproductversion")
 
     def requires_command(self) -> str:
@@ -119,7 +139,7 @@ class MacSystem(FactBase):
     def command(self) -> str:
         return f"sysctl {' '.join(self.NAMES)}"
 
-    def process(self, output) -> dict | None:
+    def process(self, output) -> MacInfo | None:
         values = {}
         for line in output:
             key, sep, value = line.partition(":")
@@ -135,7 +155,7 @@ class MacSystem(FactBase):
         }
 
 
-class LinuxRelease(FactBase):
+class LinuxRelease(ProbeFact["dict[str, str] | None"]):
     """``/etc/os-release`` as a dict (``ID``, ``VERSION_ID``, ...); None when absent.
 
         distro = host.get_fact(LinuxRelease)["ID"]
@@ -154,16 +174,33 @@ class LinuxRelease(FactBase):
         return values or None
 
 
-class ProcessRunning(FactBase):
+class ProcessRunning(ProbeFact[bool]):
     """Whether a process with exactly this name runs (``pgrep -x``).
 
         host.get_fact(ProcessRunning, process="Ollama")
     """
 
-    accepts_failure = True
+
+    def default(self):  # no output at all: what process makes of none
+        return self.process([])
 
     def command(self, process: str) -> str:
         return f"pgrep -x {shlex.quote(process)} >/dev/null && echo yes || echo no"
 
     def process(self, output) -> bool:
         return bool(output) and output[0].strip() == "yes"
+
+
+class CommandPath(ProbeFact["str | None"]):
+    """Absolute path of a program on the PATH plus ``~/.local/bin``; None when missing.
+
+    host.get_fact(CommandPath, program="uv")  # "/opt/homebrew/bin/uv"
+    """
+
+
+    def command(self, program: str) -> str:
+        return f'PATH="$PATH:$HOME/.local/bin" command -v {shlex.quote(program)}'
+
+    def process(self, output) -> str | None:
+        path = output[-1].strip() if output else ""
+        return path if path.startswith("/") else None

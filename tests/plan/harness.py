@@ -63,6 +63,17 @@ def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
     return ["@@stat", *stats, "@@content", data, EOF_MARK]
 
 
+class UnstubbedSection(AssertionError):
+    """The deploy asked a probe section the test's stub does not answer. Without this,
+    the section would read as its fact's default (usually "absent"), and a renamed
+    request or stub key would pass unnoticed, planning for the wrong machine."""
+
+    def __init__(self, host: str, missing: list[str], stubbed: list[str]):
+        super().__init__(f"{host}: the probe asked {missing}, which the stub does not answer "
+                         f"(stubbed: {stubbed}); add them to the stub, with the output "
+                         "the fact's command prints")
+
+
 @contextmanager
 def batches_answered_from_fact_sections():
     """Fake hosts answer the probe's batch sections from the stub's one-fact sections;
@@ -77,9 +88,14 @@ def batches_answered_from_fact_sections():
     def lookup(self, command: str):
         success, output = real_lookup(self, command)
         wanted, batch = asked.get(self.host.name, ({}, False))
-        if not (batch and command.startswith("{ echo '" + BEGIN)):
+        if not command.startswith("{ echo '" + BEGIN):
             return success, output
         named = split_sections(unfold(output.stdout_lines))
+        unanswered = sorted(set(wanted) - set(named))
+        if unanswered:  # a name the stub does not use reads as "absent": a silent miss
+            raise UnstubbedSection(self.host.name, unanswered, sorted(named))
+        if not batch:
+            return success, output
         sections = dict(named)
         for section, members in probe.batched(wanted)[1].items():
             sections[section] = (0, batch_lines(wanted[members[0][0]][0], members, named))

@@ -38,10 +38,11 @@ FRESH_SERVER_CHANGES = [
 
 def mac_system(version: str, arm64: bool = True, memsize: int = 128 * 2**30):
     """The MacSystem section: ``sysctl hw.memsize hw.optional.arm64 kern.osproductversion``
-    (an Intel Mac's sysctl has no hw.optional.arm64 and exits 1)."""
+    (an Intel Mac's sysctl has no hw.optional.arm64 and exits 1; the fact's command still
+    exits 0, ``remote_ollama.facts.base``)."""
     lines = [f"hw.memsize: {memsize}", *(["hw.optional.arm64: 1"] if arm64 else []),
              f"kern.osproductversion: {version}"]
-    return (0 if arm64 else 1, lines)
+    return (0, lines)
 
 
 def recorded(name: str) -> list[str]:
@@ -118,8 +119,12 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "plist_present": (0, ["no"]),
         "binary_present": (0, ["no"]),
         "logs": (0, ["no"]),
+        "backup": (0, ["no"]),
+        **{name: (0, ["@@absent"]) for name in ("rollback", "rollback_resolved", "upgrade")},
+        **{f"log.{name}": (0, ["no"]) for name in ("ollama.out.log", "ollama.err.log", "warm.log")},
+        "log_dir_entries": (0, ["absent"]),
         "api": (7, []),
-        "api_tailnet": (7, [f"@@address {TAILSCALE_IP}"]),  # after the tailscale lines: stub()
+        "api_tailnet": (0, [f"@@address {TAILSCALE_IP}"]),  # after the tailscale lines: stub()
         "contract": _file(None),
         "warm": _file(None),
         "warm_plist": _file(None),
@@ -150,6 +155,7 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         binary_present=(0, ["yes"]),
         logs=(0, ["yes"]),
         **{f"log.{name}": (0, ["yes"]) for name in ("ollama.out.log", "ollama.err.log")},
+        **{"log.warm.log": (0, ["no"])},
         log_dir_entries=(0, ["dir", "ollama.err.log", "ollama.out.log"]),
         api=_api(settings, settings.models, version),
         api_tailnet=(0, [f"@@address {TAILSCALE_IP}", *_api(settings, settings.models, version)[1]]),

@@ -129,7 +129,7 @@ def test_the_probe_reads_at_most_a_bounded_answer(behaviour):
     with HostileServer(behaviour, None) as server:
         started = time.monotonic()
         # counted, not kept: a regression must not fill this process's memory
-        result = subprocess.run(["sh", "-c", OllamaApi().command(server.url) + " | wc -c"],
+        result = subprocess.run(["sh", "-c", "{ " + OllamaApi().command(server.url) + "; } | wc -c"],
                                 capture_output=True, text=True, timeout=15)  # fmt: skip
     assert time.monotonic() - started < 12
     assert int(result.stdout) <= API_MAX_BYTES

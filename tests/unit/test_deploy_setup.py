@@ -1,0 +1,66 @@
+"""Deploy files change pyinfra and the environment only through ``deploy_setup.prepare``,
+and importing the package changes neither."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+DEPLOYS = sorted((REPO / "deploys").glob("*.py"))
+
+
+def test_every_deploy_file_prepares_once_and_patches_nothing_itself():
+    assert DEPLOYS
+    for path in DEPLOYS:
+        tree = ast.parse(path.read_text())
+        calls = [n.func.id for n in ast.walk(tree)
+                 if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)]  # fmt: skip
+        assert calls.count("prepare") == 1, path.name
+        names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+        assert not names & {"op_order", "global_arguments", "config", "BREW_PATH"}, path.name
+
+
+IMPORT_EVERYTHING = """
+import importlib, pkgutil, pyinfra
+import remote_ollama
+for m in pkgutil.walk_packages(remote_ollama.__path__, "remote_ollama."):
+    if ".analytics.plot" not in m.name:
+        importlib.import_module(m.name)
+from remote_ollama import global_arguments, op_order
+import pyinfra.api.arguments as arguments
+print(op_order.installed(),
+      arguments.all_global_arguments is global_arguments.all_global_arguments_once)
+"""
+
+
+def test_importing_the_package_installs_nothing():
+    done = subprocess.run([sys.executable, "-c", IMPORT_EVERYTHING], capture_output=True,
+                          text=True, cwd=REPO, timeout=120)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]  # (config.ENV needs a run: untouched)
+
+
+def test_prepare_installs_the_patches_and_the_path(monkeypatch):
+    import pyinfra.api.arguments as arguments
+    from pyinfra import config
+    from pyinfra.api import Config
+    from pyinfra.context import ctx_config
+
+    from remote_ollama import deploy_setup, global_arguments, op_order
+    from remote_ollama.facts.homebrew import BREW_PATH
+
+    monkeypatch.setattr(deploy_setup, "settings_for_current_host", lambda: "settings")
+    before = op_order.installed()  # earlier tests' plans may have installed them already
+    try:
+        with ctx_config.use(Config()):
+            assert deploy_setup.prepare() == "settings"
+            assert config.ENV["PATH"] == BREW_PATH
+        assert op_order.installed()
+        assert arguments.all_global_arguments is global_arguments.all_global_arguments_once
+    finally:
+        if not before:
+            op_order.uninstall()
+            global_arguments.uninstall()
