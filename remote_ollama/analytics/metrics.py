@@ -157,6 +157,8 @@ class _TokenSources:
     assistant_after_last_result: bool = False
     # background subagents (system task_started) not yet reported done (task_notification)
     unfinished_tasks: set[str] = field(default_factory=set)
+    # a usage or modelUsage that was there but not numbers: its fields counted as 0
+    unreadable_usage: bool = False
 
 
 def measure_iteration(events: list[dict]) -> IterationMetrics:
@@ -173,6 +175,7 @@ def measure_iteration(events: list[dict]) -> IterationMetrics:
             _count_tool_calls(event, metrics, seen_tool_ids)
             message = event.get("message") if isinstance(event.get("message"), dict) else {}
             usage = TokenUsage.from_usage(message.get("usage"))
+            sources.unreadable_usage |= not _readable(message.get("usage"), USAGE_KEYS)
             metrics.peak_context = max(metrics.peak_context, usage.context)
             message_id = message.get("id")
             key = message_id if isinstance(message_id, str) else f"#event-{index}"
@@ -230,6 +233,8 @@ def count_tokens(metrics: IterationMetrics, sources: _TokenSources) -> None:
         gaps.append((True, "no result event: counted from the requests seen, output not final"))
     else:
         gaps.append((True, "no result event: no token counts"))
+    gaps.append((sources.unreadable_usage,
+                 "a usage field in the stream was not a number (counted as 0)"))
     gaps.append((bool(sources.unfinished_tasks),
                  "a background subagent had not finished when the stream ended"))
     metrics.tokens_gap = next((text for holds, text in gaps if holds), None)
@@ -270,6 +275,11 @@ def _read_result(event: dict, metrics: IterationMetrics, sources: _TokenSources)
     sources.assistant_after_last_result = False
     sources.results += TokenUsage.from_usage(event.get("usage"))
     model_usage = TokenUsage.from_model_usage(event.get("modelUsage"))
+    sources.unreadable_usage |= not _readable(event.get("usage"), USAGE_KEYS)
+    raw_model_usage = event.get("modelUsage")
+    sources.unreadable_usage |= raw_model_usage is not None and not (
+        isinstance(raw_model_usage, dict)
+        and all(_readable(entry, MODEL_USAGE_KEYS) for entry in raw_model_usage.values()))
     sources.model_usage = model_usage  # only the last result event's counts
     subtype = event.get("subtype")
     if isinstance(subtype, str) and not (metrics.result_is_error and subtype == "success"):
@@ -286,6 +296,22 @@ def _add(total: int | None, value: int | None) -> int | None:
     if value is None:
         return total
     return value if total is None else total + value
+
+
+USAGE_KEYS = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens",
+              "output_tokens")
+MODEL_USAGE_KEYS = ("inputTokens", "cacheCreationInputTokens", "cacheReadInputTokens",
+                    "outputTokens")
+
+
+def _readable(usage: object, keys: tuple[str, ...]) -> bool:
+    """Whether a usage object is absent or all its token fields that are there are ints."""
+    if usage is None:
+        return True
+    if not isinstance(usage, dict):
+        return False
+    return all(usage[key] is None or _int_or_none(usage[key]) is not None
+               for key in keys if key in usage)
 
 
 def _int(value: object) -> int:

@@ -120,4 +120,25 @@ def test_model_usage_is_summed_over_models():
     }}
     m = measure_iteration([json.loads(json.dumps(result))])
     assert m.tokens == TokenUsage(input=15, cache_creation=2, cache_read=3, output=5)
-    assert m.tokens_complete
+    assert not m.tokens_complete  # "odd" may hold tokens nobody can read: a lower bound
+    del result["modelUsage"]["odd"]
+    assert measure_iteration([json.loads(json.dumps(result))]).tokens_complete
+
+
+def test_a_usage_field_that_is_not_a_number_makes_the_total_incomplete():
+    """A wrong-typed token field counts as 0, so the total is a lower bound and says so,
+    never a complete figure (issue 14: no partial figure presented as complete)."""
+    assert measure_iteration(events()).tokens_complete
+    for where in ("result", "assistant", "modelUsage"):
+        stream = copy.deepcopy(events())
+        if where == "result":
+            next(e for e in stream if e["type"] == "result")["usage"]["input_tokens"] = "x"
+        elif where == "assistant":
+            next(e for e in stream if e["type"] == "assistant")["message"]["usage"] = "many"
+        else:
+            last = [e for e in stream if e["type"] == "result"][-1]
+            model = next(iter(last["modelUsage"]))
+            last["modelUsage"][model]["outputTokens"] = [70]
+        metrics = measure_iteration(stream)
+        assert not metrics.tokens_complete, where
+        assert "not a number" in metrics.tokens_gap, where
