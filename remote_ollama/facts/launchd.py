@@ -178,9 +178,6 @@ class OllamaJobs(ProbeFact[Jobs]):
     ``gui/<uid>``, ``user/<uid>`` and ``system``: ``brew services`` puts its job in the
     first at the console, the second over SSH without console ownership, and the third
     under sudo (Homebrew/brew ``Library/Homebrew/services/system.rb`` ``domain_target``).
-    Each domain is printed once (``launchctl print <domain>`` lists its services, launchctl(1);
-    anyone may read any domain), and a label is printed in detail only where that listing
-    names it: three launchctl runs on a Mac with no other Ollama, not nine.
 
     Value: ``{"plists": {path: {"label": str, "plist": dict | None}},
     "jobs": {"<domain>/<label>": <LaunchdJob value>}}`` with only loaded jobs in ``jobs``
@@ -209,9 +206,7 @@ class OllamaJobs(ProbeFact[Jobs]):
             'if head -c 8 "$f" | grep -q bplist; then echo "@@binary"; '
             'else cat "$f"; echo; fi; echo "@@end"; '
             'case " $labels " in *" $l "*) ;; *) labels="$labels $l";; esac; done; '
-            'for d in "gui/$u" "user/$u" system; do '
-            'listed=$(launchctl print "$d" 2>/dev/null) || continue; for l in $labels; do '
-            'case "$listed" in *"$l"*) ;; *) continue;; esac; '
+            'for l in $labels; do for d in "gui/$u" "user/$u" system; do '
             'echo "@@print $d/$l"; launchctl print "$d/$l" 2>&1; echo "@@rc=$?"; done; done'
         )
 

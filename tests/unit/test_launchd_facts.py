@@ -78,7 +78,6 @@ def test_ollama_jobs_command_skips_our_own_label_and_checks_it():
     command = OllamaJobs().command(exclude="com.remote-ollama.ollama")
     assert '"com.remote-ollama.ollama.plist"|"com.remote-ollama.ollama.warm.plist"' in command
     assert 'for d in "gui/$u" "user/$u" system' in command
-    assert 'listed=$(launchctl print "$d" 2>/dev/null) || continue' in command
 
 
 def test_listeners_are_read_from_lsof_pids_and_ps():

@@ -116,22 +116,3 @@ def test_a_root_brew_services_daemon_runs_in_the_system_domain_and_anyone_reads_
     printed = host.run("launchctl", "print", "system/homebrew.mxcl.ollama", user=True)
     assert printed.returncode == 0  # launchctl(1): anyone may read the system domain
     assert "state = running" in printed.stdout
-
-
-def test_ollama_jobs_finds_a_loaded_job_through_the_domain_listing_only(host):
-    """OllamaJobs prints each domain once and a label in detail only where the listing
-    names it: the seed's agent is found in gui/<uid>, and nothing is printed for labels
-    no domain lists."""
-    from remote_ollama.facts.launchd import OllamaJobs
-
-    plist, out = agent(host, label="com.ollama")
-    host.run("launchctl", "bootstrap", "gui/1000", plist, user=True, check=True)
-    wait_until(lambda: records(out))
-    command = OllamaJobs().command(exclude="com.remote-ollama.ollama")
-    proc = host.run("sh", "-c", command, user=True, check=True)
-    lines = proc.stdout.split("\n")
-    assert [ln for ln in lines if ln.startswith("@@print ")] == ["@@print gui/1000/com.ollama"]
-    found = OllamaJobs().process(lines)
-    assert set(found["jobs"]) == {"gui/1000/com.ollama"}
-    assert str(plist) in found["plists"]
-    sh(host, bootout_command("gui/1000", "com.ollama"), user=True)
