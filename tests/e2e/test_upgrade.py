@@ -114,14 +114,15 @@ def remote_commands_of_a_noop(inventory, tmp_path, *data) -> dict[str, int]:
 
 def test_a_plist_setting_that_stops_ollama_from_starting_rolls_back(on_0_14_2, fleet):
     plist_before = sh(fleet, f"cat {PLIST}")
-    # An OLLAMA_MODELS folder the user cannot create: the server cannot start.
+    # An OLLAMA_MODELS folder the user cannot create (a valid setting; on the testbed / has no
+    # /Users and only root may make it): the server cannot start.
     run = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.14.2",
-                                            "ollama_models_dir": "/root/no-access/models"})
-    record_output("pyinfra deploys/server.py --data ollama_models_dir=/root/no-access/models",
+                                            "ollama_models_dir": "/Users/Shared/no-access/models"})
+    record_output("pyinfra deploys/server.py --data ollama_models_dir=/Users/Shared/no-access/models",
                   run.stderr[-6000:])
     assert run.returncode != 0
     assert ("rolled back to the previous plist (Ollama 0.14.2): the new plist "
-            "(OLLAMA_MODELS=/root/no-access/models) failed /api/version (no answer within"
+            "(OLLAMA_MODELS=/Users/Shared/no-access/models) failed /api/version (no answer within"
             ) in run.stdout + run.stderr
     assert sh(fleet, f"cat {PLIST}") == plist_before
     assert version(fleet) == "0.14.2" and messages_status(fleet) == "200"
@@ -219,7 +220,8 @@ def test_a_client_rollout_stops_at_the_failure_threshold(converged, fleet):
         record_output("pyinfra deploys/fleet.py --data client_rollout_batch=1 (one broken client)",
                       run.stderr[-6000:])
         assert sorted(run.failed_hosts) == ["ai-client-1", "ai-client-2"]
-        assert "the download or unpack failed; 2.1.332 stays in use" in run.stderr
+        # the download says why, in one line (operations/download.py), and the run stops
+        assert "got an HTTP error (curl exit 22); nothing was installed." in run.stderr
         assert ("Claude Code 2.1.332 not installed: the rollout stopped after 1 client(s) "
                 "failed; 2.1.332 stays in use") in run.stderr
         # The second batch was left untouched: no download was even tried there.
