@@ -25,9 +25,9 @@ import sys
 import time
 
 try:
-    from remote_ollama.contract import HttpProblem, http_request, printable, split_url
+    from remote_ollama import contract
 except ImportError:  # shipped: contract.py lies beside this file
-    from contract import HttpProblem, http_request, printable, split_url
+    import contract
 
 DEFAULT_SERVER = "http://127.0.0.1:11434"
 DEFAULT_KEEP_ALIVE = "-1"  # forever: a warmed model should stay loaded
@@ -70,14 +70,14 @@ def default_server() -> str:
 def short(text, limit: int = 200) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    text = printable(" ".join(str(text).split()))
+    text = contract.printable(" ".join(str(text).split()))
     return text if len(text) <= limit else text[:limit] + "..."
 
 
 def post(base: str, path: str, body: dict, timeout: float, idle=None, deadline=None):
     """An Answer (see contract.http_request) with status 200 or 404; WarmError otherwise."""
     try:
-        answer = http_request(
+        answer = contract.http_request(
             base + path,
             "POST",
             json.dumps(body).encode(),
@@ -90,7 +90,7 @@ def post(base: str, path: str, body: dict, timeout: float, idle=None, deadline=N
             return answer
         with answer:
             text = answer.body(64 * 1024).decode("utf-8", "replace")
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"no usable answer from {base}{path}: {err}") from None
     try:
         error = json.loads(text).get("error")
@@ -104,7 +104,7 @@ def is_present(base: str, model: str, timeout: float, deadline=None) -> bool:
     try:
         with post(base, "/api/show", {"model": model}, timeout, None, deadline) as answer:
             text = answer.body()
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"presence check: {err}") from None
     try:
         details = json.loads(text)
@@ -213,7 +213,7 @@ def pull(base: str, model: str, timeout: float, progress: Progress, deadline=Non
                     raise WarmError(f"pull failed: {short(line['error'])}")
                 progress.update(line)
                 last_status = line.get("status")
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"pull: {err}") from None
     finally:
         progress.finish()
@@ -226,7 +226,7 @@ def load(base: str, model: str, keep_alive, timeout: float, deadline=None) -> No
     try:
         with post(base, "/api/generate", body, timeout, None, deadline) as answer:
             text = answer.body(1024 * 1024)
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"load: {err}") from None
     try:
         reply = json.loads(text or b"{}")
@@ -360,8 +360,8 @@ def run_cli(args: argparse.Namespace) -> int:
         return 2
     server = (args.server or default_server()).strip().rstrip("/")
     try:
-        split_url(server)
-    except HttpProblem as err:
+        contract.split_url(server)
+    except contract.HttpProblem as err:
         print(f"error: {err}; give the server as http://host:port", file=sys.stderr)
         return 2
     out = sys.stderr if args.json else sys.stdout
@@ -393,19 +393,15 @@ def run_cli(args: argparse.Namespace) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="warm.py",
-        description="Pull missing Ollama models and load them into memory.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    return contract.command_line(
+        argv,
+        "warm.py",
+        "Pull missing Ollama models and load them into memory.",
+        EXAMPLES,
+        add_arguments,
+        run_cli,
     )
-    add_arguments(parser)
-    return run_cli(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # the reader left early (`python3 warm.py | head -3`)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
+    contract.exit_as_script(main)

@@ -146,6 +146,21 @@ def test_warm_runs_as_a_standalone_file(standin, tmp_path):
     assert MODEL in loaded(standin)
 
 
+def test_standalone_warm_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`python3 warm.py ... | head -1` with the reader gone: the shipped pair's shared
+    script ending (contract.exit_as_script) gives no traceback and SIGPIPE's exit code."""
+    from tests.unit.test_check import CLOSED_PIPE
+
+    shutil.copy(Path(warm.__file__), tmp_path / "warm.py")
+    shutil.copy(Path(warm.__file__).with_name("contract.py"), tmp_path / "contract.py")
+    command = [sys.executable, "-S", "-E", str(tmp_path / "warm.py"),
+               "--server", "http://127.0.0.1:9", MODEL]  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", CLOSED_PIPE, *command],
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+    code, _, stderr = run.stdout.partition("\n")
+    assert (code, stderr) == ("141", "")
+
+
 # --- progress (issue 14, item 10) --------------------------------------------------------
 
 GB = 10**9
