@@ -303,17 +303,6 @@ The server defaults to $OLLAMA_API_BASE, else $OLLAMA_HOST, else 127.0.0.1:11434
 Exit code 1 if any model failed; the others are still warmed."""
 
 
-def seconds(text: str) -> float:
-    """A positive, finite number of seconds (argparse type)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 10**7:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "models", nargs="+", metavar="MODEL", help="model names, e.g. qwen2.5-coder:7b"
@@ -328,21 +317,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=seconds,
+        type=contract.seconds,
         default=DEFAULT_TIMEOUT,
         help=f"seconds a presence check or a load may take, start to finish "
         f"(default {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
         "--pull-timeout",
-        type=seconds,
+        type=contract.seconds,
         default=DEFAULT_PULL_TIMEOUT,
         help=f"seconds one model's pull may take (default {DEFAULT_PULL_TIMEOUT:g}); it also "
         f"fails after {STALL:g}s without a byte. A pull resumes where it stopped.",
     )
     parser.add_argument(
         "--deadline",
-        type=seconds,
+        type=contract.seconds,
         help="seconds the whole run may take (default: none beyond each request's own); "
         "models not done by then fail",
     )

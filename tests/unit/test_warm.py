@@ -285,3 +285,11 @@ def test_a_run_deadline_ends_the_whole_command(capsys):
     assert "[1/3] a:1b: FAILED: presence check: no complete answer within 2s" in out
     assert "[3/3] c:1b: FAILED: not started: the run's deadline (2s) has passed" in out
     assert out.splitlines()[-1] == "0 warmed, 3 failed: a:1b, b:1b, c:1b"
+
+
+def test_timeouts_and_deadline_must_be_positive_seconds(capsys):
+    """warm reads its durations with contract.seconds, as `check` does."""
+    for bad in (["--timeout", "0"], ["--pull-timeout", "-1"], ["--deadline", "nan"]):
+        with pytest.raises(SystemExit):
+            cli_main(["warm", MODEL, *bad])
+        assert "is not a number of seconds above 0" in capsys.readouterr().err
