@@ -93,3 +93,73 @@ def test_listeners_are_read_from_lsof_pids_and_ps():
     ]
     assert PortListeners().process([]) == []
     assert "lsof -nP -iTCP:11434 -sTCP:LISTEN -t" in PortListeners().command(port=11434)
+
+
+# A launchctl on PATH that answers from files: LISTINGS/<domain with / as _> is what
+# `print <domain>` lists (absent: the listing fails, exit 113), JOBS/<target with / as _>
+# a loaded job's block (absent: "Could not find service", 113); each call is logged.
+FAKE_LAUNCHCTL = r"""#!/bin/sh
+echo "$*" >> "$FAKE/calls"
+name=$(printf %s "$2" | tr / _)
+case "$2" in
+  */*/*|system/*) [ -f "$FAKE/jobs/$name" ] && exec cat "$FAKE/jobs/$name"
+    echo "Could not find service" >&2; exit 113;;
+  *) [ -f "$FAKE/listings/$name" ] && exec cat "$FAKE/listings/$name"
+    echo "Could not find domain for user gui: 501" >&2; exit 113;;
+esac
+"""
+
+
+def _run_ollama_jobs(tmp_path, listings: dict[str, str], jobs: dict[str, str]):
+    import subprocess
+
+    fake = tmp_path / "fake"
+    for sub, entries in (("listings", listings), ("jobs", jobs)):
+        (fake / sub).mkdir(parents=True)
+        for name, text in entries.items():
+            (fake / sub / name.replace("/", "_")).write_text(text)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool, text in (("launchctl", FAKE_LAUNCHCTL), ("id", "#!/bin/sh\necho 501\n")):
+        (bin_dir / tool).write_text(text)
+        (bin_dir / tool).chmod(0o755)
+    (tmp_path / "home").mkdir()
+    command = OllamaJobs().command(exclude="com.remote-ollama.ollama")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "FAKE": str(fake), "HOME": str(tmp_path / "home")}
+    proc = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    calls = (fake / "calls").read_text().splitlines()
+    return OllamaJobs().process(proc.stdout.split("\n")), calls
+
+
+RUNNING = "\n".join(lines("launchctl-print-running.txt")) + "\n"
+
+
+def test_ollama_jobs_prints_a_label_only_where_the_domain_lists_it(tmp_path):
+    """One listing per domain; a detailed print only for a label the listing names
+    (loaded, or in its disabled services): 4 launchctl runs here, not 9."""
+    gui = ("gui/501 = {\n\tservices = {\n\t\t  612\t-\tcom.remote-ollama.ollama\n\t}\n"
+           "\tdisabled services = {\n\t}\n}\n")
+    system = ("system = {\n\tservices = {\n\t\t  4242\t-\thomebrew.mxcl.ollama\n\t}\n"
+              "\tdisabled services = {\n\t\t\"homebrew.mxcl.ollama\" => enabled\n\t}\n}\n")
+    found, calls = _run_ollama_jobs(
+        tmp_path, {"gui/501": gui, "user/501": "user/501 = {\n}\n", "system": system},
+        {"gui/501/com.remote-ollama.ollama": RUNNING, "system/homebrew.mxcl.ollama": RUNNING})
+    assert calls == ["print gui/501", "print gui/501/com.remote-ollama.ollama",
+                     "print user/501", "print system", "print system/homebrew.mxcl.ollama"]
+    assert set(found["jobs"]) == {"gui/501/com.remote-ollama.ollama",
+                                  "system/homebrew.mxcl.ollama"}
+    assert found["jobs"]["system/homebrew.mxcl.ollama"]["pid"] == 4242
+
+
+def test_a_domain_whose_listing_fails_is_asked_label_by_label(tmp_path):
+    """The listing only saves runs: where it fails (no console session for gui/<uid>, a
+    listing refused or broken), every label is printed there, so no loaded job is missed
+    (a broken listing once hid a root brew daemon on the testbed, see git dc30009)."""
+    found, calls = _run_ollama_jobs(tmp_path, {"user/501": "user/501 = {\n}\n"},
+                                    {"system/homebrew.mxcl.ollama": RUNNING})
+    labels = ("homebrew.mxcl.ollama", "com.ollama", "com.remote-ollama.ollama")
+    assert calls == ["print gui/501", *(f"print gui/501/{label}" for label in labels),
+                     "print user/501",  # listed, and names none of them
+                     "print system", *(f"print system/{label}" for label in labels)]
+    assert set(found["jobs"]) == {"system/homebrew.mxcl.ollama"}
