@@ -163,3 +163,46 @@ def test_a_domain_whose_listing_fails_is_asked_label_by_label(tmp_path):
                      "print user/501",  # listed, and names none of them
                      "print system", *(f"print system/{label}" for label in labels)]
     assert set(found["jobs"]) == {"system/homebrew.mxcl.ollama"}
+
+
+def _run_listeners(tmp_path, sudo_works: bool, root_pids: str, user_pids: str):
+    """PortListeners' command with sudo, lsof and ps on PATH answering as told; returns
+    (value, calls). lsof as root sees ``root_pids``, as the user ``user_pids``."""
+    import subprocess
+
+    log = tmp_path / "calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tools = {
+        "sudo": f'echo "sudo $*" >> {log}; {"" if sudo_works else "exit 1;"} '
+                'shift; AS_ROOT=1 exec "$@"',
+        "lsof": f'echo "lsof $*" >> {log}; if [ -n "$AS_ROOT" ]; then p="{root_pids}"; '
+                f'else p="{user_pids}"; fi; [ -n "$p" ] || exit 1; printf "%s\\n" $p',
+        "ps": f'echo "ps $*" >> {log}; echo " $4     1 admin    /opt/homebrew/bin/ollama serve"',
+    }
+    for tool, body in tools.items():
+        (bin_dir / tool).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / tool).chmod(0o755)
+    command = PortListeners().command(port=11434)
+    proc = subprocess.run(["sh", "-c", command], env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return PortListeners().process(proc.stdout.split("\n")), log.read_text().splitlines()
+
+
+def test_listeners_cost_one_sudo_lsof_when_the_server_listens(tmp_path):
+    found, calls = _run_listeners(tmp_path, True, "4242 4242", "")
+    assert [f["pid"] for f in found] == [4242]  # printed twice (IPv4, IPv6): named once
+    assert [c.split()[0] for c in calls] == ["sudo", "lsof", "ps"]  # no `sudo -n true`
+
+
+def test_listeners_fall_back_to_a_plain_lsof_without_passwordless_sudo(tmp_path):
+    found, calls = _run_listeners(tmp_path, False, "900", "4242")
+    assert [f["pid"] for f in found] == [4242]
+    assert [c.split()[0] for c in calls] == ["sudo", "lsof", "ps"]
+    assert calls[1].startswith("lsof -nP -iTCP:11434 -sTCP:LISTEN -t")
+
+
+def test_nobody_listening_is_an_empty_answer_not_an_unknown_one(tmp_path):
+    found, calls = _run_listeners(tmp_path, True, "", "")
+    assert found == []  # "@@lsof" was printed: asked, and nobody listens
+    assert [c.split()[0] for c in calls] == ["sudo", "lsof", "lsof"]
