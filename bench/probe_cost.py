@@ -12,8 +12,7 @@ lock (as bench/fleet.py and the e2e suite do):
    was sent, and the controller's profile (where ``builtins.compile`` is called from);
 2. each host's probe, sent again ``--repeat`` times over one SSH connection (paramiko,
    the way pyinfra's connector runs it: ``sh -c '<script>'``), timed on the controller:
-   the whole command as sent (hex wire included), the same without the hex wire
-   (``od``), and an empty command (``true``: the channel's own cost);
+   the whole command as sent (its wire encoding included), the same without it, and an empty command (``true``: the channel's own cost);
 3. the same script under ``bash`` with ``$EPOCHREALTIME`` printed before each section
    (no extra process per timestamp), so each section's remote time is read off.
 
@@ -45,7 +44,8 @@ sys.path.insert(0, str(REPO))
 import fleet as bench  # noqa: E402  (bench/fleet.py: lock, timed runs, counted runs)
 
 BEGIN = "echo '@@remote-ollama-probe-begin "
-ENCODE_RE = re.compile(r"\s*\|\s*od -An -v -tx1 \| LC_ALL=C tr -d ' \\n'\s*$")
+# The wire (remote_ollama.probe.ENCODE): base64 now, od hex before (to measure old trees).
+ENCODE_RE = re.compile(r"\s*\|\s*(?:od -An -v -tx1|base64) \| LC_ALL=C tr -d ' ?\\n'\s*$")
 
 
 def split_probe(script: str) -> tuple[str, list[tuple[str, str]]]:
@@ -112,6 +112,7 @@ def measure_host(data: dict, script: str, repeat: int) -> dict:
             seconds, out, _, code = remote.run(f"sh -c {shlex.quote(script)}")
             assert code == 0 and out.strip(), "the probe gave no output"
             runs["probe"].append(seconds)
+            wire_bytes = len(out.strip().splitlines()[-1])
             runs["no_wire"].append(remote.run(f"sh -c {shlex.quote(inner + ' >/dev/null')}")[0])
             seconds, _, err, _ = remote.run(f"bash -c {shlex.quote(timed_script(sections))}")
             runs["bash_sections"].append(seconds)
@@ -119,7 +120,7 @@ def measure_host(data: dict, script: str, repeat: int) -> dict:
                 per_section.setdefault(name, []).append(value)
     finally:
         remote.close()
-    return {"script_bytes": len(script), "sections": len(sections),
+    return {"script_bytes": len(script), "sections": len(sections), "wire_bytes": wire_bytes,
             "median": {k: statistics.median(v) for k, v in runs.items()},
             "section_median": {k: statistics.median(v) for k, v in per_section.items() if v}}
 
@@ -174,11 +175,13 @@ def render(results: list[dict]) -> str:
         out += [f"### {r['code']}", "",
                 f"counted no-op run (cProfile'd): {r['counted_seconds']:.2f} s; remote "
                 f"commands per host: {r['commands']}", "",
-                "| host | bytes | sections | empty cmd | probe as sent | without hex wire | "
-                "under bash, timed |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                "| host | script bytes | sections | wire bytes | empty cmd | probe as sent | "
+                "without the wire encoding | under bash, timed |",
+                "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for host, h in r["hosts"].items():
             m = h["median"]
-            out.append(f"| {host} | {h['script_bytes']} | {h['sections']} | {ms(m['empty'])} "
+            out.append(f"| {host} | {h['script_bytes']} | {h['sections']} | {h['wire_bytes']} "
+                       f"| {ms(m['empty'])} "
                        f"| {ms(m['probe'])} | {ms(m['no_wire'])} | {ms(m['bash_sections'])} |")
         for host, h in r["hosts"].items():
             out += ["", f"{host}, remote time per section (median):", ""]
