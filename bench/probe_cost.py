@@ -2,7 +2,7 @@
 the controller spends around it: measured on the testbed fleet.
 
     .venv/bin/python bench/probe_cost.py [--clients 1] [--repeat 7] [--reuse]
-        [--code DIR ...] [--json OUT.json]
+        [--code DIR ...] [--ratio-runs N] [--json OUT.json]
 
 For each code tree (``--code``, default this repo; give a ``git worktree`` of another
 commit to compare before and after on the same fleet), holding the testbed's session
@@ -15,6 +15,10 @@ lock (as bench/fleet.py and the e2e suite do):
    the whole command as sent (its wire encoding included), the same without it, and an empty command (``true``: the channel's own cost);
 3. the same script under ``bash`` with ``$EPOCHREALTIME`` printed before each section
    (no extra process per timestamp), so each section's remote time is read off.
+
+4. with ``--ratio-runs N``: N rounds of each tree's no-op run and the floor (``pyinfra
+   exec -- true``), side by side: medians of wall time and controller CPU, and the
+   no-op / floor ratio, as bench/fleet.py measures it, at this K only.
 
 Medians are printed as markdown. Without ``--reuse`` the fleet is brought up fresh with
 K clients and converged first (a minute or two at K=1); with it, a fleet that is up is
@@ -168,6 +172,38 @@ def measure_tree(code: Path, inventory: Path, workdir: Path, k: int, repeat: int
     return result
 
 
+def ratio_runs(trees: list[Path], inventory: Path, runs: int) -> dict:
+    """``runs`` rounds of: a no-op run of each tree, then the floor (``exec -- true``);
+    medians of wall time and controller CPU (bench/fleet.py's ``timed``), and each
+    tree's no-op / floor ratio, all measured side by side on the same fleet."""
+    walls: dict[str, list[float]] = {str(t): [] for t in [*trees, "floor"]}
+    cpus: dict[str, list[float]] = {key: [] for key in walls}
+    for _ in range(runs):
+        for tree in [*trees, "floor"]:
+            bench.CODE = trees[-1] if tree == "floor" else tree
+            args = ("exec", "--", "true") if tree == "floor" else bench.deploys()
+            seconds, proc = bench.timed(bench.pyinfra_argv(inventory, *args))
+            if tree == "floor":
+                bench.results_of(proc, "floor run")
+            else:
+                bench.assert_noop(proc, f"no-op run of {tree}")
+            walls[str(tree)].append(seconds)
+            cpus[str(tree)].append(proc.cpu["controller"])
+    median = {key: statistics.median(v) for key, v in walls.items()}
+    return {"runs": runs, "wall": median,
+            "cpu": {key: statistics.median(v) for key, v in cpus.items()},
+            "ratio": {key: median[key] / median["floor"] for key in median if key != "floor"}}
+
+
+def render_ratio(r: dict) -> str:
+    out = [f"No-op and floor side by side, medians of {r['runs']} rounds:", "",
+           "| run | wall | controller CPU | no-op / floor |", "| --- | ---: | ---: | ---: |"]
+    for key, wall in r["wall"].items():
+        ratio = f"{r['ratio'][key]:.2f}x" if key in r["ratio"] else "-"
+        out.append(f"| {key} | {wall:.2f} s | {r['cpu'][key]:.2f} s | {ratio} |")
+    return "\n".join(out) + "\n"
+
+
 def render(results: list[dict]) -> str:
     ms = lambda s: f"{s * 1000:.1f} ms"  # noqa: E731
     out = []
@@ -202,6 +238,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--reuse", action="store_true", help="use the fleet that is up")
     parser.add_argument("--code", type=Path, action="append", help="a tree to measure")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--ratio-runs", type=int, default=0,
+                        help="also time N rounds of every tree's no-op and the floor")
     args = parser.parse_args(argv)
     sys.path.insert(0, str(REPO / "tests" / "testbed"))
     from converge import write_settings_inventory
@@ -224,9 +262,12 @@ def main(argv: list[str]) -> int:
             bench.results_of(proc, "first converge")
             bench.settle_runs(inventory, bench.deploys(), args.clients)
         results = [measure_tree(t, inventory, workdir, args.clients, args.repeat) for t in trees]
+        ratio = ratio_runs(trees, inventory, args.ratio_runs) if args.ratio_runs else None
     print(render(results))
+    if ratio:
+        print(render_ratio(ratio))
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1) + "\n")
+        args.json.write_text(json.dumps({"trees": results, "ratio": ratio}, indent=1) + "\n")
     return 0
 
 
