@@ -1,6 +1,6 @@
 """Settings for the `server` group: the Mac that runs Ollama. See the README's settings table.
 
-The comments are the schema's descriptions (remote_ollama/settings.py): edit them
+The comments are the schema's descriptions (remote_ollama/settings_schema.py): edit
 there and run `python -m remote_ollama.settings_docs`, which rewrites this file
 keeping its values; a test fails when the two differ."""
 

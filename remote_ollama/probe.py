@@ -27,18 +27,23 @@ the parser drops exactly that one newline again. The nonce is random per probe a
 from the first marker, which the script prints before any command runs, so a file whose
 content holds a marker line (a user's shell profile) cannot end or forge a section.
 
-On the wire the whole output goes through ``od`` as hex on one line. pyinfra 3.10 reads
+On the wire the whole output goes through ``base64`` on one line. pyinfra 3.10 reads
 a command's output line by line (split on ``\\n`` only: paramiko's reader is not in
 universal-newline mode, so a carriage return stays in its line) and decodes each line as
 strict UTF-8 (``connectors/util.py`` ``read_buffer``, paramiko's ``u()``): a single byte
-that is not UTF-8 (a Latin-1 profile) raised there and lost the whole probe. Hex carries
-every byte exactly, as one line, which also keeps the controller's per-line work small
-(~900 lines per client host otherwise). The controller decodes it back, UTF-8 with
-``surrogateescape``, so bytes that are not UTF-8 reach the facts unchanged.
+that is not UTF-8 (a Latin-1 profile) raised there and lost the whole probe. Base64
+carries every byte exactly, as one line (``tr`` drops the line breaks GNU base64 puts
+every 76 characters; macOS's base64 puts none), which also keeps the controller's
+per-line work small (~900 lines per client host otherwise). It replaced ``od`` hex:
+4/3 of the bytes instead of 2x, and ``od`` formatted each byte (~35 ms per 200 KB on
+GNU od, 1 ms for base64). ``base64`` is on macOS (``/usr/bin/base64``) and in GNU
+coreutils; the file facts already ship contents with it. The controller decodes it back,
+UTF-8 with ``surrogateescape``, so bytes that are not UTF-8 reach the facts unchanged.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
 import shlex
@@ -56,7 +61,7 @@ BEGIN = "@@remote-ollama-probe-begin"
 END = "@@remote-ollama-probe-end"
 MISSING = "@@remote-ollama-probe-missing-command@@"
 HOME = "~/"  # a fact argument starting with this is a path in the user's home
-ENCODE = "od -An -v -tx1 | LC_ALL=C tr -d ' \\n'"  # every byte as hex, on one line
+ENCODE = "base64 | LC_ALL=C tr -d '\\n'"  # every byte, as base64 on one line
 
 # Facts asked for many paths are read in one section each, by a fact built for the batch.
 BATCHED = {ManagedFile: ManagedFiles, PathExists: PathsExist}
@@ -134,7 +139,7 @@ def new_nonce() -> str:
 def probe_script(
     requests: dict[str, tuple[type[FactBase], dict[str, Any]]], nonce: str | None = None
 ) -> str:
-    """All sections in one script, its output sent as hex on one line (see the module doc)."""
+    """All sections in one script, its output sent as base64 on one line (module doc)."""
     nonce = nonce or new_nonce()
     sections = "; ".join(section_script(n, cls, kw, nonce) for n, (cls, kw) in requests.items())
     return f"{{ {sections}; }} | {ENCODE}"
@@ -143,13 +148,13 @@ def probe_script(
 def unfold(lines) -> list[str]:
     """The probe script's output lines, from what came over the wire (``ENCODE``).
 
-    The hex is the last line: anything before it (a shell profile that prints even in a
+    The wire is the last line: anything before it (a shell profile that prints even in a
     non-interactive shell) is not the probe's. Bytes that are not UTF-8 are kept as
-    surrogates (``surrogateescape``); a wire that is not hex gives no lines."""
+    surrogates (``surrogateescape``); a wire that is not base64 gives no lines."""
     wire = next((line.strip() for line in reversed(list(lines)) if line.strip()), "")
-    try:
-        data = bytes.fromhex(wire[: len(wire) // 2 * 2])  # a cut-off wire: what arrived
-    except ValueError:
+    try:  # a cut-off wire: the whole 4-character groups that arrived
+        data = base64.b64decode(wire[: len(wire) // 4 * 4], validate=True)
+    except ValueError:  # binascii.Error is a ValueError
         return []
     return [] if not data else data.decode("utf-8", "surrogateescape").split("\n")
 
@@ -158,7 +163,7 @@ def fold(lines: list[str]) -> list[str]:
     """What a host sends for the script's output ``lines``: the inverse of ``unfold``
     (tests use it to answer a probe as a host would)."""
     data = "".join(f"{line}\n" for line in lines).encode("utf-8", "surrogateescape")
-    return [data.hex()]
+    return [base64.b64encode(data).decode("ascii")]
 
 
 def host_output(sections: dict[str, tuple[int, list[str]]], nonce: str = "0") -> list[str]:

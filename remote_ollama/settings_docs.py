@@ -104,7 +104,7 @@ def group_data_text(group: str, values: dict) -> str:
     """``group_data/<group>.py`` with these values: one ``# description`` comment (the
     schema's, wrapped) above each of the group's settings, in the schema's order."""
     lines = [f'"""{GROUP_DOCS[group]} See the README\'s settings table.', "",
-             "The comments are the schema's descriptions (remote_ollama/settings.py): edit them",
+             "The comments are the schema's descriptions (remote_ollama/settings_schema.py): edit",
              "there and run `python -m remote_ollama.settings_docs`, which rewrites this file",
              'keeping its values; a test fails when the two differ."""', ""]  # fmt: skip
     for name, field in Settings.model_fields.items():

@@ -178,6 +178,13 @@ class OllamaJobs(ProbeFact[Jobs]):
     ``gui/<uid>``, ``user/<uid>`` and ``system``: ``brew services`` puts its job in the
     first at the console, the second over SSH without console ownership, and the third
     under sudo (Homebrew/brew ``Library/Homebrew/services/system.rb`` ``domain_target``).
+    Each domain is listed once (``launchctl print <domain>``; launchctl(1): anyone may
+    read the system domain) and a label is printed in detail only where the listing
+    names it anywhere (its loaded ``services`` or its ``disabled services``, a superset
+    of what is loaded): four launchctl runs on a converged server, not nine. A listing
+    that fails (a ``gui`` domain with no console session, or anything else) names every
+    label, so a domain that cannot be listed is asked label by label as before: the
+    listing only ever saves runs, it never hides a job.
 
     Value: ``{"plists": {path: {"label": str, "plist": dict | None}},
     "jobs": {"<domain>/<label>": <LaunchdJob value>}}`` with only loaded jobs in ``jobs``
@@ -206,7 +213,9 @@ class OllamaJobs(ProbeFact[Jobs]):
             'if head -c 8 "$f" | grep -q bplist; then echo "@@binary"; '
             'else cat "$f"; echo; fi; echo "@@end"; '
             'case " $labels " in *" $l "*) ;; *) labels="$labels $l";; esac; done; '
-            'for l in $labels; do for d in "gui/$u" "user/$u" system; do '
+            'for d in "gui/$u" "user/$u" system; do '
+            'listed=$(launchctl print "$d" 2>/dev/null) || listed=" $labels "; '
+            'for l in $labels; do case "$listed" in *"$l"*) ;; *) continue;; esac; '
             'echo "@@print $d/$l"; launchctl print "$d/$l" 2>&1; echo "@@rc=$?"; done; done'
         )
 

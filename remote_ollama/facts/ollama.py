@@ -142,9 +142,14 @@ class OllamaApiOnTailnet(ProbeFact[OnTailnet]):
 # exit 1 when nothing matches). Under sudo when it needs no password, so a root process
 # (`sudo brew services`) is seen too: a non-root lsof on macOS does not see other users'
 # sockets. macOS has it at /usr/sbin/lsof, on the non-interactive SSH PATH.
+# `sudo -n lsof` is tried first; only when it fails (sudo wants a password, or nobody
+# listens) does a plain lsof run, so a listening server costs one lsof, not a `sudo -n
+# true` and then an lsof, and the answer is never smaller than before. A pid printed
+# twice (by both, or for IPv4 and IPv6) is named once, by the shell: no `sort`.
 LISTENERS = (
-    "s=; sudo -n true 2>/dev/null && s='sudo -n'; "
-    "echo @@lsof; for p in $($s lsof -nP -iTCP:{port} -sTCP:LISTEN -t 2>/dev/null | sort -u); do "
+    "echo @@lsof; seen=' '; for p in $(sudo -n lsof -nP -iTCP:{port} -sTCP:LISTEN -t "
+    "2>/dev/null || lsof -nP -iTCP:{port} -sTCP:LISTEN -t 2>/dev/null); do "
+    'case "$seen" in *" $p "*) continue;; esac; seen="$seen$p "; '
     'echo "@@pid $p"; ps -o pid=,ppid=,user=,command= -p "$p" 2>/dev/null; done'
 )
 

@@ -33,8 +33,12 @@ def _number(text: str) -> bool:
 class UserIdentity(ProbeFact[Identity]):
     """The SSH user: ``{"uid": 501, "user": "admin", "home": "/Users/admin", "shell": ...}``.
 
-    The login shell comes from Directory Services on macOS and getent on Linux. The user
-    name is ``$USER`` (sshd sets it for every session), else ``id -un``.
+    The login shell is ``$SHELL``: sshd sets it for every session to the user's login
+    shell as the system's user database has it at login (OpenSSH ``session.c``
+    ``do_setup_env``: ``SHELL`` from ``pw_shell``; Directory Services on macOS), so no
+    program runs for it. Without ``$SHELL`` it is asked from Directory Services on macOS
+    (``dscl``, which starts slowly) and getent on Linux. The user name is ``$USER`` (sshd
+    sets it too), else ``id -un``.
 
         identity = host.get_fact(UserIdentity)
     """
@@ -44,7 +48,8 @@ class UserIdentity(ProbeFact[Identity]):
     def command(self) -> str:
         return (
             'u="${USER:-$(id -un)}"; echo "uid=$(id -u)"; echo "user=$u"; echo "home=$HOME"; '
-            "if command -v dscl >/dev/null 2>&1; then "
+            'if [ -n "$SHELL" ]; then echo "shell=$SHELL"; '
+            "elif command -v dscl >/dev/null 2>&1; then "
             'echo "shell=$(dscl . -read "/Users/$u" UserShell 2>/dev/null '
             "| awk '{print $2}')\"; "
             'else echo "passwd=$(getent passwd "$u")"; fi'

@@ -191,3 +191,30 @@ def test_api_on_tailnet_takes_the_address_from_the_one_status_read(tmp_path):
     assert out.splitlines()[-3:] == [f"http://100.101.102.103:11434/api/{p}"
                                      for p in ("version", "tags", "ps")]
     assert (tmp_path / "calls").read_text() == "status --json --peers=false\n"
+
+
+def test_user_identity_takes_the_login_shell_from_sshds_shell_without_a_program(tmp_path):
+    """sshd sets SHELL to the login shell: no dscl (slow on a Mac) or getent runs; without
+    SHELL, getent's passwd line still answers (the PATH here has no dscl)."""
+    import subprocess
+
+    log = tmp_path / "calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool, body in {"id": 'case "$1" in -u) echo 501;; *) echo me;; esac',
+                       "getent": "echo 'me:x:501:20::/Users/me:/bin/bash'"}.items():
+        (bin_dir / tool).write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\n{body}\n')
+        (bin_dir / tool).chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "USER": "me", "HOME": "/Users/me"}
+
+    def identity(**extra):
+        log.write_text("")
+        out = subprocess.run(["sh", "-c", UserIdentity().command()], env={**env, **extra},
+                             capture_output=True, text=True, check=True).stdout  # fmt: skip
+        return UserIdentity().process(out.splitlines()), [ln.split()[0] for ln in log.read_text().splitlines()]
+
+    value, calls = identity(SHELL="/bin/zsh")
+    assert value == {"uid": 501, "user": "me", "home": "/Users/me", "shell": "/bin/zsh"}
+    assert calls == ["id"]  # id -u only
+    value, calls = identity()
+    assert value["shell"] == "/bin/bash" and calls == ["id", "getent"]

@@ -93,3 +93,116 @@ def test_listeners_are_read_from_lsof_pids_and_ps():
     ]
     assert PortListeners().process([]) == []
     assert "lsof -nP -iTCP:11434 -sTCP:LISTEN -t" in PortListeners().command(port=11434)
+
+
+# A launchctl on PATH that answers from files: LISTINGS/<domain with / as _> is what
+# `print <domain>` lists (absent: the listing fails, exit 113), JOBS/<target with / as _>
+# a loaded job's block (absent: "Could not find service", 113); each call is logged.
+FAKE_LAUNCHCTL = r"""#!/bin/sh
+echo "$*" >> "$FAKE/calls"
+name=$(printf %s "$2" | tr / _)
+case "$2" in
+  */*/*|system/*) [ -f "$FAKE/jobs/$name" ] && exec cat "$FAKE/jobs/$name"
+    echo "Could not find service" >&2; exit 113;;
+  *) [ -f "$FAKE/listings/$name" ] && exec cat "$FAKE/listings/$name"
+    echo "Could not find domain for user gui: 501" >&2; exit 113;;
+esac
+"""
+
+
+def _run_ollama_jobs(tmp_path, listings: dict[str, str], jobs: dict[str, str]):
+    import subprocess
+
+    fake = tmp_path / "fake"
+    for sub, entries in (("listings", listings), ("jobs", jobs)):
+        (fake / sub).mkdir(parents=True)
+        for name, text in entries.items():
+            (fake / sub / name.replace("/", "_")).write_text(text)
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool, text in (("launchctl", FAKE_LAUNCHCTL), ("id", "#!/bin/sh\necho 501\n")):
+        (bin_dir / tool).write_text(text)
+        (bin_dir / tool).chmod(0o755)
+    (tmp_path / "home").mkdir()
+    command = OllamaJobs().command(exclude="com.remote-ollama.ollama")
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin", "FAKE": str(fake), "HOME": str(tmp_path / "home")}
+    proc = subprocess.run(["sh", "-c", command], env=env, capture_output=True, text=True,
+                          check=True)  # fmt: skip
+    calls = (fake / "calls").read_text().splitlines()
+    return OllamaJobs().process(proc.stdout.split("\n")), calls
+
+
+RUNNING = "\n".join(lines("launchctl-print-running.txt")) + "\n"
+
+
+def test_ollama_jobs_prints_a_label_only_where_the_domain_lists_it(tmp_path):
+    """One listing per domain; a detailed print only for a label the listing names
+    (loaded, or in its disabled services): 4 launchctl runs here, not 9."""
+    gui = ("gui/501 = {\n\tservices = {\n\t\t  612\t-\tcom.remote-ollama.ollama\n\t}\n"
+           "\tdisabled services = {\n\t}\n}\n")
+    system = ("system = {\n\tservices = {\n\t\t  4242\t-\thomebrew.mxcl.ollama\n\t}\n"
+              "\tdisabled services = {\n\t\t\"homebrew.mxcl.ollama\" => enabled\n\t}\n}\n")
+    found, calls = _run_ollama_jobs(
+        tmp_path, {"gui/501": gui, "user/501": "user/501 = {\n}\n", "system": system},
+        {"gui/501/com.remote-ollama.ollama": RUNNING, "system/homebrew.mxcl.ollama": RUNNING})
+    assert calls == ["print gui/501", "print gui/501/com.remote-ollama.ollama",
+                     "print user/501", "print system", "print system/homebrew.mxcl.ollama"]
+    assert set(found["jobs"]) == {"gui/501/com.remote-ollama.ollama",
+                                  "system/homebrew.mxcl.ollama"}
+    assert found["jobs"]["system/homebrew.mxcl.ollama"]["pid"] == 4242
+
+
+def test_a_domain_whose_listing_fails_is_asked_label_by_label(tmp_path):
+    """The listing only saves runs: where it fails (no console session for gui/<uid>, a
+    listing refused or broken), every label is printed there, so no loaded job is missed
+    (a broken listing once hid a root brew daemon on the testbed, see git dc30009)."""
+    found, calls = _run_ollama_jobs(tmp_path, {"user/501": "user/501 = {\n}\n"},
+                                    {"system/homebrew.mxcl.ollama": RUNNING})
+    labels = ("homebrew.mxcl.ollama", "com.ollama", "com.remote-ollama.ollama")
+    assert calls == ["print gui/501", *(f"print gui/501/{label}" for label in labels),
+                     "print user/501",  # listed, and names none of them
+                     "print system", *(f"print system/{label}" for label in labels)]
+    assert set(found["jobs"]) == {"system/homebrew.mxcl.ollama"}
+
+
+def _run_listeners(tmp_path, sudo_works: bool, root_pids: str, user_pids: str):
+    """PortListeners' command with sudo, lsof and ps on PATH answering as told; returns
+    (value, calls). lsof as root sees ``root_pids``, as the user ``user_pids``."""
+    import subprocess
+
+    log = tmp_path / "calls"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    tools = {
+        "sudo": f'echo "sudo $*" >> {log}; {"" if sudo_works else "exit 1;"} '
+                'shift; AS_ROOT=1 exec "$@"',
+        "lsof": f'echo "lsof $*" >> {log}; if [ -n "$AS_ROOT" ]; then p="{root_pids}"; '
+                f'else p="{user_pids}"; fi; [ -n "$p" ] || exit 1; printf "%s\\n" $p',
+        "ps": f'echo "ps $*" >> {log}; echo " $4     1 admin    /opt/homebrew/bin/ollama serve"',
+    }
+    for tool, body in tools.items():
+        (bin_dir / tool).write_text(f"#!/bin/sh\n{body}\n")
+        (bin_dir / tool).chmod(0o755)
+    command = PortListeners().command(port=11434)
+    proc = subprocess.run(["sh", "-c", command], env={"PATH": f"{bin_dir}:/usr/bin:/bin"},
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    return PortListeners().process(proc.stdout.split("\n")), log.read_text().splitlines()
+
+
+def test_listeners_cost_one_sudo_lsof_when_the_server_listens(tmp_path):
+    found, calls = _run_listeners(tmp_path, True, "4242 4242", "")
+    assert [f["pid"] for f in found] == [4242]  # printed twice (IPv4, IPv6): named once
+    assert [c.split()[0] for c in calls] == ["sudo", "lsof", "ps"]  # no `sudo -n true`
+
+
+def test_listeners_fall_back_to_a_plain_lsof_without_passwordless_sudo(tmp_path):
+    found, calls = _run_listeners(tmp_path, False, "900", "4242")
+    assert [f["pid"] for f in found] == [4242]
+    assert [c.split()[0] for c in calls] == ["sudo", "lsof", "ps"]
+    assert calls[1].startswith("lsof -nP -iTCP:11434 -sTCP:LISTEN -t")
+
+
+def test_nobody_listening_is_an_empty_answer_not_an_unknown_one(tmp_path):
+    found, calls = _run_listeners(tmp_path, True, "", "")
+    assert found == []  # "@@lsof" was printed: asked, and nobody listens
+    assert [c.split()[0] for c in calls] == ["sudo", "lsof", "lsof"]

@@ -213,7 +213,7 @@ def test_file_digest_matches_pythons_sha256_in_a_real_shell(tmp_path):
 
 
 def test_probe_output_travels_as_one_line_and_is_decoded_exactly():
-    """The host's od and unfold() are inverses: empty lines, trailing spaces and a record
+    """The host's base64 and unfold() are inverses: empty lines, trailing spaces and a record
     separator, CR and a byte that is not UTF-8 in a file survive (files cross as base64);
     the wire carries one line."""
     import subprocess
@@ -240,7 +240,7 @@ def test_unfold_inverts_fold_and_ignores_what_a_profile_printed_before():
     original = ["a", "", "b\x1ec\r", "d ", "\udce9"]
     assert unfold(fold(original)) == [*original, ""]
     assert unfold(["Welcome to my shell!", *fold(original)]) == [*original, ""]
-    assert unfold(["not hex"]) == [] and unfold([]) == []
+    assert unfold(["not base64!"]) == [] and unfold([]) == []
     assert unfold([fold(["a", "b"])[0][:-1]]) == ["a", "b"]  # cut off: what arrived
 
 
@@ -310,10 +310,10 @@ def test_prime_reads_files_in_one_batch_and_asks_again_one_by_one_if_it_fails(mo
     assert len(bad.scripts) == 2 and "probe-begin a'" in bad.scripts[1]
 
 
-def test_pyinfra_reads_the_hex_wire_where_raw_bytes_would_break_it(tmp_path):
+def test_pyinfra_reads_the_base64_wire_where_raw_bytes_would_break_it(tmp_path):
     """pyinfra 3.10's connectors decode each output line as strict UTF-8
     (connectors/util.py read_buffer; paramiko's readline does the same with u()), so raw
-    Latin-1 output raises there. The probe's wire is plain hex and reads as one line."""
+    Latin-1 output raises there. The probe's wire is base64 and reads as one line."""
     from queue import Queue
 
     import pytest
@@ -339,3 +339,18 @@ def subprocess_bytes(script: str) -> bytes:
     import subprocess
 
     return subprocess.run(["sh", "-c", script], capture_output=True, check=True).stdout
+
+
+def test_the_wire_is_base64_on_one_line_a_third_larger_than_the_output_not_twice():
+    """od's hex doubled every byte (and formatted each one); base64 is 4/3 of them."""
+    import subprocess
+
+    from remote_ollama.probe import ENCODE, unfold
+
+    output = bytes(range(256)) * 40 + b"\n"  # every byte value, 10 KiB
+    wire = subprocess.run(["sh", "-c", ENCODE], input=output, capture_output=True,
+                          check=True).stdout  # fmt: skip
+    assert wire.count(b"\n") == 0  # GNU base64 wraps at 76; tr joins it again
+    assert len(wire) <= len(output) * 4 // 3 + 4
+    decoded = unfold([wire.decode("ascii")])
+    assert "\n".join(decoded).encode("utf-8", "surrogateescape") == output

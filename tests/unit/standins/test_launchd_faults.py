@@ -116,3 +116,43 @@ def test_a_root_brew_services_daemon_runs_in_the_system_domain_and_anyone_reads_
     printed = host.run("launchctl", "print", "system/homebrew.mxcl.ollama", user=True)
     assert printed.returncode == 0  # launchctl(1): anyone may read the system domain
     assert "state = running" in printed.stdout
+
+
+def test_the_system_listing_survives_brew_services_enable_and_names_the_daemon(host):
+    """`brew services start` runs `launchctl enable` before `bootstrap`; the stand-in once
+    read the override store (disabled.json) as a job folder, so `launchctl print system`
+    crashed for everyone after it, and the domain listing of OllamaJobs missed the root
+    daemon (e2e test_a_root_brew_services_ollama_is_stopped_with_sudo, reverted dc30009)."""
+    from remote_ollama.facts.launchd import OllamaJobs
+
+    host.run("brew", "install", "ollama", user=True, check=True)
+    assert host.run("brew", "services", "start", "ollama").returncode == 0  # as root
+    listing = host.run("launchctl", "print", "system", user=True)
+    assert listing.returncode == 0, listing.stderr
+    assert "\thomebrew.mxcl.ollama\n" in listing.stdout  # services: pid, -, label
+    assert '"homebrew.mxcl.ollama" => enabled' in listing.stdout  # disabled services
+    command = OllamaJobs().command(exclude="com.remote-ollama.ollama")
+    proc = host.run("sh", "-c", command, user=True, check=True)
+    printed = [ln for ln in proc.stdout.split("\n") if ln.startswith("@@print system/")]
+    assert printed == ["@@print system/homebrew.mxcl.ollama"]
+    found = OllamaJobs().process(proc.stdout.split("\n"))
+    assert found["jobs"]["system/homebrew.mxcl.ollama"]["state"] == "running"
+
+
+def test_ollama_jobs_finds_a_loaded_job_through_the_domain_listing_only(host):
+    """OllamaJobs prints each domain once and a label in detail only where the listing
+    names it: the seed's agent is found in gui/<uid>, and nothing is printed for labels
+    no domain lists."""
+    from remote_ollama.facts.launchd import OllamaJobs
+
+    plist, out = agent(host, label="com.ollama")
+    host.run("launchctl", "bootstrap", "gui/1000", plist, user=True, check=True)
+    wait_until(lambda: records(out))
+    command = OllamaJobs().command(exclude="com.remote-ollama.ollama")
+    proc = host.run("sh", "-c", command, user=True, check=True)
+    lines = proc.stdout.split("\n")
+    assert [ln for ln in lines if ln.startswith("@@print ")] == ["@@print gui/1000/com.ollama"]
+    found = OllamaJobs().process(lines)
+    assert set(found["jobs"]) == {"gui/1000/com.ollama"}
+    assert str(plist) in found["plists"]
+    sh(host, bootout_command("gui/1000", "com.ollama"), user=True)
