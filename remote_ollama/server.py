@@ -57,6 +57,11 @@ def binary_path(settings: Settings, home: str) -> str:
     return BREW_OLLAMA
 
 
+def kept_root(settings: Settings, home: str) -> str:
+    """Where copies of Homebrew's Ollama kegs are kept (``rollback.homebrew_keg_kept``)."""
+    return f"{expand_home(settings.ollama_install_dir, home)}/{rollback.KEPT}"
+
+
 def _probe(settings: Settings) -> dict:
     """Identity, platform, Tailscale and the job's state, and the API if its URL is known."""
     paths = job_paths(settings, "~", binary_path(settings, "~"))  # ~/ paths: see probe.py
@@ -88,6 +93,8 @@ def _probe(settings: Settings) -> dict:
     if settings.ollama_service == "agent":
         requests["gui_domain"] = (LaunchdDomain, {"domain": "gui/$(id -u)"})
     requests.update(rollback.probe_requests())  # issue 15: the last failed upgrade, if any
+    if not settings.ollama_version:  # issue 15: our copies of Homebrew's kegs (rollback.py)
+        requests["brew_kept"] = (DirectoryEntries, {"path": kept_root(settings, "~")})
     if settings.ollama_bind == "tailscale":  # Tailscale, and the API at its address
         requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
     else:
@@ -158,10 +165,36 @@ def converge_server(settings: Settings):
     else:
         install = homebrew.brew_formula(name="Install Ollama (Homebrew formula)", formula="ollama")
 
+    previous = (seen["plist"] or {}).get("content")
+    running = (seen["api"] or {}).get("version")
+    move = None
+    if not settings.ollama_version:  # issue 15: Homebrew's formula moving (rollback.py)
+        move = rollback.homebrew_move(seen["brew"], seen.get("brew_kept"), running,
+                                      rollback.plist_binary(previous), BREW_OLLAMA, BREW_PREFIX)
+        rollback.homebrew_keg_kept(
+            name="Keep a copy of Homebrew's Ollama (to roll back to)",
+            root=kept_root(settings, home), keep=move.keep, keg=move.keep_keg,
+            kept=seen.get("brew_kept"), needed=list(move.needed),
+        )
+
     files.directory(name="Create the log directory", path=log_dir)
     env = ollama_environment(settings, address, home)
     plist_text = render_plist(settings, paths, env, identity["user"])
-    plist_text = rollback.guard_plist(settings, seen, plist_text)  # issue 15: known-bad stays off
+    brew_version = move.version if move else None
+    plist_text = rollback.guard_plist(settings, seen, plist_text,  # issue 15: known-bad stays off
+                                      brew_version if paths.binary == BREW_OLLAMA else None)
+    new_version = rollback.binary_version(rollback.plist_binary(plist_text)) or (
+        brew_version if rollback.plist_binary(plist_text) == BREW_OLLAMA else None)
+    if move and move.moved:
+        if move.back_to:  # the same plist, naming the kept copy of the version that serves
+            kept = job_paths(settings, home,
+                             rollback.kept_binary(expand_home(settings.ollama_install_dir, home),
+                                                  move.back_to))
+            previous = render_plist(settings, kept, env, identity["user"])
+        else:
+            logger.warning(f"{host.name}: Homebrew's Ollama moved from {running} to "
+                           f"{move.version}, and no copy of {running} was kept: the restart is "
+                           "verified but cannot be rolled back.")
     plist = files.file_content(
         name="Write the Ollama launchd plist",
         path=paths.plist,
@@ -175,7 +208,7 @@ def converge_server(settings: Settings):
         label=settings.ollama_label,
         plist=paths.plist,
         reload=plist.will_change,
-        restart=install.will_change,
+        restart=install.will_change or bool(move and move.moved),  # Homebrew's moved: restart
         arguments=program_arguments(plist_text),  # a known-bad pin's plist was not written
         serving=found.serving,
         _sudo=sudo,
@@ -188,11 +221,12 @@ def converge_server(settings: Settings):
         minimum=MIN_OLLAMA,
         log=paths.stderr,
         needed=launched.will_change or not seen["api"] or not found.serving,
-        want=settings.ollama_version,
+        want=settings.ollama_version or new_version,
         model=settings.default_model,
-        previous=(seen["plist"] or {}).get("content"),
+        previous=previous,
         new=plist_text,
-        running=(seen["api"] or {}).get("version"),
+        running=running,
+        new_version=new_version,
         plist=paths.plist, domain=paths.domain, label=settings.ollama_label, sudo=sudo, home=home,
         target=f"{paths.domain}/{settings.ollama_label}",
         port=settings.ollama_port,
