@@ -56,6 +56,8 @@ STATE_DIR = "~/.local/state/remote-ollama"
 RECORD = f"{STATE_DIR}/rollback.json"
 RESOLVED = f"{STATE_DIR}/rollback.resolved.json"
 UPGRADE = f"{STATE_DIR}/upgrade.json"
+CONVERGE = f"{STATE_DIR}/converge.json"  # the last converge that changed the host
+RECORD_CONVERGE = "Record this converge"  # its step's name (status leaves it out of drift)
 RETRY_HINT = "pin another version, or retry with `--data ollama_retry_failed=true`"
 VERSION_DIR = re.compile(r"/(\d+\.\d+\.\d+[^/]*)/(?:bin/)?ollama$")
 VERSION_NAME = re.compile(r"\d+\.\d+\.\d+[A-Za-z0-9._+-]*")  # a kept copy's folder name
@@ -65,14 +67,16 @@ KEPT = "homebrew"  # ollama_install_dir/homebrew/<version>: copies of Homebrew's
 def state_paths(home: str) -> dict[str, str]:
     """Absolute paths of the record files in ``home``."""
     return {name: path.replace("~", home.rstrip("/"), 1)
-            for name, path in (("record", RECORD), ("resolved", RESOLVED), ("upgrade", UPGRADE))}  # fmt: skip
+            for name, path in (("record", RECORD), ("resolved", RESOLVED), ("upgrade", UPGRADE),
+                       ("converge", CONVERGE))}  # fmt: skip
 
 
 def probe_requests() -> dict:
     """What the server deploy's one probe reads for this module."""
     return {"rollback": (RollbackRecord, {"path": RECORD}),
             "rollback_resolved": (RollbackRecord, {"path": RESOLVED}),  # for `status`
-            "upgrade": (RollbackRecord, {"path": UPGRADE})}
+            "upgrade": (RollbackRecord, {"path": UPGRADE}),
+            "last_converge": (RollbackRecord, {"path": CONVERGE})}
 
 
 def plist_binary(text: str | None) -> str | None:
@@ -181,6 +185,56 @@ def guard_plist(settings, seen: dict, plist_text: str, new_version: str | None =
         return plist_text
     logger.warning(f"{host.name}: {reason}")
     return current
+
+
+# --- the last converge ------------------------------------------------------------------
+
+def changed_steps() -> list[str]:
+    """The names of this host's steps, so far, that will change something.
+
+    pyinfra 3.10 knows it while planning: each operation's ``OperationMeta.will_change``
+    (``_maybe_is_change``, set when ``add_op`` ran its command generator once to see
+    whether it yields a command; ``api/operation.py``), in ``host.op_hash_order``."""
+    from pyinfra import state
+
+    names = []
+    for op_hash in host.op_hash_order:
+        if op_hash == host.current_op_hash:
+            continue
+        if state.get_op_data_for_host(host, op_hash).operation_meta.will_change:
+            name = sorted(state.get_op_meta(op_hash).names or {op_hash})[0]
+            names.append(name.rsplit(" | ", 1)[-1])
+    return names
+
+
+@operation()
+def converge_recorded(path: str, role: str):
+    """Write when this converge ran and which steps changed the host, as the run's last
+    step, and only when something changes: a no-op run sends nothing more than its probe.
+    A run that fails stops before this step, so the record is the last converge that
+    changed the host and finished (a failed upgrade leaves the rollback record instead).
+
+    + path: the record (``~/.local/state/remote-ollama/converge.json``, absolute)
+    + role: ``server``
+
+    Example:
+
+    .. code:: python
+
+        converge_recorded(path="/Users/me/.local/state/remote-ollama/converge.json",
+                          role="server")
+    """
+    import json
+
+    changed = changed_steps()
+    if not changed:
+        host.noop("nothing changed: the last converge's record stands")
+        return
+    at = "@@remote-ollama-at@@"
+    doc = json.dumps({"at": at, "role": role, "changed": changed}, sort_keys=True)
+    q = shlex.quote
+    yield (f"mkdir -p {q(path.rsplit('/', 1)[0])} && printf '%s\\n' {q(doc)} | "
+           f"sed \"s/{at}/$(date -u +%Y-%m-%dT%H:%M:%SZ)/\" > {q(path)}")
 
 
 # --- Homebrew's formula moving ---------------------------------------------------------

@@ -248,6 +248,8 @@ def converge_server(settings: Settings):
 
     _warm_at_boot(settings, paths, url, home, identity["user"])
     check_after_changes("Check the server against the API contract", home, url)
+    rollback.converge_recorded(name=rollback.RECORD_CONVERGE,  # issue 15: for `status`; last
+                               path=rollback.state_paths(home)["converge"], role="server")
 
 
 def backup_dir(log_dir: str) -> str:

@@ -33,6 +33,7 @@ FRESH_SERVER_CHANGES = [
     "Pull missing models",
     "Keep the Mac awake (pmset)",
     "Check the server against the API contract",
+    "Record this converge",  # last, only when something changed (rollback.converge_recorded)
 ]
 
 
@@ -121,7 +122,8 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "logs": (0, ["no"]),
         "backup": (0, ["no"]),
         "brew_kept": (0, ["absent"]),  # ollama_install_dir/homebrew (rollback.homebrew_keg_kept)
-        **{name: (0, ["@@absent"]) for name in ("rollback", "rollback_resolved", "upgrade")},
+        **{name: (0, ["@@absent"]) for name in ("rollback", "rollback_resolved", "upgrade",
+                                               "last_converge")},
         **{f"log.{name}": (0, ["no"]) for name in ("ollama.out.log", "ollama.err.log", "warm.log")},
         "log_dir_entries": (0, ["absent"]),
         "api": (7, []),

@@ -200,9 +200,9 @@ def test_a_move_with_no_copy_to_go_back_to_is_verified_and_says_so(caplog):
 def test_homebrews_ollama_that_serves_is_kept_once_and_older_copies_go():
     first = plan_server(homebrew_at("0.14.2"))  # an install from before this feature
     check = "Check the server against the API contract"  # after any change
-    assert first.changes == [KEEP, check]
+    assert first.changes == [KEEP, check, rollback.RECORD_CONVERGE]
     after_a_move = plan_server(homebrew_at("0.15.1", serving="0.15.1", kept=["0.14.2"]))
-    assert after_a_move.changes == [KEEP, check]
+    assert after_a_move.changes == [KEEP, check, rollback.RECORD_CONVERGE]
     assert after_a_move.commands_of(KEEP)[-1] == f"rm -rf {KEPT_ROOT}/0.14.2"
     assert "cp -pR /opt/homebrew/Cellar/ollama/0.15.1 " in after_a_move.commands_of(KEEP)[0]
 
@@ -219,3 +219,31 @@ def test_a_failed_homebrew_version_is_known_bad_and_the_kept_copy_serves_on(capl
                                     rollback=record_section(record)))
     assert "Write the Ollama launchd plist" in newer.changes  # Homebrew moved on: try it
     assert "rolled back to 0.14.2: 0.15.2 failed " in newer.commands_of(VERIFY)[0]
+
+
+# --- the last converge (rollback.converge_recorded) ----------------------------------------
+
+def test_a_converge_that_changes_something_records_when_and_which_steps_last(tmp_path):
+    import re
+    import subprocess
+
+    result = plan_server(pinned_at("0.14.2"), ollama_version="0.14.2", ollama_keep_alive="1h")
+    assert result.changes[-1] == rollback.RECORD_CONVERGE
+    (command,) = result.commands_of(rollback.RECORD_CONVERGE)
+    path = f"{HOME}/.local/state/remote-ollama/converge.json"
+    assert command.endswith(f"> {path}") and "$(date -u +%Y-%m-%dT%H:%M:%SZ)" in command
+    doc = json.loads(command.split("printf '%s\\n' '", 1)[1].split("' | sed", 1)[0])
+    assert doc == {"at": "@@remote-ollama-at@@", "role": "server",
+                   "changed": ["Write the Ollama launchd plist", "Load the Ollama job", VERIFY,
+                               "Check the server against the API contract"]}
+    subprocess.run(["sh", "-c", command.replace(HOME, str(tmp_path))], check=True)
+    written = json.loads((tmp_path / ".local/state/remote-ollama/converge.json").read_text())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", written["at"])
+    assert written["changed"] == doc["changed"]
+
+
+def test_a_no_op_converge_records_nothing_and_sends_only_the_probe(sent):
+    last = {"at": "2026-11-30T05:00:00Z", "role": "server", "changed": ["Pull missing models"]}
+    result = plan_server(pinned_at("0.14.2", last_converge=record_section(last)),
+                         ollama_version="0.14.2")
+    assert result.changes == [] and len(sent) == 1
