@@ -254,46 +254,47 @@ class HomebrewMove:
     """What an unpinned server's deploy does about Homebrew's Ollama (``homebrew_move``)."""
 
     version: str | None  # Homebrew's Ollama: the newest keg (``brew upgrade`` links it)
+    kegs: dict  # version -> keg folder name (``0.14.2_1`` for a formula revision)
     moved: bool  # the job runs Homebrew's link and another version answers: restart it
-    keep: str | None  # the version to copy now: it serves, and its keg is in the Cellar
-    keep_keg: str | None  # that keg's folder
+    keep_before: str | None  # copy now, before the restart: it answers, its keg is still there
     back_to: str | None  # a kept copy to go back to if the new version fails
-    needed: tuple[str, ...]  # kept copies that stay; the others are removed
 
 
 def homebrew_move(cellar: dict | None, kept: list[str] | None, running: str | None,
-                  current_binary: str | None, brew_binary: str, prefix: str) -> HomebrewMove:
+                  current_binary: str | None, brew_binary: str) -> HomebrewMove:
     """Compare Homebrew's kegs, our kept copies and the version that answers (the probe's).
 
     ``cellar``: ``BrewCellar``; keg folders are versions, with ``_N`` for a formula
-    revision (``0.14.2_1``), which ``/api/version`` does not say."""
+    revision (``0.14.2_1``), which ``/api/version`` does not say: copies are named by the
+    version alone."""
     kegs = {k.split("_")[0]: k for k in sorted((cellar or {}).get("formulae", {}).get("ollama", []),
                                                 key=_version_key)}  # fmt: skip
     version = max(kegs, key=_version_key) if kegs else None
-    kept = [k for k in (kept or []) if VERSION_NAME.fullmatch(k)]
     on_brew = current_binary == brew_binary
     moved = bool(on_brew and running and version and running != version)
-    keep = running if on_brew and running in kegs and running not in kept else None
-    back_to = running if moved and (running in kept or keep) else None
-    named = binary_version(current_binary) if current_binary != brew_binary else None
-    needed = tuple(v for v in (running if on_brew else None, named) if v)
-    return HomebrewMove(version, moved, keep,
-                        f"{prefix}/Cellar/ollama/{kegs[keep]}" if keep else None, back_to,
-                        needed)
+    keep_before = running if moved and running in kegs and running not in (kept or []) else None
+    back_to = running if moved and (running in (kept or []) or keep_before) else None
+    return HomebrewMove(version, kegs, moved, keep_before, back_to)
+
+
+def keg_path(prefix: str, move: HomebrewMove, version: str) -> str:
+    return f"{prefix}/Cellar/ollama/{move.kegs[version]}"
 
 
 @operation()
 def homebrew_keg_kept(root: str, keep: str | None, keg: str | None, kept: list[str] | None,
-                      needed: list[str]):
-    """Keep a copy of Homebrew's Ollama keg while it serves, for a rollback after
-    Homebrew's formula moves (see the module doc); remove the copies no longer needed.
+                      needed: list[str], linked: str | None = None):
+    """Keep a copy of Homebrew's Ollama keg that serves, for a rollback after Homebrew's
+    formula moves (see the module doc); remove the copies no longer needed.
 
     + root: our folder of kept copies (``ollama_install_dir/homebrew``)
-    + keep: the version to copy now (None: nothing to copy)
+    + keep: the version to copy (None: nothing to copy, or see ``linked``)
     + keg: its keg (``/opt/homebrew/Cellar/ollama/0.14.2``), copied whole: ``cp -pR``
       keeps the keg's symlinks as links and its modes
     + kept: the copies there now (the probe's listing; None: no folder)
     + needed: the copies that stay (the one that serves, the one the plist names)
+    + linked: Homebrew's ``opt/ollama`` link, when Ollama is installed by this very run:
+      the keg it points to is copied (its version is known only then)
 
     Example:
 
@@ -304,12 +305,21 @@ def homebrew_keg_kept(root: str, keep: str | None, keg: str | None, kept: list[s
     """
     q = shlex.quote
     changed = False
+    # Deletion rule: the recursive removals here are "<version>.partial", the scratch copy
+    # these commands make themselves, and other copies in our folder named like a version.
     if keep and keg:
         target, partial = f"{root}/{keep}", f"{root}/{keep}.partial"
-        # Deletion rule: the one recursive removal here is "<version>.partial", the scratch
-        # copy this command makes itself.
         yield (f"rm -rf {q(partial)} && mkdir -p {q(root)} && cp -pR {q(keg)} {q(partial)}"
                f" && [ -x {q(partial)}/bin/ollama ] && mv {q(partial)} {q(target)}")
+        changed = True
+    elif linked:
+        yield (f"keg=$(cd {q(linked)} && pwd -P) && v=${{keg##*/}} && v=${{v%%_*}} && "
+               'case "$v" in [0-9]*.[0-9]*.[0-9]*) ;; *) echo "not a version: $keg" >&2; '
+               f"exit 1;; esac && {{ [ -d {q(root)}/\"$v\" ] || {{ "
+               f"rm -rf {q(root)}/\"$v.partial\" && mkdir -p {q(root)} && "
+               f"cp -pR \"$keg\" {q(root)}/\"$v.partial\" && "
+               f"[ -x {q(root)}/\"$v.partial/bin/ollama\" ] && "
+               f"mv {q(root)}/\"$v.partial\" {q(root)}/\"$v\"; }}; }}")
         changed = True
     for name in kept or []:
         ours = VERSION_NAME.fullmatch(name.removesuffix(".partial"))

@@ -170,12 +170,13 @@ def converge_server(settings: Settings):
     move = None
     if not settings.ollama_version:  # issue 15: Homebrew's formula moving (rollback.py)
         move = rollback.homebrew_move(seen["brew"], seen.get("brew_kept"), running,
-                                      rollback.plist_binary(previous), BREW_OLLAMA, BREW_PREFIX)
-        rollback.homebrew_keg_kept(
-            name="Keep a copy of Homebrew's Ollama (to roll back to)",
-            root=kept_root(settings, home), keep=move.keep, keg=move.keep_keg,
-            kept=seen.get("brew_kept"), needed=list(move.needed),
-        )
+                                      rollback.plist_binary(previous), BREW_OLLAMA)
+        if move.keep_before:  # the old keg is still in the Cellar: keep it before the restart
+            rollback.homebrew_keg_kept(
+                name="Keep a copy of Homebrew's Ollama before the restart",
+                root=kept_root(settings, home), keep=move.keep_before,
+                keg=rollback.keg_path(BREW_PREFIX, move, move.keep_before), kept=None, needed=[],
+            )
 
     files.directory(name="Create the log directory", path=log_dir)
     env = ollama_environment(settings, address, home)
@@ -231,6 +232,8 @@ def converge_server(settings: Settings):
         target=f"{paths.domain}/{settings.ollama_label}",
         port=settings.ollama_port,
     )
+    if move:  # issue 15: keep a copy of the Homebrew keg that serves now, once verified
+        _keep_homebrew(settings, home, move, plist_text, seen.get("brew_kept"))
     ship_tools(home, with_warm=True)  # before the pulls: warm.py does them
     models.models_present(name="Pull missing models", base_url=url, models=settings.models,
                           warm_script=tool_paths(home)["warm"])
@@ -250,6 +253,23 @@ def converge_server(settings: Settings):
     check_after_changes("Check the server against the API contract", home, url)
     rollback.converge_recorded(name=rollback.RECORD_CONVERGE,  # issue 15: for `status`; last
                                path=rollback.state_paths(home)["converge"], role="server")
+
+
+def _keep_homebrew(settings: Settings, home: str, move, plist_text: str,
+                   kept: list[str] | None) -> None:
+    """After the verify step: a copy of the keg of the version the job now runs (from
+    Homebrew's link), and no other copies but the one the plist names (see rollback.py)."""
+    binary = rollback.plist_binary(plist_text)
+    serves = move.version if binary == BREW_OLLAMA else rollback.binary_version(binary)
+    keep = serves if binary == BREW_OLLAMA and serves and serves not in (kept or []) else None
+    rollback.homebrew_keg_kept(
+        name="Keep a copy of Homebrew's Ollama (to roll back to)",
+        root=kept_root(settings, home), keep=keep,
+        keg=rollback.keg_path(BREW_PREFIX, move, keep) if keep else None,
+        kept=[*(kept or []), *([move.keep_before] if move.keep_before else [])],
+        needed=[serves] if serves else [],
+        linked=f"{BREW_PREFIX}/opt/ollama" if binary == BREW_OLLAMA and not serves else None,
+    )
 
 
 def backup_dir(log_dir: str) -> str:

@@ -28,6 +28,7 @@ FRESH_SERVER_CHANGES = [
     "Write the Ollama launchd plist",
     "Load the Ollama job",
     "Verify Ollama (roll back on failure)",
+    "Keep a copy of Homebrew's Ollama (to roll back to)",  # the keg this run installed
     "Ship the contract check",
     "Ship the warm-up tool",
     "Pull missing models",

@@ -133,7 +133,8 @@ def test_leaving_homebrew_for_a_pin_names_homebrews_version_in_the_sentence():
 
 # --- Homebrew's formula moving (an unpinned server; rollback.homebrew_move) ---------------
 
-KEEP = "Keep a copy of Homebrew's Ollama (to roll back to)"
+KEEP = "Keep a copy of Homebrew's Ollama (to roll back to)"  # after the verify step
+KEEP_BEFORE = "Keep a copy of Homebrew's Ollama before the restart"
 LOAD = "Load the Ollama job"
 KEPT_ROOT = f"{HOME}/.local/opt/ollama/homebrew"
 
@@ -168,7 +169,10 @@ def homebrew_at(*kegs: str, serving: str = "0.14.2", kept: list[str] | None = No
 
 def test_homebrews_formula_moving_restarts_verifies_and_can_go_back_to_the_kept_copy():
     result = plan_server(homebrew_at("0.15.1", kept=["0.14.2"]))
-    assert KEEP not in result.changes  # 0.14.2 was kept while it served
+    assert KEEP_BEFORE not in result.changes  # 0.14.2 was kept while it served
+    # once 0.15.1 is verified, it is kept in turn, and the copy of 0.14.2 goes
+    assert result.changes.index(VERIFY) < result.changes.index(KEEP)
+    assert result.commands_of(KEEP)[-1] == f"rm -rf {KEPT_ROOT}/0.14.2"
     assert "Write the Ollama launchd plist" not in result.changes  # it names opt/ollama
     assert LOAD in result.changes  # the job still runs the old process: restart it
     script, ours = result.commands_of(VERIFY)
@@ -181,12 +185,13 @@ def test_homebrews_formula_moving_restarts_verifies_and_can_go_back_to_the_kept_
 
 def test_an_old_keg_left_by_homebrew_no_install_cleanup_is_kept_before_the_restart():
     result = plan_server(homebrew_at("0.14.2", "0.15.1"))  # HOMEBREW_NO_INSTALL_CLEANUP=1
-    assert result.commands_of(KEEP) == [
+    assert result.commands_of(KEEP_BEFORE) == [
         f"rm -rf {KEPT_ROOT}/0.14.2.partial && mkdir -p {KEPT_ROOT} && cp -pR "
         f"/opt/homebrew/Cellar/ollama/0.14.2 {KEPT_ROOT}/0.14.2.partial && "
         f"[ -x {KEPT_ROOT}/0.14.2.partial/bin/ollama ] && mv {KEPT_ROOT}/0.14.2.partial "
         f"{KEPT_ROOT}/0.14.2"]
-    assert result.changes.index(KEEP) < result.changes.index(LOAD)
+    assert result.changes.index(KEEP_BEFORE) < result.changes.index(LOAD)
+    assert result.commands_of(KEEP)[-1] == f"rm -rf {KEPT_ROOT}/0.14.2"  # after the verify
     assert "rolled back to 0.14.2: 0.15.1 failed " in result.commands_of(VERIFY)[0]
 
 
@@ -195,6 +200,13 @@ def test_a_move_with_no_copy_to_go_back_to_is_verified_and_says_so(caplog):
     script = result.commands_of(VERIFY)[0]
     assert "restore" not in script and '[ "$v" != 0.15.1 ]' in script
     assert "no copy of 0.14.2 was kept" in caplog.text
+
+
+def test_a_fresh_server_keeps_the_keg_homebrew_installs_in_the_same_run():
+    result = plan_server(fresh_mac())
+    (command,) = result.commands_of(KEEP)
+    assert command.startswith("keg=$(cd /opt/homebrew/opt/ollama && pwd -P)")
+    assert result.changes.index(VERIFY) < result.changes.index(KEEP)
 
 
 def test_homebrews_ollama_that_serves_is_kept_once_and_older_copies_go():

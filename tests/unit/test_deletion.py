@@ -27,9 +27,10 @@ RECURSIVE_REMOVALS = {
     # a failed check's <root>/<version> and its mktemp -d (twice), other version folders of
     # our root named like a version (versions_pruned)
     "operations/client_upgrade.py": 4,
-    # homebrew_keg_kept: <kept root>/<version>.partial (our scratch copy), and other kept
-    # copies in our folder ollama_install_dir/homebrew named like a version
-    "rollback.py": 2,
+    # homebrew_keg_kept: <kept root>/<version>.partial (our scratch copy; in the command for
+    # a version known while planning and in the one for a keg this run installs), and other
+    # kept copies in our folder ollama_install_dir/homebrew named like a version
+    "rollback.py": 3,
 }
 
 

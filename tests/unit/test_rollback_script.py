@@ -179,26 +179,50 @@ def test_homebrews_bad_new_keg_goes_back_to_the_kept_copy(job):
 
 
 @pytest.mark.parametrize(("kegs", "kept", "running", "on_brew", "expected"), [
-    (["0.14.2"], None, "0.14.2", True, ("0.14.2", False, "0.14.2", None, ("0.14.2",))),
-    (["0.14.2"], ["0.14.2"], "0.14.2", True, ("0.14.2", False, None, None, ("0.14.2",))),
-    (["0.15.1"], ["0.14.2"], "0.14.2", True, ("0.15.1", True, None, "0.14.2", ("0.14.2",))),
-    (["0.14.2", "0.15.1"], None, "0.14.2", True, ("0.15.1", True, "0.14.2", "0.14.2",
-                                                   ("0.14.2",))),
-    (["0.15.1"], None, "0.14.2", True, ("0.15.1", True, None, None, ("0.14.2",))),
-    (["0.15.1"], ["0.14.2"], "0.14.2", False, ("0.15.1", False, None, None, ("0.14.2",))),
-    (["0.14.2_1"], None, "0.14.2", True, ("0.14.2", False, "0.14.2", None, ("0.14.2",))),
-    (["0.9.0", "0.10.0"], None, "0.10.0", True, ("0.10.0", False, "0.10.0", None, ("0.10.0",))),
-    ([], None, None, True, (None, False, None, None, ())),
+    (["0.14.2"], None, "0.14.2", True, ("0.14.2", False, None, None)),
+    (["0.15.1"], ["0.14.2"], "0.14.2", True, ("0.15.1", True, None, "0.14.2")),
+    (["0.14.2", "0.15.1"], None, "0.14.2", True, ("0.15.1", True, "0.14.2", "0.14.2")),
+    (["0.14.2", "0.15.1"], ["0.14.2"], "0.14.2", True, ("0.15.1", True, None, "0.14.2")),
+    (["0.15.1"], None, "0.14.2", True, ("0.15.1", True, None, None)),  # nothing kept
+    (["0.15.1"], ["0.14.2"], "0.14.2", False, ("0.15.1", False, None, None)),  # kept serves
+    (["0.14.2_1"], None, "0.14.2", True, ("0.14.2", False, None, None)),
+    (["0.9.0", "0.10.0"], None, "0.10.0", True, ("0.10.0", False, None, None)),
+    (["0.9.0", "0.10.0"], ["0.9.0"], "0.9.0", True, ("0.10.0", True, None, "0.9.0")),
+    ([], None, None, True, (None, False, None, None)),
 ])
 def test_homebrew_move_reads_kegs_copies_and_what_answers(kegs, kept, running, on_brew,
                                                           expected):
     brew = "/opt/homebrew/opt/ollama/bin/ollama"
     current = brew if on_brew else rollback.kept_binary("/Users/me/.local/opt/ollama", "0.14.2")
-    move = rollback.homebrew_move({"formulae": {"ollama": kegs}}, kept, running, current, brew,
-                                  "/opt/homebrew")
-    assert (move.version, move.moved, move.keep, move.back_to, move.needed) == expected
-    if move.keep:
-        assert move.keep_keg == f"/opt/homebrew/Cellar/ollama/{kegs[-1] if len(kegs) == 1 else move.keep}"
+    move = rollback.homebrew_move({"formulae": {"ollama": kegs}}, kept, running, current, brew)
+    assert (move.version, move.moved, move.keep_before, move.back_to) == expected
+    if move.version:
+        assert rollback.keg_path("/opt/homebrew", move, move.version) == (
+            f"/opt/homebrew/Cellar/ollama/{max(kegs, key=rollback._version_key)}")
+
+
+def test_a_keg_installed_by_this_run_is_kept_from_homebrews_link(tmp_path):
+    """A fresh server: Homebrew installs Ollama in this run, so the version is known only
+    when the step runs; it copies the keg ``opt/ollama`` links to, named by its version."""
+    from unittest import mock
+
+    from tests.unit.ops import FakeHost
+
+    keg = tmp_path / "Cellar/ollama/0.14.2_1"
+    (keg / "bin").mkdir(parents=True)
+    (keg / "bin/ollama").write_text("#!/bin/sh\n")
+    (keg / "bin/ollama").chmod(0o755)
+    (tmp_path / "opt").mkdir()
+    (tmp_path / "opt/ollama").symlink_to("../Cellar/ollama/0.14.2_1")
+    root = tmp_path / "kept"
+    with mock.patch.object(rollback, "host", FakeHost()):
+        (command,) = rollback.homebrew_keg_kept._inner(
+            root=str(root), keep=None, keg=None, kept=None, needed=[],
+            linked=str(tmp_path / "opt/ollama"))
+    for _ in range(2):  # the second run finds the copy and leaves it
+        subprocess.run(["sh", "-c", command], check=True)
+        assert sorted(p.name for p in root.iterdir()) == ["0.14.2"]
+    assert (root / "0.14.2/bin/ollama").is_file()
 
 
 def env_plist(env: dict) -> str:
