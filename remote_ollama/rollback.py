@@ -27,9 +27,9 @@ An unpinned server runs ``opt/ollama/bin/ollama``, and ``brew upgrade ollama`` (
 or ``brew upgrade`` of everything) links the new keg there and then, by default, deletes
 the old keg (``Cleanup.install_clean!`` in Homebrew/brew ``cleanup.rb``; not with
 ``HOMEBREW_NO_INSTALL_CLEANUP``). The job keeps running the old version until it restarts.
-So the deploy keeps a copy of the keg that serves, while it serves, in our own folder
+So the deploy keeps a copy of the keg that serves, once verified, in our own folder
 (``ollama_install_dir/homebrew/<version>``, which no ``brew cleanup`` touches: see
-``homebrew_keg_kept``). When the probe then finds Homebrew's version ahead of the one
+``homebrew_keg_kept``; an old keg still in the Cellar is kept before the restart). When the probe then finds Homebrew's version ahead of the one
 that answers, the job is restarted on the new keg and verified as above, and the previous
 plist to restore is the same plist naming the kept binary: "rolled back to 0.14.2: 0.15.1
 failed ...". The kept copy serves until Homebrew's formula moves again (a failed version
