@@ -199,11 +199,11 @@ def changed_steps() -> list[str]:
 
     names = []
     for op_hash in host.op_hash_order:
-        if op_hash == host.current_op_hash:
-            continue
+        name = sorted(state.get_op_meta(op_hash).names or {op_hash})[0].rsplit(" | ", 1)[-1]
+        if name == RECORD_CONVERGE:  # this step (when executing, it has changed itself)
+            break
         if state.get_op_data_for_host(host, op_hash).operation_meta.will_change:
-            name = sorted(state.get_op_meta(op_hash).names or {op_hash})[0]
-            names.append(name.rsplit(" | ", 1)[-1])
+            names.append(name)
     return names
 
 

@@ -175,6 +175,8 @@ def test_homebrews_formula_moving_to_a_bad_keg_rolls_back_to_the_kept_copy(conve
         assert version(fleet) == "0.15.2" and sh(fleet, f"cat {PLIST}") == plist_before
         upgrade_record = json.loads(sh(fleet, "cat /home/dev/.local/state/remote-ollama/upgrade.json"))
         assert upgrade_record["version"] == "0.15.2"
+        assert sh(fleet, f"ls {KEPT}").split() == ["0.15.2"]  # kept in the same run
+        assert pyinfra(converged, DEPLOY, data=data).changed() == {}  # converged in one pass
     finally:
         brew_catalogue(fleet, None)
         fleet.exec(SERVER, "/opt/homebrew/bin/brew reinstall ollama", check=True)  # 0.14.2 again
@@ -244,6 +246,7 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     assert doc["ai-client-1"]["client"]["aider"] == "0.86.2"
     last = doc["ai-server"]["server"]["last_converge"]  # the fixture's pin 0.14.2 changed it
     assert last["role"] == "server" and last["changed"], last
+    assert "Record this converge" not in last["changed"]  # the steps before it only
     assert "last converge: " + last["at"] in text
 
     fleet.exec("ai-client-2", "rm -f ~/.ai-client/env", check=True)  # drift
