@@ -186,7 +186,13 @@ def converge_server(settings: Settings):
                                       brew_version if paths.binary == BREW_OLLAMA else None)
     new_version = rollback.binary_version(rollback.plist_binary(plist_text)) or (
         brew_version if rollback.plist_binary(plist_text) == BREW_OLLAMA else None)
-    if move and move.moved:
+    moved = bool(move and move.moved)
+    bad = moved and rollback.known_bad(seen.get("rollback"), plist_text,
+                                       settings.ollama_retry_failed, new_version)
+    if bad:  # the old process still serves; a restart would start the known-bad version
+        logger.warning(f"{host.name}: {bad}")
+        moved = False
+    if moved:
         if move.back_to:  # the same plist, naming the kept copy of the version that serves
             kept = job_paths(settings, home,
                              rollback.kept_binary(expand_home(settings.ollama_install_dir, home),
@@ -209,7 +215,7 @@ def converge_server(settings: Settings):
         label=settings.ollama_label,
         plist=paths.plist,
         reload=plist.will_change,
-        restart=install.will_change or bool(move and move.moved),  # Homebrew's moved: restart
+        restart=install.will_change or moved,  # Homebrew's formula moved: restart
         arguments=program_arguments(plist_text),  # a known-bad pin's plist was not written
         serving=found.serving,
         _sudo=sudo,
@@ -232,7 +238,7 @@ def converge_server(settings: Settings):
         target=f"{paths.domain}/{settings.ollama_label}",
         port=settings.ollama_port,
     )
-    if move:  # issue 15: keep a copy of the Homebrew keg that serves now, once verified
+    if move and not bad:  # issue 15: keep a copy of the Homebrew keg that serves, verified
         _keep_homebrew(settings, home, move, plist_text, seen.get("brew_kept"))
     ship_tools(home, with_warm=True)  # before the pulls: warm.py does them
     models.models_present(name="Pull missing models", base_url=url, models=settings.models,

@@ -259,3 +259,13 @@ def test_a_no_op_converge_records_nothing_and_sends_only_the_probe(sent):
     result = plan_server(pinned_at("0.14.2", last_converge=record_section(last)),
                          ollama_version="0.14.2")
     assert result.changes == [] and len(sent) == 1
+
+
+def test_a_known_bad_homebrew_version_is_not_started_by_a_restart(caplog):
+    """The plist still names Homebrew's link and the old process answers, but Homebrew's
+    version failed here before: no restart onto it."""
+    record = {**known_bad_version(), "tried": "0.15.1", "tried_version": "0.15.1"}
+    result = plan_server(homebrew_at("0.15.1", kept=["0.14.2"], rollback=record_section(record)))
+    assert LOAD not in result.changes and VERIFY not in result.changes
+    assert KEEP not in result.changes  # the copy of 0.14.2 (what answers) stays
+    assert "Ollama 0.15.1 is known-bad on this host" in caplog.text
