@@ -22,8 +22,19 @@ again and says so, until the pin changes or ``ollama_retry_failed`` is set. A ve
 switch moves the record aside (``rollback.resolved.json``) and writes ``upgrade.json``;
 ``remote-ollama status`` shows both.
 
-What this does not cover: Homebrew replacing its own binary in place (``brew upgrade``)
-keeps no previous binary to go back to; such a restart is verified, not rolled back.
+Homebrew's formula moving is the same kind of change, once the previous binary is kept.
+An unpinned server runs ``opt/ollama/bin/ollama``, and ``brew upgrade ollama`` (by hand,
+or ``brew upgrade`` of everything) links the new keg there and then, by default, deletes
+the old keg (``Cleanup.install_clean!`` in Homebrew/brew ``cleanup.rb``; not with
+``HOMEBREW_NO_INSTALL_CLEANUP``). The job keeps running the old version until it restarts.
+So the deploy keeps a copy of the keg that serves, once verified, in our own folder
+(``ollama_install_dir/homebrew/<version>``, which no ``brew cleanup`` touches: see
+``homebrew_keg_kept``; an old keg still in the Cellar is kept before the restart). When the probe then finds Homebrew's version ahead of the one
+that answers, the job is restarted on the new keg and verified as above, and the previous
+plist to restore is the same plist naming the kept binary: "rolled back to 0.14.2: 0.15.1
+failed ...". The kept copy serves until Homebrew's formula moves again (a failed version
+stays known-bad, as a pin does). Only the copy of the version that serves (or that the
+plist names) is kept; older copies are removed, by exact name.
 """
 
 from __future__ import annotations
@@ -45,21 +56,27 @@ STATE_DIR = "~/.local/state/remote-ollama"
 RECORD = f"{STATE_DIR}/rollback.json"
 RESOLVED = f"{STATE_DIR}/rollback.resolved.json"
 UPGRADE = f"{STATE_DIR}/upgrade.json"
+CONVERGE = f"{STATE_DIR}/converge.json"  # the last converge that changed the host
+RECORD_CONVERGE = "Record this converge"  # its step's name (status leaves it out of drift)
 RETRY_HINT = "pin another version, or retry with `--data ollama_retry_failed=true`"
-VERSION_DIR = re.compile(r"/(\d+\.\d+\.\d+[^/]*)/ollama$")
+VERSION_DIR = re.compile(r"/(\d+\.\d+\.\d+[^/]*)/(?:bin/)?ollama$")
+VERSION_NAME = re.compile(r"\d+\.\d+\.\d+[A-Za-z0-9._+-]*")  # a kept copy's folder name
+KEPT = "homebrew"  # ollama_install_dir/homebrew/<version>: copies of Homebrew's kegs
 
 
 def state_paths(home: str) -> dict[str, str]:
     """Absolute paths of the record files in ``home``."""
     return {name: path.replace("~", home.rstrip("/"), 1)
-            for name, path in (("record", RECORD), ("resolved", RESOLVED), ("upgrade", UPGRADE))}  # fmt: skip
+            for name, path in (("record", RECORD), ("resolved", RESOLVED), ("upgrade", UPGRADE),
+                       ("converge", CONVERGE))}  # fmt: skip
 
 
 def probe_requests() -> dict:
     """What the server deploy's one probe reads for this module."""
     return {"rollback": (RollbackRecord, {"path": RECORD}),
             "rollback_resolved": (RollbackRecord, {"path": RESOLVED}),  # for `status`
-            "upgrade": (RollbackRecord, {"path": UPGRADE})}
+            "upgrade": (RollbackRecord, {"path": UPGRADE}),
+            "last_converge": (RollbackRecord, {"path": CONVERGE})}
 
 
 def plist_binary(text: str | None) -> str | None:
@@ -75,7 +92,8 @@ def plist_binary(text: str | None) -> str | None:
 
 
 def binary_version(binary: str | None) -> str | None:
-    """``0.14.2`` for ``.../ollama/0.14.2/ollama``; None for Homebrew's or unknown."""
+    """``0.14.2`` for ``.../ollama/0.14.2/ollama`` (a pin) or ``.../homebrew/0.14.2/bin/ollama``
+    (a kept copy of Homebrew's keg); None for Homebrew's ``opt`` link or unknown."""
     match = VERSION_DIR.search(binary or "")
     return match.group(1) if match else None
 
@@ -97,14 +115,16 @@ class Switch:
         return f"rolled back to {self.kept}: {self.tried} failed {why}"
 
 
-def describe(previous: str, new: str, running: str | None) -> Switch:
-    """Name the change from the previous plist to the new one, for the record and sentence."""
+def describe(previous: str, new: str, running: str | None,
+             new_version: str | None = None) -> Switch:
+    """Name the change from the previous plist to the new one, for the record and sentence.
+    ``new_version``: what the new plist's binary is when its path does not say (Homebrew's)."""
     old_bin, new_bin = plist_binary(previous), plist_binary(new)
     running_label = running or binary_version(old_bin) or "the previous Ollama"
     if old_bin and binary_version(old_bin) is None:  # Homebrew's (or another unversioned path)
         running_label = f"Homebrew's Ollama {running}" if running else "Homebrew's Ollama"
     if old_bin != new_bin:
-        new_version = binary_version(new_bin)
+        new_version = binary_version(new_bin) or new_version
         return Switch("version", new_version or "Homebrew's Ollama", running_label, new_version)
     kept = f"the previous plist (Ollama {running})" if running else "the previous plist"
     changed = environment_changes(previous, new)
@@ -132,16 +152,18 @@ def environment_changes(previous: str, new: str, limit: int = 3) -> list[str]:
     return changes[:limit] + ([f"{len(changes) - limit} more"] if len(changes) > limit else [])
 
 
-def known_bad(record: dict | None, new_plist: str, retry: bool) -> str | None:
+def known_bad(record: dict | None, new_plist: str, retry: bool,
+              new_version: str | None = None) -> str | None:
     """Why ``new_plist`` must not be tried again on this host, or None.
 
-    A failed version is known-bad while it is the pin (whatever else changes); a failed
-    plist setting while the plist would be exactly the one that failed."""
+    A failed version is known-bad while it is the pin (or Homebrew's version,
+    ``new_version``), whatever else changes; a failed plist setting while the plist would
+    be exactly the one that failed."""
     if not record or retry:
         return None
     if record.get("kind") == "version":
         tried = record.get("tried_version")
-        if not tried or binary_version(plist_binary(new_plist)) != tried:
+        if not tried or (binary_version(plist_binary(new_plist)) or new_version) != tried:
             return None
         what = f"Ollama {tried} is known-bad on this host"
     elif record.get("kind") == "plist":
@@ -154,14 +176,158 @@ def known_bad(record: dict | None, new_plist: str, retry: bool) -> str | None:
             f"The Ollama job stays as it is; {RETRY_HINT}.")  # fmt: skip
 
 
-def guard_plist(settings, seen: dict, plist_text: str) -> str:
+def guard_plist(settings, seen: dict, plist_text: str, new_version: str | None = None) -> str:
     """The plist to write: ``plist_text``, or the current one if that is known-bad here."""
     current = (seen.get("plist") or {}).get("content")
-    reason = known_bad(seen.get("rollback"), plist_text, settings.ollama_retry_failed)
+    reason = known_bad(seen.get("rollback"), plist_text, settings.ollama_retry_failed,
+                       new_version)
     if reason is None or current is None or current == plist_text:
         return plist_text
     logger.warning(f"{host.name}: {reason}")
     return current
+
+
+# --- the last converge ------------------------------------------------------------------
+
+def changed_steps() -> list[str]:
+    """The names of this host's steps, so far, that will change something.
+
+    pyinfra 3.10 knows it while planning: each operation's ``OperationMeta.will_change``
+    (``_maybe_is_change``, set when ``add_op`` ran its command generator once to see
+    whether it yields a command; ``api/operation.py``), in ``host.op_hash_order``."""
+    from pyinfra import state
+
+    names = []
+    for op_hash in host.op_hash_order:
+        name = sorted(state.get_op_meta(op_hash).names or {op_hash})[0].rsplit(" | ", 1)[-1]
+        if name == RECORD_CONVERGE:  # this step (when executing, it has changed itself)
+            break
+        if state.get_op_data_for_host(host, op_hash).operation_meta.will_change:
+            names.append(name)
+    return names
+
+
+@operation()
+def converge_recorded(path: str, role: str):
+    """Write when this converge ran and which steps changed the host, as the run's last
+    step, and only when something changes: a no-op run sends nothing more than its probe.
+    A run that fails stops before this step, so the record is the last converge that
+    changed the host and finished (a failed upgrade leaves the rollback record instead).
+
+    + path: the record (``~/.local/state/remote-ollama/converge.json``, absolute)
+    + role: ``server``
+
+    Example:
+
+    .. code:: python
+
+        converge_recorded(path="/Users/me/.local/state/remote-ollama/converge.json",
+                          role="server")
+    """
+    import json
+
+    changed = changed_steps()
+    if not changed:
+        host.noop("nothing changed: the last converge's record stands")
+        return
+    at = "@@remote-ollama-at@@"
+    doc = json.dumps({"at": at, "role": role, "changed": changed}, sort_keys=True)
+    q = shlex.quote
+    yield (f"mkdir -p {q(path.rsplit('/', 1)[0])} && printf '%s\\n' {q(doc)} | "
+           f"sed \"s/{at}/$(date -u +%Y-%m-%dT%H:%M:%SZ)/\" > {q(path)}")
+
+
+# --- Homebrew's formula moving ---------------------------------------------------------
+
+def kept_binary(install_dir: str, version: str) -> str:
+    """The binary of the kept copy of Homebrew's keg ``version`` (the keg's own layout:
+    ``bin/ollama`` beside whatever else it holds, e.g. ``lib/ollama``)."""
+    return f"{install_dir.rstrip('/')}/{KEPT}/{version}/bin/ollama"
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(n) for n in re.findall(r"\d+", version)[:4])
+
+
+@dataclass(frozen=True)
+class HomebrewMove:
+    """What an unpinned server's deploy does about Homebrew's Ollama (``homebrew_move``)."""
+
+    version: str | None  # Homebrew's Ollama: the newest keg (``brew upgrade`` links it)
+    kegs: dict  # version -> keg folder name (``0.14.2_1`` for a formula revision)
+    moved: bool  # the job runs Homebrew's link and another version answers: restart it
+    keep_before: str | None  # copy now, before the restart: it answers, its keg is still there
+    back_to: str | None  # a kept copy to go back to if the new version fails
+
+
+def homebrew_move(cellar: dict | None, kept: list[str] | None, running: str | None,
+                  current_binary: str | None, brew_binary: str) -> HomebrewMove:
+    """Compare Homebrew's kegs, our kept copies and the version that answers (the probe's).
+
+    ``cellar``: ``BrewCellar``; keg folders are versions, with ``_N`` for a formula
+    revision (``0.14.2_1``), which ``/api/version`` does not say: copies are named by the
+    version alone."""
+    kegs = {k.split("_")[0]: k for k in sorted((cellar or {}).get("formulae", {}).get("ollama", []),
+                                                key=_version_key)}  # fmt: skip
+    version = max(kegs, key=_version_key) if kegs else None
+    on_brew = current_binary == brew_binary
+    moved = bool(on_brew and running and version and running != version)
+    keep_before = running if moved and running in kegs and running not in (kept or []) else None
+    back_to = running if moved and (running in (kept or []) or keep_before) else None
+    return HomebrewMove(version, kegs, moved, keep_before, back_to)
+
+
+def keg_path(prefix: str, move: HomebrewMove, version: str) -> str:
+    return f"{prefix}/Cellar/ollama/{move.kegs[version]}"
+
+
+@operation()
+def homebrew_keg_kept(root: str, keep: str | None, keg: str | None, kept: list[str] | None,
+                      needed: list[str], linked: str | None = None):
+    """Keep a copy of Homebrew's Ollama keg that serves, for a rollback after Homebrew's
+    formula moves (see the module doc); remove the copies no longer needed.
+
+    + root: our folder of kept copies (``ollama_install_dir/homebrew``)
+    + keep: the version to copy (None: nothing to copy, or see ``linked``)
+    + keg: its keg (``/opt/homebrew/Cellar/ollama/0.14.2``), copied whole: ``cp -pR``
+      keeps the keg's symlinks as links and its modes
+    + kept: the copies there now (the probe's listing; None: no folder)
+    + needed: the copies that stay (the one that serves, the one the plist names)
+    + linked: Homebrew's ``opt/ollama`` link, when Ollama is installed by this very run:
+      the keg it points to is copied (its version is known only then)
+
+    Example:
+
+    .. code:: python
+
+        homebrew_keg_kept(root="/Users/me/.local/opt/ollama/homebrew", keep="0.14.2",
+                          keg="/opt/homebrew/Cellar/ollama/0.14.2", kept=None, needed=["0.14.2"])
+    """
+    q = shlex.quote
+    changed = False
+    # Deletion rule: the recursive removals here are "<version>.partial", the scratch copy
+    # these commands make themselves, and other copies in our folder named like a version.
+    if keep and keg:
+        target, partial = f"{root}/{keep}", f"{root}/{keep}.partial"
+        yield (f"rm -rf {q(partial)} && mkdir -p {q(root)} && cp -pR {q(keg)} {q(partial)}"
+               f" && [ -x {q(partial)}/bin/ollama ] && mv {q(partial)} {q(target)}")
+        changed = True
+    elif linked:
+        yield (f"keg=$(cd {q(linked)} && pwd -P) && v=${{keg##*/}} && v=${{v%%_*}} && "
+               'case "$v" in [0-9]*.[0-9]*.[0-9]*) ;; *) echo "not a version: $keg" >&2; '
+               f"exit 1;; esac && {{ [ -d {q(root)}/\"$v\" ] || {{ "
+               f"rm -rf {q(root)}/\"$v.partial\" && mkdir -p {q(root)} && "
+               f"cp -pR \"$keg\" {q(root)}/\"$v.partial\" && "
+               f"[ -x {q(root)}/\"$v.partial/bin/ollama\" ] && "
+               f"mv {q(root)}/\"$v.partial\" {q(root)}/\"$v\"; }}; }}")
+        changed = True
+    for name in kept or []:
+        ours = VERSION_NAME.fullmatch(name.removesuffix(".partial"))
+        if ours and name not in needed and name != keep:  # only our version folders, by name
+            yield f"rm -rf {q(f'{root}/{name}')}"
+            changed = True
+    if not changed:
+        host.noop(f"Homebrew's Ollama is kept in {root}")
 
 
 # --- the script run on the host ---------------------------------------------------------
@@ -253,12 +419,13 @@ def reload_command(domain: str, label: str, plist: str, sudo: bool) -> str:
 
 def rollback_script(*, url: str, tries: int, want: str | None, minimum: str, log: str,
                     model: str | None, previous: str, new: str, running: str | None,
-                    plist: str, domain: str, label: str, sudo: bool, home: str) -> str:
+                    plist: str, domain: str, label: str, sudo: bool, home: str,
+                    new_version: str | None = None) -> str:
     """Verify, and on failure restore ``previous`` and record why (one shell script)."""
     if HEREDOC in previous:
         raise ValueError("the previous plist contains the here-document marker")
     q = shlex.quote
-    switch = describe(previous, new, running)
+    switch = describe(previous, new, running, new_version)
     paths = state_paths(home)
     kept_check = f' && [ "$v" = {q(running)} ]' if running else ""
     head = switch.sentence("")
@@ -283,7 +450,8 @@ def rollback_script(*, url: str, tries: int, want: str | None, minimum: str, log
 def verified(base_url: str, timeout: int, minimum: str, log: str, needed: bool,
              want: str | None, model: str | None, previous: str | None, new: str,
              running: str | None, plist: str, domain: str, label: str, sudo: bool, home: str,
-             target: str | None = None, port: int | None = None):
+             target: str | None = None, port: int | None = None,
+             new_version: str | None = None):
     """Wait for the restarted Ollama and verify it; roll back to ``previous`` if it fails.
 
     + base_url: the server's API
@@ -293,7 +461,8 @@ def verified(base_url: str, timeout: int, minimum: str, log: str, needed: bool,
     + needed: something restarted (or the probe saw no answer); else nothing to do
     + want: the version asked for (a pin), None for Homebrew's
     + model: ``default_model``, for the /v1/messages call and the one-token generation
-    + previous: the plist before this run (None: nothing to roll back to)
+    + previous: the plist to go back to: the one before this run, or, when Homebrew's
+      formula moved, that plist naming the kept copy (None: nothing to roll back to)
     + new: the plist this run wrote
     + running: the version that served before this run (None: nothing served)
     + plist, domain, label, sudo: the job, as ``launchd.job_loaded`` has them
@@ -301,6 +470,7 @@ def verified(base_url: str, timeout: int, minimum: str, log: str, needed: bool,
     + target, port: our job's service target and port: once verified, the listener on the
       port must be the pid launchd reports for it (``ollama.OURS_SCRIPT``), so someone
       else's server never passes as ours
+    + new_version: the version the new plist runs when its path does not say (Homebrew's)
 
     Example:
 
@@ -323,6 +493,7 @@ def verified(base_url: str, timeout: int, minimum: str, log: str, needed: bool,
                                                               why_prefix="")
     else:
         yield rollback_script(**args, previous=previous, new=new, running=running, plist=plist,
-                              domain=domain, label=label, sudo=sudo, home=home)
+                              domain=domain, label=label, sudo=sudo, home=home,
+                              new_version=new_version)
     if target and port:
         yield OURS_SCRIPT.format(target=target, port=int(port), tries=int(timeout), log=log)

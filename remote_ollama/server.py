@@ -57,6 +57,11 @@ def binary_path(settings: Settings, home: str) -> str:
     return BREW_OLLAMA
 
 
+def kept_root(settings: Settings, home: str) -> str:
+    """Where copies of Homebrew's Ollama kegs are kept (``rollback.homebrew_keg_kept``)."""
+    return f"{expand_home(settings.ollama_install_dir, home)}/{rollback.KEPT}"
+
+
 def _probe(settings: Settings) -> dict:
     """Identity, platform, Tailscale and the job's state, and the API if its URL is known."""
     paths = job_paths(settings, "~", binary_path(settings, "~"))  # ~/ paths: see probe.py
@@ -88,6 +93,8 @@ def _probe(settings: Settings) -> dict:
     if settings.ollama_service == "agent":
         requests["gui_domain"] = (LaunchdDomain, {"domain": "gui/$(id -u)"})
     requests.update(rollback.probe_requests())  # issue 15: the last failed upgrade, if any
+    if not settings.ollama_version:  # issue 15: our copies of Homebrew's kegs (rollback.py)
+        requests["brew_kept"] = (DirectoryEntries, {"path": kept_root(settings, "~")})
     if settings.ollama_bind == "tailscale":  # Tailscale, and the API at its address
         requests["api_tailnet"] = (OllamaApiOnTailnet, {"port": settings.ollama_port})
     else:
@@ -158,10 +165,43 @@ def converge_server(settings: Settings):
     else:
         install = homebrew.brew_formula(name="Install Ollama (Homebrew formula)", formula="ollama")
 
+    previous = (seen["plist"] or {}).get("content")
+    running = (seen["api"] or {}).get("version")
+    move = None
+    if not settings.ollama_version:  # issue 15: Homebrew's formula moving (rollback.py)
+        move = rollback.homebrew_move(seen["brew"], seen.get("brew_kept"), running,
+                                      rollback.plist_binary(previous), BREW_OLLAMA)
+        if move.keep_before:  # the old keg is still in the Cellar: keep it before the restart
+            rollback.homebrew_keg_kept(
+                name="Keep a copy of Homebrew's Ollama before the restart",
+                root=kept_root(settings, home), keep=move.keep_before,
+                keg=rollback.keg_path(BREW_PREFIX, move, move.keep_before), kept=None, needed=[],
+            )
+
     files.directory(name="Create the log directory", path=log_dir)
     env = ollama_environment(settings, address, home)
     plist_text = render_plist(settings, paths, env, identity["user"])
-    plist_text = rollback.guard_plist(settings, seen, plist_text)  # issue 15: known-bad stays off
+    brew_version = move.version if move else None
+    plist_text = rollback.guard_plist(settings, seen, plist_text,  # issue 15: known-bad stays off
+                                      brew_version if paths.binary == BREW_OLLAMA else None)
+    new_version = rollback.binary_version(rollback.plist_binary(plist_text)) or (
+        brew_version if rollback.plist_binary(plist_text) == BREW_OLLAMA else None)
+    moved = bool(move and move.moved)
+    bad = moved and rollback.known_bad(seen.get("rollback"), plist_text,
+                                       settings.ollama_retry_failed, new_version)
+    if bad:  # the old process still serves; a restart would start the known-bad version
+        logger.warning(f"{host.name}: {bad}")
+        moved = False
+    if moved:
+        if move.back_to:  # the same plist, naming the kept copy of the version that serves
+            kept = job_paths(settings, home,
+                             rollback.kept_binary(expand_home(settings.ollama_install_dir, home),
+                                                  move.back_to))
+            previous = render_plist(settings, kept, env, identity["user"])
+        else:
+            logger.warning(f"{host.name}: Homebrew's Ollama moved from {running} to "
+                           f"{move.version}, and no copy of {running} was kept: the restart is "
+                           "verified but cannot be rolled back.")
     plist = files.file_content(
         name="Write the Ollama launchd plist",
         path=paths.plist,
@@ -175,7 +215,7 @@ def converge_server(settings: Settings):
         label=settings.ollama_label,
         plist=paths.plist,
         reload=plist.will_change,
-        restart=install.will_change,
+        restart=install.will_change or moved,  # Homebrew's formula moved: restart
         arguments=program_arguments(plist_text),  # a known-bad pin's plist was not written
         serving=found.serving,
         _sudo=sudo,
@@ -188,15 +228,18 @@ def converge_server(settings: Settings):
         minimum=MIN_OLLAMA,
         log=paths.stderr,
         needed=launched.will_change or not seen["api"] or not found.serving,
-        want=settings.ollama_version,
+        want=settings.ollama_version or new_version,
         model=settings.default_model,
-        previous=(seen["plist"] or {}).get("content"),
+        previous=previous,
         new=plist_text,
-        running=(seen["api"] or {}).get("version"),
+        running=running,
+        new_version=new_version,
         plist=paths.plist, domain=paths.domain, label=settings.ollama_label, sudo=sudo, home=home,
         target=f"{paths.domain}/{settings.ollama_label}",
         port=settings.ollama_port,
     )
+    if move and not bad:  # issue 15: keep a copy of the Homebrew keg that serves, verified
+        _keep_homebrew(settings, home, move, plist_text, seen.get("brew_kept"))
     ship_tools(home, with_warm=True)  # before the pulls: warm.py does them
     models.models_present(name="Pull missing models", base_url=url, models=settings.models,
                           warm_script=tool_paths(home)["warm"])
@@ -214,6 +257,25 @@ def converge_server(settings: Settings):
 
     _warm_at_boot(settings, paths, url, home, identity["user"])
     check_after_changes("Check the server against the API contract", home, url)
+    rollback.converge_recorded(name=rollback.RECORD_CONVERGE,  # issue 15: for `status`; last
+                               path=rollback.state_paths(home)["converge"], role="server")
+
+
+def _keep_homebrew(settings: Settings, home: str, move, plist_text: str,
+                   kept: list[str] | None) -> None:
+    """After the verify step: a copy of the keg of the version the job now runs (from
+    Homebrew's link), and no other copies but the one the plist names (see rollback.py)."""
+    binary = rollback.plist_binary(plist_text)
+    serves = move.version if binary == BREW_OLLAMA else rollback.binary_version(binary)
+    keep = serves if binary == BREW_OLLAMA and serves and serves not in (kept or []) else None
+    rollback.homebrew_keg_kept(
+        name="Keep a copy of Homebrew's Ollama (to roll back to)",
+        root=kept_root(settings, home), keep=keep,
+        keg=rollback.keg_path(BREW_PREFIX, move, keep) if keep else None,
+        kept=[*(kept or []), *([move.keep_before] if move.keep_before else [])],
+        needed=[serves] if serves else [],
+        linked=f"{BREW_PREFIX}/opt/ollama" if binary == BREW_OLLAMA and not serves else None,
+    )
 
 
 def backup_dir(log_dir: str) -> str:

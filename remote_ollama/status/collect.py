@@ -19,6 +19,7 @@ from pathlib import Path
 from remote_ollama.status.export import ENV
 
 GROUP_PREFIX = ("remote-ollama server | ", "remote-ollama client | ")
+NOT_DRIFT = {"Record this converge"}  # rollback.RECORD_CONVERGE: follows any change
 
 
 def pyinfra_json(stdout: str) -> dict | None:
@@ -40,6 +41,8 @@ def drift(doc: dict | None) -> dict[str, list[str]]:
         name = op.get("name", "")
         for prefix in GROUP_PREFIX:
             name = name.removeprefix(prefix)
+        if name in NOT_DRIFT:
+            continue
         for host in op.get("hosts_with_change") or []:
             out.setdefault(host, []).append(name)
     return out

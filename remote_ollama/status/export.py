@@ -31,6 +31,7 @@ def server_view(settings, seen: dict) -> dict:
         "rollback": seen.get("rollback"),
         "rollback_resolved": seen.get("rollback_resolved"),
         "upgrade": seen.get("upgrade"),
+        "last_converge": seen.get("last_converge"),  # the last converge that changed it
         "pins": {"ollama": settings.ollama_version or "Homebrew's formula",
                  "models": list(settings.models)},
     }

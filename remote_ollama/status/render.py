@@ -43,6 +43,16 @@ def _rollback_text(server: dict) -> str:
     return "none"
 
 
+def _converge_text(server: dict) -> str:
+    """The last converge that changed the host (``rollback.converge_recorded``)."""
+    record = server.get("last_converge")
+    if not record:
+        return "none recorded"
+    changed = [str(step) for step in record.get("changed") or []]
+    shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
+    return f"{record.get('at', '?')}: {len(changed)} step(s) changed ({shown or '?'})"
+
+
 def lines(status: dict) -> list[str]:
     """A fixed-width table, then one detail block per host."""
     head = ("HOST", "ROLE", "OS", "UP", "VERSIONS (installed/pin)", "DRIFT")
@@ -72,6 +82,7 @@ def lines(status: dict) -> list[str]:
             if upgrade:
                 details.append(f"last verified upgrade: {upgrade.get('at')} to "
                                f"{upgrade.get('version')} (from {upgrade.get('from')})")
+            details.append("last converge: " + _converge_text(server))
             details.append("last rollback: " + _rollback_text(server))
         if details:
             out.append("")
@@ -143,6 +154,7 @@ def page(status: dict) -> str:
             if server.get("upgrade"):
                 up = server["upgrade"]
                 rows.append(("last upgrade", e(f"{up.get('version')} at {up.get('at')}")))
+            rows.append(("last converge", e(_converge_text(server))))
             rows.append(("last rollback", e(_rollback_text(server))))
         if entry["drift"]:
             extra = ("<div class=note>A converge would change:</div><ul>"

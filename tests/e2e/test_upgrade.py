@@ -18,6 +18,9 @@ RECORD = "/home/dev/.local/state/remote-ollama/rollback.json"
 RESOLVED = "/home/dev/.local/state/remote-ollama/rollback.resolved.json"
 PLIST = "/home/dev/Library/LaunchAgents/com.remote-ollama.ollama.plist"
 DEPLOY = "deploys/server.py"
+LOCK = "/home/dev/.ai-client/.version-lock"
+KEPT = "/home/dev/.local/opt/ollama/homebrew"  # rollback.kept_binary
+BREW_JSON = "/etc/standin/brew.json"  # the brew stand-in's catalogue (standins/README.md)
 
 
 def sh(fleet, command: str) -> str:
@@ -71,10 +74,16 @@ def test_a_downgrade_to_a_release_without_v1_messages_rolls_back(on_0_14_2, flee
     assert "Ollama 0.13.5 is known-bad on this host" in again.stdout + again.stderr
     assert version(fleet) == "0.14.2"
 
-    forced = pyinfra(on_0_14_2, DEPLOY, data={"ollama_version": "0.13.5",
-                                               "ollama_retry_failed": "true"})
+    # Forced, in a fleet run: the server rolls back again, and a client's version lock,
+    # written after the server's steps, records what the server runs, not the failed pin.
+    fleet.exec("ai-client-1", f"rm -f {LOCK}", check=True)
+    forced = pyinfra(on_0_14_2, "deploys/fleet.py",
+                     data={"ollama_version": "0.13.5", "ollama_retry_failed": "true",
+                           "allow_incompatible_versions": "true"})
     assert forced.returncode != 0 and sentence in forced.stdout + forced.stderr
     assert version(fleet) == "0.14.2"
+    lock = fleet.exec("ai-client-1", f"cat {LOCK}", check=True).stdout
+    assert "OLLAMA_VERSION=0.14.2\n" in lock and "0.13.5" not in lock, lock
 
 
 def test_an_upgrade_to_a_good_release_is_verified(on_0_14_2, fleet, tmp_path):
@@ -110,6 +119,70 @@ def remote_commands_of_a_noop(inventory, tmp_path, *data) -> dict[str, int]:
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     return dict(Counter(line["host"] for line in lines if line["kind"] != "connect"))
+
+
+def brew_catalogue(fleet, catalogue: dict | None) -> None:
+    """What `brew upgrade` finds (TEST-ONLY stand-in knob; None: the defaults)."""
+    if catalogue is None:
+        fleet.exec(SERVER, f"rm -f {BREW_JSON}", user="root", check=True)
+    else:
+        fleet.exec(SERVER, f"cat > {BREW_JSON}", user="root", check=True,
+                   input=json.dumps(catalogue))
+
+
+def test_homebrews_formula_moving_to_a_bad_keg_rolls_back_to_the_kept_copy(converged, fleet):
+    """Unpinned: `brew upgrade ollama` (out of band, as a user would) moves Homebrew's
+    formula to a 0.15.1 whose binary cannot start, and deletes the 0.14.2 keg."""
+    sh(fleet, f"rm -f {RECORD} {RESOLVED}")
+    assert version(fleet) == "0.14.2"
+    assert sh(fleet, f"cat {KEPT}/0.14.2/bin/ollama.version").strip() == "0.14.2"  # kept
+    plist_before = sh(fleet, f"cat {PLIST}")
+    models_before = sh(fleet, f"curl -s {URL}/api/tags")
+    data = {"ollama_health_timeout": "15"}
+    try:
+        brew_catalogue(fleet, {"formulae": {"ollama": "0.15.1"},
+                               "broken_bottles": {"ollama": ["0.15.1"]}})
+        upgrade = sh(fleet, "/opt/homebrew/bin/brew upgrade ollama")
+        assert "Removing: /opt/homebrew/Cellar/ollama/0.14.2..." in upgrade
+        assert version(fleet) == "0.14.2"  # the old process serves until it restarts
+        run = pyinfra(converged, DEPLOY, data=data)
+        record_output("brew upgrade ollama (to a 0.15.1 that cannot start); "
+                      "pyinfra deploys/server.py", upgrade + run.stderr[-6000:])
+        assert run.returncode != 0
+        assert ("rolled back to 0.14.2: 0.15.1 failed /api/version (no answer within 15s"
+                ) in run.stdout + run.stderr
+        assert version(fleet) == "0.14.2" and messages_status(fleet) == "200"
+        kept_binary = f"{KEPT}/0.14.2/bin/ollama"
+        assert sh(fleet, f"cat {PLIST}") == plist_before.replace(
+            "/opt/homebrew/opt/ollama/bin/ollama", kept_binary)  # every setting as it was
+        assert sh(fleet, f"curl -s {URL}/api/tags") == models_before
+        record = json.loads(sh(fleet, f"cat {RECORD}"))
+        assert record["tried_version"] == "0.15.1" and record["kept"] == "0.14.2"
+        assert record["restored"] is True
+
+        again = pyinfra(converged, DEPLOY, data=data)
+        record_output("pyinfra deploys/server.py (again, 0.15.1 known-bad)", again.stderr[-3000:])
+        assert again.returncode == 0, again.stderr[-3000:]
+        assert again.changed() == {}
+        assert "Ollama 0.15.1 is known-bad on this host" in again.stdout + again.stderr
+
+        brew_catalogue(fleet, {"formulae": {"ollama": "0.15.2"}})  # Homebrew moves on
+        sh(fleet, "/opt/homebrew/bin/brew upgrade ollama")
+        good = pyinfra(converged, DEPLOY, data=data)
+        record_output("brew upgrade ollama (to 0.15.2); pyinfra deploys/server.py",
+                      good.stderr[-6000:])
+        assert good.returncode == 0, good.stderr[-3000:]
+        assert version(fleet) == "0.15.2" and sh(fleet, f"cat {PLIST}") == plist_before
+        upgrade_record = json.loads(sh(fleet, "cat /home/dev/.local/state/remote-ollama/upgrade.json"))
+        assert upgrade_record["version"] == "0.15.2"
+        assert sh(fleet, f"ls {KEPT}").split() == ["0.15.2"]  # kept in the same run
+        assert pyinfra(converged, DEPLOY, data=data).changed() == {}  # converged in one pass
+    finally:
+        brew_catalogue(fleet, None)
+        fleet.exec(SERVER, "/opt/homebrew/bin/brew reinstall ollama", check=True)  # 0.14.2 again
+        sh(fleet, f"rm -f {RECORD} {RESOLVED}")
+        assert pyinfra(converged, DEPLOY).returncode == 0
+        assert version(fleet) == "0.14.2"
 
 
 def test_a_plist_setting_that_stops_ollama_from_starting_rolls_back(on_0_14_2, fleet):
@@ -171,6 +244,10 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     assert doc["ai-server"]["server"]["healthy"] is True
     assert doc["ai-client-1"]["client"]["claude_code"] == "2.1.332"
     assert doc["ai-client-1"]["client"]["aider"] == "0.86.2"
+    last = doc["ai-server"]["server"]["last_converge"]  # the fixture's pin 0.14.2 changed it
+    assert last["role"] == "server" and last["changed"], last
+    assert "Record this converge" not in last["changed"]  # the steps before it only
+    assert "last converge: " + last["at"] in text
 
     fleet.exec("ai-client-2", "rm -f ~/.ai-client/env", check=True)  # drift
     code, raw = status(on_0_14_2, "--json", "--data", "ollama_version=0.14.2")
@@ -184,6 +261,7 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     assert run.returncode != 0
     code, text = status(on_0_14_2, "--data", "ollama_version=0.13.5")
     assert "Ollama 0.14.2 (pin 0.13.5)" in text
+    assert "last converge: " + last["at"] in text  # a failed run is no finished converge
     assert "rolled back to 0.14.2: 0.13.5 failed /v1/messages (404) (pin known-bad)" in text
     html_file = tmp_path / "status.html"
     code, raw = status(on_0_14_2, "--json", "--html", str(html_file),

@@ -28,11 +28,13 @@ FRESH_SERVER_CHANGES = [
     "Write the Ollama launchd plist",
     "Load the Ollama job",
     "Verify Ollama (roll back on failure)",
+    "Keep a copy of Homebrew's Ollama (to roll back to)",  # the keg this run installed
     "Ship the contract check",
     "Ship the warm-up tool",
     "Pull missing models",
     "Keep the Mac awake (pmset)",
     "Check the server against the API contract",
+    "Record this converge",  # last, only when something changed (rollback.converge_recorded)
 ]
 
 
@@ -120,7 +122,9 @@ def fresh_mac(**changes) -> dict[str, tuple[int, list[str]]]:
         "binary_present": (0, ["no"]),
         "logs": (0, ["no"]),
         "backup": (0, ["no"]),
-        **{name: (0, ["@@absent"]) for name in ("rollback", "rollback_resolved", "upgrade")},
+        "brew_kept": (0, ["absent"]),  # ollama_install_dir/homebrew (rollback.homebrew_keg_kept)
+        **{name: (0, ["@@absent"]) for name in ("rollback", "rollback_resolved", "upgrade",
+                                               "last_converge")},
         **{f"log.{name}": (0, ["no"]) for name in ("ollama.out.log", "ollama.err.log", "warm.log")},
         "log_dir_entries": (0, ["absent"]),
         "api": (7, []),
@@ -142,8 +146,10 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
     plist = render_plist(settings, paths, ollama_environment(settings, address, HOME), USER)
     version = settings.ollama_version or "0.14.2"
     cellar = ["brew", "formula /opt/homebrew/Cellar/git/2.47.0"]
+    kept = (0, ["absent"])
     if not settings.ollama_version:
         cellar.append(f"formula /opt/homebrew/Cellar/ollama/{version}")
+        kept = (0, ["dir", version])  # the deploy keeps a copy of the keg that serves
     sections = fresh_mac(
         brew=(0, cellar),
         pmset=(0, recorded("pmset-g-converged.txt")),
@@ -153,6 +159,7 @@ def converged_mac(settings: Settings, **changes) -> dict[str, tuple[int, list[st
         plist=_file(plist),
         plist_present=(0, ["yes"]),
         binary_present=(0, ["yes"]),
+        brew_kept=kept,
         logs=(0, ["yes"]),
         **{f"log.{name}": (0, ["yes"]) for name in ("ollama.out.log", "ollama.err.log")},
         **{"log.warm.log": (0, ["no"])},

@@ -79,8 +79,7 @@ def test_fresh_mac_gets_the_full_plan():
     install = result.commands_of("Install Claude Code 2.1.332")[-1]
     assert ("https://registry.npmjs.org/@anthropic-ai/claude-code-darwin-arm64/-/"
             "claude-code-darwin-arm64-2.1.332.tgz") in install
-    lock = result.commands_of("Write the version lock")[1]
-    assert "OLLAMA_VERSION=0.14.2\nTESTED_DATE=2026-11-25\nSTATUS=works\n" in lock
+    assert result.commands_of("Write the version lock") == [deferred_lock("2.1.332", "0.14.2")]
 
 
 def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
@@ -151,9 +150,7 @@ def test_claude_code_pin_lowered_gives_only_its_downgrade():
     assert "claude-code-darwin-arm64-2.1.300.tgz" in install[-1]
     assert result.commands_of("Remove other Claude Code versions") == [
         f"rm -rf {MAC_HOME}/.local/share/remote-ollama/claude-code/2.1.332"]
-    lock = result.commands_of("Write the version lock")[1]
-    assert "CLAUDE_CODE_VERSION=2.1.300\nOLLAMA_VERSION=0.14.2\nTESTED_DATE=none\n" \
-           "STATUS=untested\n" in lock
+    assert result.commands_of("Write the version lock") == [deferred_lock("2.1.300", "0.14.2")]
 
 
 @pytest.mark.parametrize(("fresh", "home", "profiles"), [
@@ -202,7 +199,8 @@ def test_broken_pair_sends_nothing_but_the_first_probe(sent):
 def test_broken_pair_converges_when_allowed():
     result = plan_client(fresh_mac_client(), ollama_version="0.13.5",
                          allow_incompatible_versions=True, **CLAUDE)
-    assert "STATUS=broken" in result.commands_of("Write the version lock")[1]
+    assert result.commands_of("Write the version lock") == [
+        deferred_lock("2.1.332", "0.13.5", allow_broken=True)]
 
 
 def test_unknown_server_version_defers_the_lock_until_the_server_steps_ran():
@@ -210,9 +208,26 @@ def test_unknown_server_version_defers_the_lock_until_the_server_steps_ran():
     unreachable = fresh_mac_client(server=(0, ["", "@@http 000"]))
     result = plan_client(unreachable, **CLAUDE)
     assert result.commands_of("Write the version lock") == [
-        "FunctionCommand(_write_from_server, ('/Users/alice/.ai-client/.version-lock', "
-        "'2.1.332', 'http://ai-server:11434', False), {})"
-    ]
+        deferred_lock("2.1.332", None)]
+
+
+def deferred_lock(claude_code: str, planned: str | None, allow_broken: bool = False) -> str:
+    """The lock step as planned: written at execution from what the server runs then (the
+    text itself: tests/unit/test_version_lock.py)."""
+    return ("FunctionCommand(_write_from_server, ('/Users/alice/.ai-client/.version-lock', "
+            f"'{claude_code}', 'http://ai-server:11434', {allow_broken}, {planned!r}), {{}})")
+
+
+def test_a_pinned_server_that_rolled_back_is_asked_at_execution_not_the_pin():
+    """Issue 15: the pin 0.13.5 failed and the server serves 0.14.2 (the lock says so). The
+    lock is not rewritten to the pin while planning: the step asks the server when it runs."""
+    on_0_14_2 = converged(fresh_mac_client(), client_settings(**CLAUDE, ollama_version="0.14.2"))
+    result = plan_client(on_0_14_2, ollama_version="0.13.5", allow_incompatible_versions=True,
+                         **CLAUDE)
+    assert result.commands_of("Write the version lock") == [
+        deferred_lock("2.1.332", "0.13.5", allow_broken=True)]
+    same = plan_client(on_0_14_2, ollama_version="0.14.2", **CLAUDE)  # the lock is right
+    assert same.changes == [] and len(same.executed) == 1  # a no-op: the probe only
 
 
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
@@ -366,7 +381,7 @@ def test_no_reachability_check_and_a_pinned_ollama_skip_the_server_section():
     result = plan_client(fresh_mac_client(), reachability_check=False, ollama_version="0.14.2",
                          **CLAUDE)
     assert "@@remote-ollama-probe-begin server" not in result.executed[0]
-    assert "STATUS=works" in result.commands_of("Write the version lock")[1]
+    assert result.commands_of("Write the version lock") == [deferred_lock("2.1.332", "0.14.2")]
 
 
 def test_the_client_check_runs_after_a_change_and_only_warns():

@@ -53,7 +53,8 @@ def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart(
     result = plan_server(before, ollama_keep_alive="1h")
     assert result.changes == ["Write the Ollama launchd plist", "Load the Ollama job",
                               "Verify Ollama (roll back on failure)",
-                              "Check the server against the API contract"]
+                              "Check the server against the API contract",
+                                  "Record this converge"]
     load = result.commands_of("Load the Ollama job")
     assert load == [bootout_command("gui/$(id -u)", "com.remote-ollama.ollama"),
                     bootstrap_command("gui/$(id -u)", PLIST)]
@@ -64,7 +65,8 @@ def test_one_model_added_gives_only_that_pull():
     settings = group_settings("server")
     result = plan_server(converged_mac(settings),
                          models=[*settings.models, "llama3.2:3b"])
-    assert result.changes == ["Pull missing models", "Check the server against the API contract"]
+    assert result.changes == ["Pull missing models", "Check the server against the API contract",
+                                  "Record this converge"]
     assert result.commands_of("Pull missing models")[0].endswith("--no-load llama3.2:3b")
 
 
@@ -117,6 +119,7 @@ def test_pinned_version_installs_from_the_archive_and_a_new_pin_restarts():
         "Load the Ollama job",
         "Verify Ollama (roll back on failure)",
         "Check the server against the API contract",
+        "Record this converge",
     ]
     install = result.commands_of("Install Ollama 0.13.9 from its release archive")[0]
     assert "releases/download/v0.13.9/ollama-darwin.tgz" in install
@@ -174,7 +177,8 @@ def test_warm_models_load_after_converging_and_optionally_at_boot():
     result = plan_server(converged_mac(settings), warm_models=["qwen2.5-coder:7b"],
                          warm_at_boot=True)
     assert result.changes == ["Warm models", "Write the warm-up job", "Load the warm-up job",
-                              "Check the server against the API contract"]
+                              "Check the server against the API contract",
+                                  "Record this converge"]
     warm_job = result.commands_of("Write the warm-up job")[1]
     assert "warm.py --server" in warm_job and "qwen2.5-coder:7b" in warm_job
     assert result.commands_of("Load the warm-up job") == [bootstrap_command(

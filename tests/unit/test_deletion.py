@@ -26,6 +26,10 @@ RECURSIVE_REMOVALS = {
     # a failed check's <root>/<version> and its mktemp -d (twice), other version folders of
     # our root named like a version (versions_pruned)
     "operations/client_upgrade.py": 4,
+    # homebrew_keg_kept: <kept root>/<version>.partial (our scratch copy; in the command for
+    # a version known while planning and in the one for a keg this run installs), and other
+    # kept copies in our folder ollama_install_dir/homebrew named like a version
+    "rollback.py": 3,
 }
 
 
@@ -38,6 +42,24 @@ def test_every_recursive_removal_in_the_package_is_a_reviewed_one():
         if count:
             found[str(path.relative_to(PACKAGE))] = count
     assert found == RECURSIVE_REMOVALS
+
+
+def test_kept_homebrew_copies_are_removed_only_by_a_version_name_in_our_folder():
+    from unittest import mock
+
+    from remote_ollama import rollback
+    from tests.unit.ops import FakeHost
+
+    def run(**kwargs):
+        with mock.patch.object(rollback, "host", FakeHost()):
+            return list(rollback.homebrew_keg_kept._inner(**kwargs))
+
+    root = "/h/.local/opt/ollama/homebrew"
+    commands = run(root=root, keep=None, keg=None, needed=["0.14.2"],
+                   kept=["0.13.0", "0.14.2", "0.15.0.partial", "notes", "..", ".", "x 1.2.3",
+                         "1.2.3/../.."])
+    assert commands == [f"rm -rf {root}/0.13.0", f"rm -rf {root}/0.15.0.partial"]
+    assert run(root=root, keep=None, keg=None, kept=["0.14.2"], needed=["0.14.2"]) == []
 
 
 def test_file_absent_never_removes_a_folders_contents():

@@ -31,7 +31,7 @@ case "$1" in
     echo 'Could not find service "x" in domain for port' >&2; exit 113 ;;  # as launchctl(1)
   bootout) [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null; rm -f "$pidfile" ;;
   bootstrap)
-    v=$(sed -n 's|.*/\\([0-9][0-9.]*\\)/ollama</string>.*|\\1|p' "$3" | head -n 1)
+    v=$(sed -n 's|.*/\\([0-9][0-9.]*\\)/\\(bin/\\)\\{0,1\\}ollama</string>.*|\\1|p' "$3" | head -n 1)
     grep -q BROKEN "$3" && v=""
     if [ -n "$v" ]; then
       OLLAMA_STANDIN_VERSION="$v" nohup "$FAKE_PYTHON" "$FAKE_STANDIN" serve \\
@@ -78,11 +78,12 @@ def job(tmp_path, monkeypatch):
     subprocess.run(["launchctl", "bootout", "gui/501/x"], env=env)
 
 
-def run_script(job, previous: str, new: str, want: str | None, tries: int = 10):
+def run_script(job, previous: str, new: str, want: str | None, tries: int = 10,
+               new_version: str | None = None):
     script = rollback.rollback_script(
         url=job["url"], tries=tries, want=want, minimum="0.14.0", log="/tmp/ollama.err.log",
         model=None, previous=previous, new=new, running="0.14.2", plist=str(job["plist"]),
-        domain="gui/501", label="x", sudo=False, home=str(job["home"]))
+        domain="gui/501", label="x", sudo=False, home=str(job["home"]), new_version=new_version)
     return subprocess.run(["sh", "-c", script], env=job["env"], capture_output=True, text=True,
                           timeout=120)
 
@@ -154,6 +155,74 @@ def test_a_wrong_version_is_named(job):
     result = run_script(job, previous, new, want="0.15.0")
     assert result.stderr.strip().splitlines()[-1] == (
         "rolled back to 0.14.2: 0.15.0 failed /api/version (it says 0.14.2)")
+
+
+def test_homebrews_bad_new_keg_goes_back_to_the_kept_copy(job):
+    """Issue 15: `brew upgrade ollama` moved opt/ollama to a 0.15.1 that does not start; the
+    previous plist is the same plist naming our kept copy of 0.14.2's keg."""
+    kept = rollback.kept_binary("/Users/me/.local/opt/ollama", "0.14.2")
+    previous = plist("0.14.2").replace("/Users/me/.local/opt/ollama/0.14.2/ollama", kept)
+    new = (plist("0.14.2").replace("/Users/me/.local/opt/ollama/0.14.2/ollama",
+                                   "/opt/homebrew/opt/ollama/bin/ollama")
+           .replace("</dict>", "<!-- BROKEN -->\n</dict>"))
+    job["start"](new)
+    result = run_script(job, previous, new, want="0.15.1", tries=2, new_version="0.15.1")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "rolled back to 0.14.2: 0.15.1 failed /api/version (no answer within 2s; "
+        "see /tmp/ollama.err.log)")
+    assert job["plist"].read_text() == previous and served_version(job["url"]) == "0.14.2"
+    record = state(job, "rollback.json")
+    assert record["kind"] == "version" and record["tried_version"] == "0.15.1"
+    assert rollback.known_bad(record, new, retry=False, new_version="0.15.1")
+    assert not rollback.known_bad(record, new, retry=False, new_version="0.15.2")
+
+
+@pytest.mark.parametrize(("kegs", "kept", "running", "on_brew", "expected"), [
+    (["0.14.2"], None, "0.14.2", True, ("0.14.2", False, None, None)),
+    (["0.15.1"], ["0.14.2"], "0.14.2", True, ("0.15.1", True, None, "0.14.2")),
+    (["0.14.2", "0.15.1"], None, "0.14.2", True, ("0.15.1", True, "0.14.2", "0.14.2")),
+    (["0.14.2", "0.15.1"], ["0.14.2"], "0.14.2", True, ("0.15.1", True, None, "0.14.2")),
+    (["0.15.1"], None, "0.14.2", True, ("0.15.1", True, None, None)),  # nothing kept
+    (["0.15.1"], ["0.14.2"], "0.14.2", False, ("0.15.1", False, None, None)),  # kept serves
+    (["0.14.2_1"], None, "0.14.2", True, ("0.14.2", False, None, None)),
+    (["0.9.0", "0.10.0"], None, "0.10.0", True, ("0.10.0", False, None, None)),
+    (["0.9.0", "0.10.0"], ["0.9.0"], "0.9.0", True, ("0.10.0", True, None, "0.9.0")),
+    ([], None, None, True, (None, False, None, None)),
+])
+def test_homebrew_move_reads_kegs_copies_and_what_answers(kegs, kept, running, on_brew,
+                                                          expected):
+    brew = "/opt/homebrew/opt/ollama/bin/ollama"
+    current = brew if on_brew else rollback.kept_binary("/Users/me/.local/opt/ollama", "0.14.2")
+    move = rollback.homebrew_move({"formulae": {"ollama": kegs}}, kept, running, current, brew)
+    assert (move.version, move.moved, move.keep_before, move.back_to) == expected
+    if move.version:
+        assert rollback.keg_path("/opt/homebrew", move, move.version) == (
+            f"/opt/homebrew/Cellar/ollama/{max(kegs, key=rollback._version_key)}")
+
+
+def test_a_keg_installed_by_this_run_is_kept_from_homebrews_link(tmp_path):
+    """A fresh server: Homebrew installs Ollama in this run, so the version is known only
+    when the step runs; it copies the keg ``opt/ollama`` links to, named by its version."""
+    from unittest import mock
+
+    from tests.unit.ops import FakeHost
+
+    keg = tmp_path / "Cellar/ollama/0.14.2_1"
+    (keg / "bin").mkdir(parents=True)
+    (keg / "bin/ollama").write_text("#!/bin/sh\n")
+    (keg / "bin/ollama").chmod(0o755)
+    (tmp_path / "opt").mkdir()
+    (tmp_path / "opt/ollama").symlink_to("../Cellar/ollama/0.14.2_1")
+    root = tmp_path / "kept"
+    with mock.patch.object(rollback, "host", FakeHost()):
+        (command,) = rollback.homebrew_keg_kept._inner(
+            root=str(root), keep=None, keg=None, kept=None, needed=[],
+            linked=str(tmp_path / "opt/ollama"))
+    for _ in range(2):  # the second run finds the copy and leaves it
+        subprocess.run(["sh", "-c", command], check=True)
+        assert sorted(p.name for p in root.iterdir()) == ["0.14.2"]
+    assert (root / "0.14.2/bin/ollama").is_file()
 
 
 def env_plist(env: dict) -> str:

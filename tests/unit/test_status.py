@@ -14,6 +14,10 @@ SERVER_VIEW = {
                  "message": "rolled back to 0.14.2: 0.13.5 failed /v1/messages (404)"},
     "rollback_resolved": None,
     "upgrade": {"at": "2026-11-30T04:00:00Z", "version": "0.14.2", "from": "0.13.9"},
+    "last_converge": {"at": "2026-11-30T04:00:05Z", "role": "server",
+                      "changed": ["Write the Ollama launchd plist", "Load the Ollama job",
+                                  "Verify Ollama (roll back on failure)", "Pull missing models",
+                                  "Check the server against the API contract"]},
     "pins": {"ollama": "0.13.5", "models": ["qwen2.5-coder:1.5b", "llama3.2:1b", "qwen3:8b"]},
 }
 CLIENT_VIEW = {
@@ -25,6 +29,7 @@ DRY = {
         {"name": "remote-ollama client | Install Aider", "hosts_with_change": ["ai-client-1"]},
         {"name": "remote-ollama server | Pull missing models", "hosts_with_change": ["ai-server"]},
         {"name": "remote-ollama client | Write the env file", "hosts_with_change": []},
+        {"name": "remote-ollama server | Record this converge", "hosts_with_change": ["ai-server"]},
     ],
     "results": {"failed_hosts": ["ai-client-2"]},
 }
@@ -67,6 +72,27 @@ def test_the_table_shows_versions_against_pins_drift_and_the_rollback():
     header = text.splitlines()[0]
     assert header.split()[:4] == ["HOST", "ROLE", "OS", "UP"]
     assert "ai-client-2" in text and " NO " in text
+
+
+def test_the_last_converge_shows_in_the_table_json_and_page():
+    """Issue 15: the record the last converge that changed the host left (its last step)."""
+    doc = status()
+    text = "\n".join(render.lines(doc))
+    assert ("last converge: 2026-11-30T04:00:05Z: 5 step(s) changed (Write the Ollama launchd "
+            "plist, Load the Ollama job, Verify Ollama (roll back on failure), Pull missing "
+            "models and 1 more)") in text
+    server = by_host(json.loads(render.as_json(doc)))["ai-server"]["server"]
+    assert server["last_converge"]["at"] == "2026-11-30T04:00:05Z"
+    assert "last converge</td><td>2026-11-30T04:00:05Z: 5 step(s)" in render.page(doc)
+    by_host(doc)["ai-server"]["server"]["last_converge"] = None
+    assert "last converge: none recorded" in "\n".join(render.lines(doc))
+
+
+def test_the_record_step_is_not_drift():
+    from remote_ollama import rollback
+
+    assert rollback.RECORD_CONVERGE in collect.NOT_DRIFT
+    assert "Record this converge" not in collect.drift(DRY)["ai-server"]
 
 
 def test_json_round_trips():

@@ -29,10 +29,27 @@ class ExecutingHost:
         self.commands.append(command)
 
 
-def write(host, allow_broken=False):
+def write(host, allow_broken=False, planned=None):
     with mock.patch.object(version_lock, "host", host):
         version_lock._write_from_server("/h/.ai-client/.version-lock", "2.1.332",
-                                        "http://ai-server:11434", allow_broken)
+                                        "http://ai-server:11434", allow_broken, planned)
+
+
+def test_a_pinned_server_that_rolled_back_is_recorded_as_it_runs_not_as_pinned():
+    """Issue 15: pin 0.13.5 failed, the server serves 0.14.2: the lock says 0.14.2."""
+    host = ExecutingHost("0.14.2", current=None)
+    write(host, allow_broken=True, planned="0.13.5")
+    text = host.uploads["/h/.ai-client/.version-lock"]
+    assert "OLLAMA_VERSION=0.14.2" in text and "0.13.5" not in text
+    right = ExecutingHost("0.14.2", current={"mode": "644", "content": text})
+    write(right, planned="0.13.5")
+    assert right.uploads == {} and right.commands == []
+
+
+def test_a_server_that_does_not_answer_leaves_the_planned_version():
+    host = ExecutingHost(None)
+    write(host, planned="0.15.0")
+    assert "OLLAMA_VERSION=0.15.0" in host.uploads["/h/.ai-client/.version-lock"]
 
 
 def test_lock_records_the_version_the_server_reports_when_the_step_runs():

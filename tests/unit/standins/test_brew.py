@@ -97,3 +97,28 @@ def test_services_start_writes_the_formula_plist_and_runs_it(host):
     assert "Successfully stopped" in stop
     assert not plist_path.exists()
     assert host.run("launchctl", "print", "gui/1000/homebrew.mxcl.ollama", user=True).returncode
+
+
+def test_upgrade_links_the_new_keg_then_cleans_up_the_old_one_unless_told_not_to(host):
+    brew(host, "install", "ollama")
+    host.config("brew.json", {"formulae": {"ollama": "0.15.0"}})
+    out = brew(host, "upgrade", "ollama").stdout
+    old = host.path("/opt/homebrew/Cellar/ollama/0.14.2")
+    assert "==> Running `brew cleanup ollama`..." in out and f"Removing: {old}... (" in out
+    assert not old.exists()
+    assert host.path("/opt/homebrew/opt/ollama").resolve().name == "0.15.0"
+    host.config("brew.json", {"formulae": {"ollama": "0.15.1"}})
+    kept = host.run(host.path(BREW), "upgrade", "ollama", user=True, check=True,
+                    HOMEBREW_NO_INSTALL_CLEANUP="1").stdout
+    assert "cleanup" not in kept
+    assert host.path("/opt/homebrew/Cellar/ollama/0.15.0/bin/ollama").is_file()  # unlinked
+    assert host.path("/opt/homebrew/opt/ollama").resolve().name == "0.15.1"
+
+
+def test_a_broken_bottle_dies_at_start_as_a_missing_dylib_does(host):
+    host.config("brew.json", {"broken_bottles": {"ollama": ["0.14.2"]}})
+    brew(host, "install", "ollama")
+    proc = host.run(host.path("/opt/homebrew/opt/ollama/bin/ollama"), "serve")
+    assert proc.returncode == -6 or proc.returncode == 134  # SIGABRT
+    assert proc.stderr.startswith("dyld: Library not loaded: @rpath/libggml-base.dylib\n")
+    assert "(no such file)" in proc.stderr
