@@ -6,6 +6,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyinfra.api import OperationError
 
 from remote_ollama import client
@@ -18,6 +20,7 @@ from remote_ollama.facts.client import (
 from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.operations import aider, claude_code, json_settings, owned_files, profile
 from remote_ollama.operations.profile import Block
+from remote_ollama.setting_types import VERSION_RE
 from tests.unit.ops import key, run_op
 
 S, E = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<"
@@ -702,3 +705,13 @@ def test_status_reads_the_aider_version_in_use_from_our_link():
     assert client_view(client_settings(), seen)["aider"] == "0.86.1"
     seen = {"aider": None, "aider_uv": None, "aider_pipx": {"version": "0.85.0", "python": "3.11"}}
     assert client_view(client_settings(), seen)["aider"] == "0.85.0"
+
+
+@given(version=st.from_regex(VERSION_RE, fullmatch=True),
+       python=st.from_regex(r"3\.[0-9]{1,2}", fullmatch=True))
+def test_aider_in_use_reads_back_every_valid_pin(version, python):
+    """Any version the schema accepts, and its Python, survive the folder name and link:
+    the no-op check and `status` read back exactly the pin."""
+    link = {"kind": "link", "target": aider.binary(ROOT_A, version, python)}
+    assert aider.in_use(link, ROOT_A) == {"version": version, "python": python}
+    assert aider.owns_link(link, ROOT_A)

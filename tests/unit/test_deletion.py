@@ -27,6 +27,10 @@ RECURSIVE_REMOVALS = {
     # a failed check's <root>/<version> and its mktemp -d (twice), other version folders of
     # our root named like a version (versions_pruned)
     "operations/client_upgrade.py": 4,
+    # <root>/<version>-py<python>, Aider's folder for the pin in our root: cleared before
+    # the install, removed when the install or its check fails; and the other folders of
+    # our root named like one (versions_pruned)
+    "operations/aider.py": 4,
 }
 
 
