@@ -11,8 +11,8 @@ Upgrades (issue 15, docs/upgrading.md): pyinfra runs one step on every host befo
 next step, so the server's upgrade, its verification and any rollback are finished before
 a client installs anything. A client's new Claude Code is then checked against the Ollama
 the server runs at that moment (not moved if the matrix marks the pair broken, e.g. after
-a rollback), installed in batches of `client_rollout_batch` clients (pyinfra's per-step
-`_parallel`), and the batches after `client_rollout_max_failures` failed clients are left
+a rollback), installed in batches of `client_rollout_batch` clients in inventory order
+(operations/rollout.py), and the batches after `client_rollout_max_failures` failed clients are left
 untouched.
 
 Every host must be in one of the groups: an inventory host in neither stops the run

@@ -419,9 +419,9 @@ def _claude_code(settings, url, platform, paths: Paths, ollama: str | None, seen
         alias=alias if previous else None,  # a first install has no old version to keep
         previous=previous,
         base_url=url,
+        batch=settings.client_rollout_batch,
         max_failures=settings.client_rollout_max_failures,
         allow_broken=settings.allow_incompatible_versions,
-        _parallel=settings.client_rollout_batch,  # 0: every client at once (pyinfra: no batches)
     )
     claude_code.command_link(
         name="Link ~/.local/bin/claude",

@@ -292,8 +292,8 @@ class Settings(BaseModel):
     )
     client_rollout_batch: int = Field(
         0, ge=0, le=1000,
-        description="Clients that install a new Claude Code at the same time (pyinfra's "
-        "per-operation `_parallel`); 0 = all at once.",
+        description="Clients that install a new Claude Code at the same time, in "
+        "inventory order; 0 = all at once.",
         examples=[2],
         json_schema_extra={"group": "clients"},
     )

@@ -16,44 +16,28 @@ run, so the old version stays in use.
 Fleet rollouts (deploys/fleet.py): the step runs at execution, after every server step,
 so it first asks the server which Ollama it runs *now*. If the matrix marks the pin
 broken with it (say the server's upgrade rolled back), the client is not moved. The step
-runs in batches of ``client_rollout_batch``  clients (pyinfra's per-operation
-``_parallel``), and once ``client_rollout_max_failures`` clients have failed it, the
-clients of later batches are left untouched.
+runs in batches of ``client_rollout_batch`` clients, in inventory order, and once
+``client_rollout_max_failures`` clients have failed it, the clients of later batches are
+left untouched (operations/rollout.py, which says why not pyinfra's ``_parallel``).
 """
 
 from __future__ import annotations
 
 import shlex
 
-from pyinfra import host, logger
+from pyinfra import host, logger, state
 from pyinfra.api import FunctionCommand, operation
 
 from remote_ollama.compat import verdict
 from remote_ollama.facts.client import DirectoryEntries, ServerReachability
 from remote_ollama.facts.files import PathExists
-from remote_ollama.operations import claude_code
+from remote_ollama.operations import claude_code, rollout
 from remote_ollama.probe import fact
 from remote_ollama.settings import is_version
 
 HEREDOC = "REMOTE_OLLAMA_CLAUDE_OLLAMA_SH"
 PROMPT = "Reply with the single word OK."
 
-STEP = "Install Claude Code "  # the step's name starts with this (see client.py)
-
-
-def failures_so_far(state) -> int:
-    """Clients whose install step has already failed in this run (earlier batches).
-
-    Read from pyinfra's own results: each host's completed operations and their names."""
-    failed = 0
-    for ops in state.ops.values():
-        for op_hash, data in ops.items():
-            meta = data.operation_meta
-            names = getattr(state.get_op_meta(op_hash), "names", ())
-            if meta.is_complete() and not meta.did_succeed() and any(
-                    name.rsplit(" | ", 1)[-1].startswith(STEP) for name in names):
-                failed += 1
-    return failed
 
 
 def check_script(version: str, target: str, alias: str | None, previous: str) -> str:
@@ -83,14 +67,16 @@ def check_script(version: str, target: str, alias: str | None, previous: str) ->
     return script
 
 
-def _gate(state, host, version: str, previous: str, base_url: str | None,
+def _gate(state, host, version: str, previous: str, base_url: str | None, batch: int,
           max_failures: int, allow_broken: bool) -> bool:
-    """At execution, before the download: the rollout's threshold, then the matrix
-    against the Ollama version the server runs now. False (and one sentence) stops the
-    host here, before anything is sent to it."""
+    """At execution, before the download: the client's turn in the rollout, its
+    threshold, then the matrix against the Ollama version the server runs now. False (and
+    one sentence) stops the host here, before anything is sent to it."""
+    op_hash = host.executing_op_hash
+    rollout.wait_turn(state, host, op_hash, batch)
     stay = f"{previous} stays in use"
     reason = None
-    failed = failures_so_far(state)
+    failed = rollout.failed_clients(state)
     if max_failures and failed >= max_failures:
         reason = (f"Claude Code {version} not installed: the rollout stopped after {failed} "
                   f"client(s) failed; {stay}.")
@@ -102,13 +88,14 @@ def _gate(state, host, version: str, previous: str, base_url: str | None,
                       f"now, and the matrix marks the pair broken ({found.note}); {stay}.")
     if reason is None:
         return True
+    rollout.hold(state, host, op_hash)
     host.log_styled(reason, fg="red", log_func=logger.error)
     return False
 
 
 @operation()
 def claude_code_checked(version: str, url: str, metadata: str, root: str, alias: str | None,
-                        previous: str | None, base_url: str | None = None,
+                        previous: str | None, base_url: str | None = None, batch: int = 0,
                         max_failures: int = 0, allow_broken: bool = False):
     """Unpack exactly ``version`` beside the installed one and check it (see module doc).
 
@@ -119,6 +106,7 @@ def claude_code_checked(version: str, url: str, metadata: str, root: str, alias:
     + alias: the ``claude-ollama`` function file for the new version (None: no request)
     + previous: the version in use now, named when it stays (None: nothing installed)
     + base_url: the server, asked at execution for its Ollama version (None: not asked)
+    + batch: clients installing at the same time, in inventory order (0: all at once)
     + max_failures: stop installing once this many clients failed (0: never stop)
     + allow_broken: install even a pair the matrix marks broken
 
@@ -131,14 +119,16 @@ def claude_code_checked(version: str, url: str, metadata: str, root: str, alias:
                 "claude-code-linux-x64-2.1.332.tgz",
             metadata="https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64",
             alias=claude_ollama_sh, previous="2.1.330", base_url="http://ai-server:11434",
-            _parallel=2)
+            batch=2, max_failures=1)
     """
     target = f"{root}/{version}"
     if fact(PathExists, path=f"{target}/claude"):
         host.noop(f"Claude Code {version} is installed")
         return
     previous = previous or "no Claude Code"
-    yield FunctionCommand(_gate, (version, previous, base_url, max_failures, allow_broken), {})
+    rollout.join(state, host)
+    yield FunctionCommand(_gate, (version, previous, base_url, batch, max_failures,
+                                  allow_broken), {})
     install = claude_code.install_command(url, claude_code.registry_sha512(metadata, version),
                                          target)
     yield (f"{{ {install}; }} || {{ echo 'Claude Code {version}: the download or unpack failed; "

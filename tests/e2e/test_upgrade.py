@@ -205,9 +205,6 @@ exec /usr/bin/curl "$@"
 """
 
 
-@pytest.mark.xfail(strict=False, reason=(
-    "known race, issue 15 open: the second batch's gate sometimes runs before pyinfra marks "
-    "the first client's failed install complete, so ai-client-2 is installed anyway"))
 def test_a_client_rollout_stops_at_the_failure_threshold(converged, fleet):
     everyone = {"claude_code_enabled": "true"}
     try:

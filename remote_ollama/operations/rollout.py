@@ -1,0 +1,81 @@
+"""A client rollout: batches in inventory order, and a threshold of failed clients.
+
+A rollout step (a client's new Claude Code, say) runs on every client at once, and its
+first command, a ``FunctionCommand``, calls ``wait_turn``: it holds the client until the
+clients before it in the inventory, ``batch`` at a time, have finished the same step.
+Then ``failed_clients`` counts the clients whose rollout step failed so far, and the
+step decides whether to go on (client_upgrade.py).
+
+Why not pyinfra's per-operation ``_parallel``: it cuts the hosts into batches in the order
+of ``State.active_hosts``, which is a set (pyinfra/api/operations.py, ``_run_single_op``),
+so which clients went first changed from run to run, and a threshold of "one failure"
+could let the second client through before the first had failed.
+
+Which clients take part is known when the deploy is planned: pyinfra runs each step's
+body once then, to see whether it will change anything, and a step that will install
+calls ``join`` there. A client with nothing to install does not hold a place in a batch.
+(With pyinfra's change check off, every client with the step takes part.)
+"""
+
+from __future__ import annotations
+
+from weakref import WeakKeyDictionary
+
+import gevent
+
+POLL_SECONDS = 0.05
+
+# per pyinfra State: op hash -> {"planned": host names that will install, "held": host
+# names the threshold or the matrix stopped (they did not fail their install)}
+_ROLLOUTS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _rollout(state, op_hash: str) -> dict[str, set[str]]:
+    return _ROLLOUTS.setdefault(state, {}).setdefault(op_hash, {"planned": set(), "held": set()})
+
+
+def join(state, host) -> None:
+    """In a rollout step's body, when it will install: this client takes part (plan time)."""
+    if not state.is_executing:
+        _rollout(state, host.current_op_hash)["planned"].add(host.name)
+
+
+def queue(state, op_hash: str) -> list:
+    """The clients of the rollout step ``op_hash``, in inventory order."""
+    planned = _rollout(state, op_hash)["planned"]
+    return [h for h in state.inventory
+            if op_hash in state.ops.get(h, {}) and (not planned or h.name in planned)]
+
+
+def _finished(state, host, op_hash: str) -> bool:
+    return (host not in state.active_hosts
+            or state.ops[host][op_hash].operation_meta.is_complete())
+
+
+def wait_turn(state, host, op_hash: str, batch: int) -> None:
+    """Return once every client of the earlier batches has finished ``op_hash``.
+
+    ``batch`` 0 means one batch: no waiting."""
+    clients = queue(state, op_hash)  # also registers the step for ``failed_clients``
+    if batch <= 0 or host not in clients:
+        return
+    ahead = clients[: clients.index(host) // batch * batch]
+    while not all(_finished(state, h, op_hash) for h in ahead):
+        gevent.sleep(POLL_SECONDS)
+
+
+def hold(state, host, op_hash: str) -> None:
+    """The step stops ``host`` before it installs: not counted as a failed client."""
+    _rollout(state, op_hash)["held"].add(host.name)
+
+
+def failed_clients(state) -> int:
+    """Clients whose rollout step (any of this run's) has failed so far."""
+    failed = set()
+    for op_hash, rollout in _ROLLOUTS.get(state, {}).items():
+        for h, ops in state.ops.items():
+            meta = ops[op_hash].operation_meta if op_hash in ops else None
+            if (meta is not None and h.name not in rollout["held"] and meta.is_complete()
+                    and not meta.did_succeed()):
+                failed.add(h.name)
+    return len(failed)

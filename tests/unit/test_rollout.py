@@ -1,0 +1,146 @@
+"""Issue 15: a client rollout goes in inventory order, a batch at a time, and counts only
+the clients that failed their install (operations/rollout.py).
+
+The rollout runs inside pyinfra's gevent loop; here each client is a greenlet, started in
+an order unrelated to the inventory (pyinfra starts them from a set), against a state
+shaped like pyinfra's: ``inventory``, ``active_hosts``, ``ops[host][op_hash]``."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import gevent
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from remote_ollama.operations import rollout
+
+
+class Meta:
+    def __init__(self):
+        self.success = None
+
+    def is_complete(self):
+        return self.success is not None
+
+    def did_succeed(self):
+        assert self.success is not None, "pyinfra raises before completion"
+        return self.success
+
+
+class Host:
+    def __init__(self, name):
+        self.name = name
+        self.current_op_hash = None
+
+    def __repr__(self):
+        return self.name
+
+
+class State(SimpleNamespace):
+    """Weak-referenceable, as pyinfra's State is."""
+
+    __hash__ = object.__hash__
+
+
+def fleet(count: int, op_hashes=("install",)):
+    hosts = [Host(f"c{i}") for i in range(1, count + 1)]
+    state = State(
+        is_executing=False, inventory=hosts, active_hosts=set(hosts),
+        ops={h: {op: SimpleNamespace(operation_meta=Meta()) for op in op_hashes} for h in hosts},
+    )
+    return state, hosts
+
+
+def plan(state, hosts, op_hashes=("install",)):
+    for op_hash in op_hashes:
+        for h in hosts:
+            h.current_op_hash = op_hash
+            rollout.join(state, h)
+    state.is_executing = True
+
+
+def run(state, hosts, batch, start_order, fails=()):
+    """Every client's step at once; returns the events in the order they happened."""
+    events = []
+
+    def step(h):
+        rollout.wait_turn(state, h, "install", batch)
+        events.append(("start", h.name))
+        gevent.sleep(0.001)
+        state.ops[h]["install"].operation_meta.success = h.name not in fails
+        events.append(("end", h.name))
+
+    gevent.joinall([gevent.spawn(step, h) for h in start_order], raise_error=True)
+    return events
+
+
+def test_the_first_batch_is_the_first_clients_of_the_inventory_whatever_the_start_order():
+    state, hosts = fleet(4)
+    plan(state, hosts)
+    events = run(state, hosts, batch=1, start_order=list(reversed(hosts)))
+    assert [name for kind, name in events if kind == "start"] == ["c1", "c2", "c3", "c4"]
+    # one at a time: each client starts after the one before it ended
+    assert events == [(k, n) for n in ("c1", "c2", "c3", "c4") for k in ("start", "end")]
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), count=st.integers(1, 7), batch=st.integers(0, 8))
+def test_no_client_starts_before_every_earlier_batch_has_ended(data, count, batch):
+    state, hosts = fleet(count)
+    plan(state, hosts)
+    order = data.draw(st.permutations(hosts))
+    events = run(state, hosts, batch, order)
+    position = {h.name: i for i, h in enumerate(hosts)}
+    ended: set[str] = set()
+    for kind, name in events:
+        if kind == "end":
+            ended.add(name)
+            continue
+        earlier = {h.name for h in hosts[: position[name] // batch * batch]} if batch else set()
+        assert earlier <= ended, f"{name} started before {sorted(earlier - ended)} ended"
+
+
+def test_a_client_with_nothing_to_install_holds_no_place_in_a_batch():
+    state, hosts = fleet(3)
+    plan(state, [hosts[0], hosts[2]])  # c2 already has the version: its step yields nothing
+    assert rollout.queue(state, "install") == [hosts[0], hosts[2]]
+    events = run(state, [hosts[0], hosts[2]], batch=1, start_order=[hosts[2], hosts[0]])
+    assert events[:2] == [("start", "c1"), ("end", "c1")]
+
+
+def test_without_pyinfras_change_check_every_client_with_the_step_takes_part():
+    state, hosts = fleet(3)
+    state.is_executing = True  # nothing joined at plan time
+    assert rollout.queue(state, "install") == hosts
+
+
+def test_a_client_that_failed_an_earlier_step_does_not_block_its_batch_followers():
+    state, hosts = fleet(2)
+    plan(state, hosts)
+    state.active_hosts.discard(hosts[0])  # pyinfra removed it after an earlier step failed
+    events = run(state, hosts, batch=1, start_order=[hosts[1]])
+    assert events == [("start", "c2"), ("end", "c2")]
+
+
+def test_failed_clients_counts_failed_installs_not_held_or_unfinished_clients():
+    state, hosts = fleet(5, op_hashes=("claude", "aider"))
+    plan(state, hosts, ("claude", "aider"))
+    c1, c2, c3, c4, c5 = hosts
+    state.ops[c1]["claude"].operation_meta.success = False
+    state.ops[c1]["aider"].operation_meta.success = False  # the same client twice: one
+    state.ops[c2]["aider"].operation_meta.success = False
+    state.ops[c3]["claude"].operation_meta.success = True
+    state.ops[c4]["claude"].operation_meta.success = False  # stopped by the gate, not failed
+    rollout.hold(state, c4, "claude")
+    assert rollout.failed_clients(state) == 2  # c5's step has not finished
+    state.ops[c5]["claude"].operation_meta.success = False
+    assert rollout.failed_clients(state) == 3
+
+
+def test_joining_at_execution_changes_nothing():
+    state, hosts = fleet(2)
+    plan(state, [hosts[0]])
+    hosts[1].current_op_hash = "install"
+    rollout.join(state, hosts[1])  # is_executing: too late to take a place
+    assert rollout.queue(state, "install") == [hosts[0]]
