@@ -310,6 +310,8 @@ def _aider(settings: Settings, paths: Paths, tool: str, python: str, seen: dict)
         previous=previous,
         index_url=settings.package_index_url,
         find_links=settings.package_find_links,
+        batch=settings.client_rollout_batch,  # a rollout, as Claude Code's (rollout.py)
+        max_failures=settings.client_rollout_max_failures,
     )
     target = aider.binary(paths.aider_root, version, minor)
     aider.aider_link(name="Link ~/.local/bin/aider", link=paths.aider_link, target=target,

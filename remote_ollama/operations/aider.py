@@ -13,6 +13,10 @@ tool (uv: ``UV_TOOL_DIR``/``UV_TOOL_BIN_DIR``; pipx: ``PIPX_HOME``/``PIPX_BIN_DI
 - ``aider_link`` then switches ``~/.local/bin/aider`` atomically (a new link renamed over
   the old one), also taking over the link uv or pipx made for an install of their own
   (a machine the install scripts set up with pipx, or this project before issue 15);
+- in a fleet, the step is a rollout (``operations/rollout.py``), as Claude Code's: clients
+  go ``client_rollout_batch`` at a time in inventory order, and once
+  ``client_rollout_max_failures`` clients have failed a rollout step, the later ones are
+  not touched ("Aider X not installed: the rollout stopped ...; Y stays in use.");
 - ``aider_absent`` removes that older install (uv's ``tool uninstall`` deletes the link it
   once made even when it points elsewhere now, so the link is put back in the same
   command), and ``versions_pruned`` the other version folders.
@@ -24,11 +28,12 @@ import re
 import shlex
 from urllib.parse import urlsplit
 
-from pyinfra import host
-from pyinfra.api import operation
+from pyinfra import host, logger, state
+from pyinfra.api import FunctionCommand, operation
 
 from remote_ollama.facts.client import AiderInstall, CommandPath, DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
+from remote_ollama.operations import rollout
 from remote_ollama.probe import fact
 
 PACKAGE = "aider-chat"
@@ -176,6 +181,21 @@ def check_script(version: str, target: str, previous: str) -> str:
     )
 
 
+def _gate(state, host, version: str, previous: str, batch: int, max_failures: int) -> bool:
+    """At execution, before the install: the client's turn in the rollout, then its
+    threshold. False (and one sentence) stops the host before anything is sent to it."""
+    op_hash = host.executing_op_hash
+    rollout.wait_turn(state, host, op_hash, batch)
+    failed = rollout.failed_clients(state)
+    if not max_failures or failed < max_failures:
+        return True
+    rollout.hold(state, host, op_hash)
+    host.log_styled(f"Aider {version} not installed: the rollout stopped after {failed} "
+                    f"client(s) failed; {previous} stays in use.", fg="red",
+                    log_func=logger.error)
+    return False
+
+
 @operation()
 def aider_checked(
     installer: str,
@@ -187,6 +207,8 @@ def aider_checked(
     previous: str | None,
     index_url: str | None = None,
     find_links: str | None = None,
+    batch: int = 0,
+    max_failures: int = 0,
 ):
     """Install ``aider-chat==version`` with uv or pipx beside the version in use, into
     ``<root>/<version>-py<python_minor>``, and check it (see the module's doc).
@@ -200,6 +222,8 @@ def aider_checked(
     + previous: the version in use now, named when it stays (None: no Aider)
     + index_url: a private package index, or None for PyPI
     + find_links: a wheelhouse URL (with no index_url: offline)
+    + batch: clients installing at the same time, in inventory order (0: all at once)
+    + max_failures: stop installing once this many clients failed (0: never stop)
 
     Example:
 
@@ -207,13 +231,16 @@ def aider_checked(
 
         aider_checked(installer="uv", tool="/opt/homebrew/bin/uv", version="0.86.2",
                       python="/opt/homebrew/bin/python3.12", python_minor="3.12",
-                      root="/Users/me/.local/share/remote-ollama/aider", previous="0.86.1")
+                      root="/Users/me/.local/share/remote-ollama/aider", previous="0.86.1",
+                      batch=2, max_failures=1)
     """
     target = f"{root}/{entry(version, python_minor)}"
     if fact(PathExists, path=f"{target}/{CHECKED}"):
         host.noop(f"Aider {version} is installed (Python {python_minor})")
         return
     previous = previous or "no Aider"
+    rollout.join(state, host)
+    yield FunctionCommand(_gate, (version, previous, batch, max_failures), {})
     q = shlex.quote
     install = _join(placed(installer, target)
                     + install_command(installer, tool, version, python, index_url, find_links))

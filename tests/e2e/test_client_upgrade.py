@@ -74,3 +74,23 @@ def test_an_aider_release_that_fails_its_check_leaves_the_old_version_working(co
     again = pyinfra(converged, "deploys/client.py", extra=LIMIT)  # back on the pin: nothing to do
     assert again.returncode == 0, again.stderr[-3000:]
     assert again.changed() == {}
+
+
+def test_an_aider_rollout_stops_at_the_failure_threshold(converged, fleet):
+    """Batches of one, one failure allowed: ai-client-1 (first in the inventory) fails the
+    TEST-ONLY release's check; ai-client-2 is not touched."""
+    run = pyinfra(converged, "deploys/fleet.py", data={
+        "aider_version": faulty.AIDER_VERSION,
+        "package_find_links": MIRROR + "/test-only/wheels/",
+        "client_rollout_batch": "1", "client_rollout_max_failures": "1"})
+    record_output(f"pyinfra deploys/fleet.py --data aider_version={faulty.AIDER_VERSION} "
+                  "--data client_rollout_batch=1", run.stderr[-4000:])
+    assert sorted(run.failed_hosts) == ["ai-client-1", "ai-client-2"]
+    assert "Aider 0.86.3 failed its check" in run.stderr
+    assert ("Aider 0.86.3 not installed: the rollout stopped after 1 client(s) failed; "
+            "0.86.2 stays in use.") in run.stderr
+    for client in ("ai-client-1", "ai-client-2"):
+        assert fleet.exec(client, f"ls -A {AIDER_ROOT}", check=True).stdout.split() == [
+            "0.86.2-py3.11"], client  # ai-client-2: not even a folder was made
+        assert fleet.exec(client, "aider --version", check=True).stdout.strip().splitlines()[
+            -1] == "aider 0.86.2"

@@ -35,6 +35,13 @@ AIDER_FILES = "Write Aider's files (~/.aider.conf.yml, .aider.model.*)"
 REMOVE_AIDER_FILES = "Remove Aider's files (~/.aider.conf.yml, .aider.model.*)"
 
 
+def aider_script(result, version: str) -> list[str]:
+    """The Aider step's shell script, after its rollout gate (operations/rollout.py)."""
+    gate, *script = result.commands_of(f"Install Aider {version}")
+    assert gate.startswith("FunctionCommand(_gate, ")
+    return script
+
+
 def install_line(commands: list[str]) -> str:
     """The installer's own line in the Aider step's script (after clearing the folder)."""
     return commands[0].splitlines()[1].split(" || ", 1)[0]
@@ -65,11 +72,11 @@ def test_fresh_mac_gets_the_full_plan():
     assert result.commands_of("Install uv (Homebrew)") == [
         "/opt/homebrew/bin/brew install --formula uv"]
     aider_dir = f"{MAC_HOME}/.local/share/remote-ollama/aider/0.86.2-py3.12"
-    assert install_line(result.commands_of("Install Aider 0.86.2")) == (
+    assert install_line(aider_script(result, "0.86.2")) == (
         f"env UV_TOOL_DIR={aider_dir} UV_TOOL_BIN_DIR={aider_dir}/bin "
         "/opt/homebrew/bin/uv tool install --python /opt/homebrew/bin/python3.12 "
         "aider-chat==0.86.2")
-    assert "no Aider stays in use" in result.commands_of("Install Aider 0.86.2")[0]
+    assert "no Aider stays in use" in aider_script(result, "0.86.2")[0]
     assert result.commands_of("Link ~/.local/bin/aider") == [
         f"mkdir -p {MAC_HOME}/.local/bin && ln -sfn {aider_dir}/bin/aider "
         f"{MAC_HOME}/.local/bin/aider.new && mv -f {MAC_HOME}/.local/bin/aider.new "
@@ -113,7 +120,7 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
     ]
     assert "--no-index --find-links http://100.64.0.254:8080/wheels/ --trusted-host " \
            "100.64.0.254 uv" in result.commands_of("Install uv (user venv)")[0]
-    assert install_line(result.commands_of("Install Aider 0.86.2")).endswith(
+    assert install_line(aider_script(result, "0.86.2")).endswith(
         f"{DEBIAN_HOME}/.local/bin/uv tool install --python /usr/bin/python3.11 --no-index "
         f"--find-links {wheels} aider-chat==0.86.2")
     assert result.files_changed(SHELL_PROFILES) == [".bashrc", ".profile"]
@@ -150,7 +157,7 @@ def test_aider_pin_lowered_installs_beside_switches_and_prunes(fresh):
     result = plan_client(before, aider_version="0.86.1")
     assert result.changes == ["Install Aider 0.86.1", "Link ~/.local/bin/aider",
                               "Remove other Aider versions", CHECK]
-    (command,) = result.commands_of("Install Aider 0.86.1")
+    (command,) = aider_script(result, "0.86.1")
     assert install_line([command]).endswith(" aider-chat==0.86.1")
     assert f"UV_TOOL_DIR={root}/0.86.1-py{python} " in command
     assert "Aider 0.86.1 failed its check" in command and "0.86.2 stays in use" in command
@@ -173,7 +180,7 @@ def test_a_seed_machines_pipx_aider_is_taken_over_after_the_switch():
     result = plan_client(before, aider_python="3.11")
     assert result.changes == ["Install Aider 0.86.2", "Link ~/.local/bin/aider",
                               "Remove Aider installed with pipx", CHECK]
-    assert "0.86.1 stays in use" in result.commands_of("Install Aider 0.86.2")[0]
+    assert "0.86.1 stays in use" in aider_script(result, "0.86.2")[0]
     assert result.commands_of("Remove Aider installed with pipx")[0].startswith(
         f"{DEBIAN_HOME}/.local/bin/pipx uninstall aider-chat && mkdir -p ")
 
@@ -322,7 +329,7 @@ def test_switching_to_pipx_installs_pipx_and_keeps_the_checked_aider():
     assert result.changes == ["Install pipx (user venv)", CHECK]
     result = plan_client({**before, "aider_checked": exists(False)}, aider_python="3.11",
                          aider_installer="pipx", aider_version="0.86.1")
-    assert install_line(result.commands_of("Install Aider 0.86.1")).endswith(
+    assert install_line(aider_script(result, "0.86.1")).endswith(
         f"{DEBIAN_HOME}/.local/bin/pipx install --python /usr/bin/python3.11 aider-chat==0.86.1")
 
 
@@ -364,7 +371,7 @@ def test_other_linux_fails_and_a_missing_python_offline_fails():
     with pytest.raises(PyinfraError, match=r"python3\.12 is not installed.*pipx cannot"):
         plan_client(no_python312, aider_installer="pipx")
     online = plan_client(no_python312)  # uv fetches a managed Python 3.12
-    assert "--python 3.12 aider-chat==0.86.2" in online.commands_of("Install Aider 0.86.2")[0]
+    assert "--python 3.12 aider-chat==0.86.2" in aider_script(online, "0.86.2")[0]
 
 
 def test_client_shell_setting_overrides_the_login_shell():

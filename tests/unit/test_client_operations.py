@@ -386,12 +386,31 @@ LINK_A = "/home/dev/.local/bin/aider"
 TARGET_A = f"{ROOT_A}/0.86.2-py3.11"
 
 
+GATE = "FunctionCommand(_gate, "  # the rollout's gate, first (operations/rollout.py)
+
+
+@pytest.fixture(autouse=True)
+def rollout_joins(monkeypatch):
+    """The clients that join Aider's rollout (at plan time, when they will install)."""
+    joined = []
+    monkeypatch.setattr(aider.rollout, "join", lambda state, host: joined.append(host.name))
+    return joined
+
+
+def aider_checked(facts, **kwargs) -> list[str]:
+    """aider_checked's shell commands, after checking that the rollout's gate comes first."""
+    commands = run_op(aider.aider_checked, facts, **kwargs)
+    if commands:
+        assert commands[0].startswith(GATE)
+    return commands[1:]
+
+
 def install(checked, installer="uv", previous="0.86.1", **kwargs):
     args = dict(installer=installer, tool=UV if installer == "uv" else "/x/pipx",
                 version="0.86.2", python=PY, python_minor="3.11", root=ROOT_A,
                 previous=previous)
-    return run_op(aider.aider_checked, {key(PathExists, path=f"{TARGET_A}/.checked"): checked},
-                  **{**args, **kwargs})
+    return aider_checked({key(PathExists, path=f"{TARGET_A}/.checked"): checked},
+                         **{**args, **kwargs})
 
 
 def install_line(command: str) -> str:
@@ -399,14 +418,45 @@ def install_line(command: str) -> str:
     return command.splitlines()[1].split(" || ", 1)[0]
 
 
-def test_aider_checked_installs_beside_then_does_nothing_once_checked():
+def test_aider_checked_installs_beside_then_does_nothing_once_checked(rollout_joins):
     (command,) = install(False)
+    assert rollout_joins == ["test-host"]  # it takes part in the rollout
     assert command.splitlines()[0] == f"rm -rf {TARGET_A} && mkdir -p {ROOT_A}"
     assert install_line(command) == (
         f"env UV_TOOL_DIR={TARGET_A} UV_TOOL_BIN_DIR={TARGET_A}/bin "
         f"{UV} tool install --python {PY} aider-chat==0.86.2")
     assert "0.86.1 stays in use" in command
     assert install(True) == []
+    assert rollout_joins == ["test-host"]  # nothing to install: no place in a batch
+
+
+class GateHost:
+    name = "c2"
+    executing_op_hash = "aider"
+
+    def __init__(self):
+        self.said: list[str] = []
+
+    def log_styled(self, message, **kwargs):
+        self.said.append(message)
+
+
+@pytest.mark.parametrize("failed, max_failures, passes", [(0, 1, True), (1, 1, False),
+                                                          (2, 3, True), (5, 0, True)])
+def test_aider_s_rollout_gate_stops_at_the_threshold(monkeypatch, failed, max_failures, passes):
+    turns, held = [], []
+    monkeypatch.setattr(aider.rollout, "wait_turn",
+                        lambda state, host, op_hash, batch: turns.append((op_hash, batch)))
+    monkeypatch.setattr(aider.rollout, "failed_clients", lambda state: failed)
+    monkeypatch.setattr(aider.rollout, "hold",
+                        lambda state, host, op_hash: held.append(host.name))
+    host = GateHost()
+    assert aider._gate(None, host, "0.86.2", "0.86.1", 2, max_failures) is passes
+    assert turns == [("aider", 2)]  # its turn first, in inventory order
+    assert held == ([] if passes else ["c2"])  # stopped here: not counted as failed
+    assert host.said == ([] if passes else [
+        f"Aider 0.86.2 not installed: the rollout stopped after {failed} client(s) failed; "
+        "0.86.1 stays in use."])
 
 
 def test_aider_checked_with_pipx_keeps_pipx_in_the_version_folder():
@@ -449,10 +499,9 @@ def _run_install(tmp_path, says: str):
     uv.write_text(FAKE_UV)
     uv.chmod(0o755)
     root = tmp_path / "aider"
-    (command,) = run_op(aider.aider_checked, {key(PathExists, path=f"{root}/0.86.2-py3.11/.checked"):
-                                              False},
-                        installer="uv", tool=str(uv), version="0.86.2", python=PY,
-                        python_minor="3.11", root=str(root), previous="0.86.1")
+    (command,) = aider_checked({key(PathExists, path=f"{root}/0.86.2-py3.11/.checked"): False},
+                               installer="uv", tool=str(uv), version="0.86.2", python=PY,
+                               python_minor="3.11", root=str(root), previous="0.86.1")
     done = subprocess.run(["sh", "-c", command], capture_output=True, text=True,
                           env={**os.environ, "FAKE_SAYS": says})
     return done, root / "0.86.2-py3.11"
