@@ -1248,20 +1248,39 @@ def run_cli(args: argparse.Namespace) -> int:
     return 0 if report["ok"] else 1
 
 
-def main(argv: list[str] | None = None) -> int:
+def command_line(argv, prog: str, description: str, epilog: str, add_options, run) -> int:
+    """The ``main()`` of each shipped tool (this file, warm.py): ``add_options`` fills an
+    argparse parser, whose parse of ``argv`` (None: sys.argv) ``run`` is given."""
     parser = argparse.ArgumentParser(
-        prog="contract.py",
-        description="Check an Ollama server (and this client) against the remote-ollama contract.",
-        epilog=EXAMPLES,
+        prog=prog,
+        description=description,
+        epilog=epilog,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    add_arguments(parser)
-    return run_cli(parser.parse_args(argv))
+    add_options(parser)
+    return run(parser.parse_args(argv))
+
+
+def exit_as_script(main) -> None:
+    """``sys.exit(main())`` for a shipped tool run as a script. A reader that left early
+    (``python3 contract.py | head -3``) ends it quietly, with SIGPIPE's exit code 141."""
+    try:
+        sys.exit(main())
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(141)
+
+
+def main(argv: list[str] | None = None) -> int:
+    return command_line(
+        argv,
+        "contract.py",
+        "Check an Ollama server (and this client) against the remote-ollama contract.",
+        EXAMPLES,
+        add_arguments,
+        run_cli,
+    )
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # the reader left early (`python3 contract.py | head -3`)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
+    exit_as_script(main)

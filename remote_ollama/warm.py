@@ -25,9 +25,9 @@ import sys
 import time
 
 try:
-    from remote_ollama.contract import HttpProblem, http_request, printable, split_url
+    from remote_ollama import contract
 except ImportError:  # shipped: contract.py lies beside this file
-    from contract import HttpProblem, http_request, printable, split_url
+    import contract
 
 DEFAULT_SERVER = "http://127.0.0.1:11434"
 DEFAULT_KEEP_ALIVE = "-1"  # forever: a warmed model should stay loaded
@@ -70,14 +70,14 @@ def default_server() -> str:
 def short(text, limit: int = 200) -> str:
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    text = printable(" ".join(str(text).split()))
+    text = contract.printable(" ".join(str(text).split()))
     return text if len(text) <= limit else text[:limit] + "..."
 
 
 def post(base: str, path: str, body: dict, timeout: float, idle=None, deadline=None):
     """An Answer (see contract.http_request) with status 200 or 404; WarmError otherwise."""
     try:
-        answer = http_request(
+        answer = contract.http_request(
             base + path,
             "POST",
             json.dumps(body).encode(),
@@ -90,7 +90,7 @@ def post(base: str, path: str, body: dict, timeout: float, idle=None, deadline=N
             return answer
         with answer:
             text = answer.body(64 * 1024).decode("utf-8", "replace")
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"no usable answer from {base}{path}: {err}") from None
     try:
         error = json.loads(text).get("error")
@@ -104,7 +104,7 @@ def is_present(base: str, model: str, timeout: float, deadline=None) -> bool:
     try:
         with post(base, "/api/show", {"model": model}, timeout, None, deadline) as answer:
             text = answer.body()
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"presence check: {err}") from None
     try:
         details = json.loads(text)
@@ -213,7 +213,7 @@ def pull(base: str, model: str, timeout: float, progress: Progress, deadline=Non
                     raise WarmError(f"pull failed: {short(line['error'])}")
                 progress.update(line)
                 last_status = line.get("status")
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"pull: {err}") from None
     finally:
         progress.finish()
@@ -226,7 +226,7 @@ def load(base: str, model: str, keep_alive, timeout: float, deadline=None) -> No
     try:
         with post(base, "/api/generate", body, timeout, None, deadline) as answer:
             text = answer.body(1024 * 1024)
-    except HttpProblem as err:
+    except contract.HttpProblem as err:
         raise WarmError(f"load: {err}") from None
     try:
         reply = json.loads(text or b"{}")
@@ -303,17 +303,6 @@ The server defaults to $OLLAMA_API_BASE, else $OLLAMA_HOST, else 127.0.0.1:11434
 Exit code 1 if any model failed; the others are still warmed."""
 
 
-def seconds(text: str) -> float:
-    """A positive, finite number of seconds (argparse type)."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 < value < 10**7:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds above 0")
-    return value
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "models", nargs="+", metavar="MODEL", help="model names, e.g. qwen2.5-coder:7b"
@@ -328,21 +317,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--timeout",
-        type=seconds,
+        type=contract.seconds,
         default=DEFAULT_TIMEOUT,
         help=f"seconds a presence check or a load may take, start to finish "
         f"(default {DEFAULT_TIMEOUT:g})",
     )
     parser.add_argument(
         "--pull-timeout",
-        type=seconds,
+        type=contract.seconds,
         default=DEFAULT_PULL_TIMEOUT,
         help=f"seconds one model's pull may take (default {DEFAULT_PULL_TIMEOUT:g}); it also "
         f"fails after {STALL:g}s without a byte. A pull resumes where it stopped.",
     )
     parser.add_argument(
         "--deadline",
-        type=seconds,
+        type=contract.seconds,
         help="seconds the whole run may take (default: none beyond each request's own); "
         "models not done by then fail",
     )
@@ -360,8 +349,8 @@ def run_cli(args: argparse.Namespace) -> int:
         return 2
     server = (args.server or default_server()).strip().rstrip("/")
     try:
-        split_url(server)
-    except HttpProblem as err:
+        contract.split_url(server)
+    except contract.HttpProblem as err:
         print(f"error: {err}; give the server as http://host:port", file=sys.stderr)
         return 2
     out = sys.stderr if args.json else sys.stdout
@@ -393,19 +382,15 @@ def run_cli(args: argparse.Namespace) -> int:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="warm.py",
-        description="Pull missing Ollama models and load them into memory.",
-        epilog=EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+    return contract.command_line(
+        argv,
+        "warm.py",
+        "Pull missing Ollama models and load them into memory.",
+        EXAMPLES,
+        add_arguments,
+        run_cli,
     )
-    add_arguments(parser)
-    return run_cli(parser.parse_args(argv))
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except BrokenPipeError:  # the reader left early (`python3 warm.py | head -3`)
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(141)
+    contract.exit_as_script(main)

@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-import argparse
-
 from remote_ollama import warm
+from remote_ollama.commands import register_tool
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser(
+    register_tool(
+        subparsers,
         "warm",
+        warm,
         help="pull missing models and load them into memory",
         description=(
             "Pull each model that is missing (checking every line of the pull stream for "
             "errors), then load it with keep_alive. A failure does not stop the others."
         ),
-        epilog=warm.EXAMPLES,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    warm.add_arguments(parser)
-    parser.set_defaults(func=warm.run_cli)

@@ -65,12 +65,33 @@ def _base64(lines: list[str]) -> bytes | None:
         return None
 
 
-def _stat_line(line: str) -> tuple[str, int] | None:
-    """``644 1`` (mode, hard links) -> ("644", 1); None when it is not that."""
-    mode, links = [*line.split(), "", ""][:2]
-    if not (mode.isdigit() and links.isdigit()):
+def _stat_record(line: str, batch: bool) -> tuple[str, str, int, int | None] | None:
+    """A stat line as (path, mode, links, size): ``644 1`` for one file (no path; its size
+    is all the content), ``644 1 12 /p a`` in a batch. None when it is not that."""
+    fields = line.split(" ", 3) if batch else line.split()[:2]
+    mode, links, size, path = [*fields, "", "", ""][:4]
+    if not (mode.isdigit() and links.isdigit()) or (batch and not (size.isdigit() and path)):
         return None
-    return mode, int(links)
+    return path, mode, int(links), int(size) if batch else None
+
+
+def _files(stat_lines: list[str], content: list[str], batch: bool) -> dict[str, FileState] | None:
+    """The parser of ``ManagedFile`` and ``ManagedFiles``: stat lines, then the files'
+    bytes back to back as base64, each ``{path: FileState}``. None when a stat line is not
+    one, the content is not base64, or the sizes do not add up to it."""
+    records = [_stat_record(line, batch) for line in stat_lines]
+    data = _base64(content)
+    if data is None or None in records:
+        return None
+    sizes = [len(data) if size is None else size for *_, size in records]
+    if sum(sizes) != len(data):
+        return None
+    found, offset = {}, 0
+    for (path, mode, links, _), size in zip(records, sizes, strict=True):
+        content = decode(data[offset : offset + size])
+        found[path] = {"mode": mode, "links": links, "content": content}
+        offset += size
+    return found
 
 
 class ManagedFile(ProbeFact["FileState | None"]):
@@ -99,10 +120,8 @@ class ManagedFile(ProbeFact["FileState | None"]):
         output = list(output)
         if not output or output[0] == ABSENT or EOF_MARK not in output:
             return None
-        stat, data = _stat_line(output[0]), _base64(output[1 : output.index(EOF_MARK)])
-        if stat is None or data is None:
-            return None
-        return {"mode": stat[0], "links": stat[1], "content": decode(data)}
+        found = _files(output[:1], output[1 : output.index(EOF_MARK)], batch=False)
+        return found[""] if found else None
 
 
 class ManagedFiles(ProbeFact["dict[str, FileState] | None"]):
@@ -133,21 +152,8 @@ class ManagedFiles(ProbeFact["dict[str, FileState] | None"]):
         if not {"@@stat", "@@content", EOF_MARK} <= set(output):
             return None
         start, middle = output.index("@@stat"), output.index("@@content")
-        files = []
-        for line in output[start + 1 : middle]:
-            mode, links, size, path = [*line.split(" ", 3), "", "", ""][:4]
-            if not (mode.isdigit() and links.isdigit() and size.isdigit() and path):
-                return None
-            files.append((path, mode, int(links), int(size)))
-        data = _base64(output[middle + 1 : output.index(EOF_MARK)])
-        if data is None or sum(size for *_, size in files) != len(data):
-            return None
-        found, offset = {}, 0
-        for path, mode, links, size in files:
-            content = decode(data[offset : offset + size])
-            found[path] = {"mode": mode, "links": links, "content": content}
-            offset += size
-        return found
+        return _files(output[start + 1 : middle], output[middle + 1 : output.index(EOF_MARK)],
+                      batch=True)
 
 
 class PathExists(ProbeFact[bool]):

@@ -19,11 +19,9 @@ from pyinfra import host
 from pyinfra.api import OperationError, operation
 
 from remote_ollama.contract import HttpProblem, http_request
-from remote_ollama.facts.client import DirectoryEntries, SymlinkTarget
-from remote_ollama.facts.files import PathExists
+from remote_ollama.facts.client import SymlinkTarget
 from remote_ollama.operations.download import bounded_download
 from remote_ollama.probe import fact
-from remote_ollama.settings import is_version
 
 
 def package_name(system: str, arch: str) -> str:
@@ -101,35 +99,6 @@ def install_command(url: str, sha512: str, target: str) -> str:
         f"&& tar -xzf {tgz} -C {tmp} --strip-components=1 package/claude && rm -f {tgz} "
         f"&& [ -x {tmp}/claude ] && rm -rf {target_q} && mv {tmp} {target_q}"
     )
-
-
-@operation()
-def binary_installed(version: str, url: str, metadata: str, root: str):
-    """Unpack exactly ``version`` into ``<root>/<version>/claude``; drop other versions.
-
-    + version: Claude Code version, e.g. ``2.1.332``
-    + url: the platform package's tarball
-    + metadata: the package's registry document, which gives the tarball's sha512
-    + root: our install folder, e.g. ``/Users/me/.local/share/remote-ollama/claude-code``
-
-    Example:
-
-    .. code:: python
-
-        binary_installed(version="2.1.332", root="/home/me/.local/share/remote-ollama/claude-code",
-            url="https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64/-/"
-                "claude-code-linux-x64-2.1.332.tgz",
-            metadata="https://registry.npmjs.org/@anthropic-ai/claude-code-linux-x64")
-    """
-    target = f"{root}/{version}"
-    if not fact(PathExists, path=f"{target}/claude"):
-        yield install_command(url, registry_sha512(metadata, version), target)
-    others = [e for e in fact(DirectoryEntries, path=root) or [] if e != version
-              and is_version(e.removesuffix(".partial"))]  # only our version folders, by name
-    for entry in others:
-        yield f"rm -rf {shlex.quote(f'{root}/{entry}')}"
-    if not others and fact(PathExists, path=f"{target}/claude"):
-        host.noop(f"Claude Code {version} is installed")
 
 
 @operation()

@@ -9,7 +9,12 @@ step decides whether to go on (client_upgrade.py).
 Why not pyinfra's per-operation ``_parallel``: it cuts the hosts into batches in the order
 of ``State.active_hosts``, which is a set (pyinfra/api/operations.py, ``_run_single_op``),
 so which clients went first changed from run to run, and a threshold of "one failure"
-could let the second client through before the first had failed.
+could let the second client through before the first had failed. The same set gives the
+order in which pyinfra starts each step's hosts in its pool of ``--parallel`` greenlets;
+``keep_inventory_order`` (called by ``deploy_setup.prepare``) makes it iterate in
+inventory order. That is what keeps the waiting free of deadlock: a client only waits
+for clients started before it, so the pool's slots are never all held by waiting clients
+while one they wait for has no slot.
 
 Which clients take part is known when the deploy is planned: pyinfra runs each step's
 body once then, to see whether it will change anything, and a step that will install
@@ -28,6 +33,23 @@ POLL_SECONDS = 0.05
 # per pyinfra State: op hash -> {"planned": host names that will install, "held": host
 # names the threshold or the matrix stopped (they did not fail their install)}
 _ROLLOUTS: WeakKeyDictionary = WeakKeyDictionary()
+
+
+class InventoryOrder(set):
+    """A set of hosts that iterates in inventory order (for ``State.active_hosts``)."""
+
+    def __init__(self, hosts, inventory):
+        super().__init__(hosts)
+        self.rank = {h: i for i, h in enumerate(inventory)}
+
+    def __iter__(self):
+        return iter(sorted(super().__iter__(), key=lambda h: self.rank.get(h, len(self.rank))))
+
+
+def keep_inventory_order(state) -> None:
+    """Make pyinfra visit the hosts of every step in inventory order (idempotent)."""
+    if type(state.active_hosts) is set:  # pyinfra 3.10: State.__init__'s plain set
+        state.active_hosts = InventoryOrder(state.active_hosts, state.inventory)
 
 
 def _rollout(state, op_hash: str) -> dict[str, set[str]]:
@@ -57,8 +79,8 @@ def wait_turn(state, host, op_hash: str, batch: int) -> None:
 
     ``batch`` 0 means one batch: no waiting."""
     clients = queue(state, op_hash)  # also registers the step for ``failed_clients``
-    if batch <= 0 or host not in clients:
-        return
+    if batch <= 0 or host not in clients or not isinstance(state.active_hosts, InventoryOrder):
+        return  # (pyinfra starting hosts in any other order could deadlock the waiting)
     ahead = clients[: clients.index(host) // batch * batch]
     while not all(_finished(state, h, op_hash) for h in ahead):
         gevent.sleep(POLL_SECONDS)

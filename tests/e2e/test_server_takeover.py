@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from tests.seed_plist import seed_plist
 from tests.testbed.converge import pyinfra
 
 pytestmark = pytest.mark.e2e
@@ -28,35 +29,6 @@ AGENTS = f"{HOME}/Library/LaunchAgents"
 BACKUP = f"{HOME}/Library/Logs/remote-ollama-backup"
 MAC_JSON = "/etc/standin/mac.json"
 PORT = 11434
-
-SEED_PLIST = """<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0">
-<dict>
-    <key>Label</key>
-    <string>{label}</string>
-    <key>ProgramArguments</key>
-    <array>
-        <string>/opt/homebrew/bin/ollama</string>
-        <string>serve</string>
-    </array>
-    <key>EnvironmentVariables</key>
-    <dict>
-        <key>OLLAMA_HOST</key>
-        <string>{host}</string>
-        <!-- <key>OLLAMA_ORIGINS</key><string>*</string> -->
-    </dict>
-    <key>KeepAlive</key>
-    <true/>
-    <key>RunAtLoad</key>
-    <true/>
-    <key>StandardOutPath</key>
-    <string>/tmp/ollama.stdout.log</string>
-    <key>StandardErrorPath</key>
-    <string>/tmp/ollama.stderr.log</string>
-</dict>
-</plist>
-"""
 
 
 def run(fleet, command: str, user: str = "dev", check: bool = True) -> str:
@@ -94,7 +66,7 @@ def wait_for(predicate, timeout: float = 30):
 def load_agent(fleet, label: str, host: str) -> None:
     path = f"{AGENTS}/{label}.plist"
     run(fleet, f"mkdir -p {AGENTS} && cat > {path} <<'EOF'\n"
-               f"{SEED_PLIST.format(label=label, host=host)}EOF\nchmod 644 {path}")
+               f"{seed_plist(label, host)}EOF\nchmod 644 {path}")
     run(fleet, f"launchctl bootstrap gui/1000 {path}")
     assert wait_for(lambda: job_pid(fleet, f"gui/1000/{label}"))
 

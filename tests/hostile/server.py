@@ -205,29 +205,26 @@ def _silent(server: HostileServer, conn, request) -> None:
         pass
 
 
-def _endless(server: HostileServer, conn, request) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
-                 b"Transfer-Encoding: chunked\r\n\r\n")  # fmt: skip
-    line = json.dumps({"status": "pulling manifest"}).encode() + b"\n"
-    chunk = b"%x\r\n%s\r\n" % (len(line) * 100, line * 100)
-    while not server.stopping.is_set():
-        conn.sendall(chunk)
+def _forever(head: bytes, block: bytes):
+    """Sends ``head``, then ``block`` again and again as fast as the client reads, until
+    the server stops."""
+
+    def send(server: HostileServer, conn, request) -> None:
+        conn.sendall(head)
+        while not server.stopping.is_set():
+            conn.sendall(block)
+
+    return send
 
 
-def _huge_body(server: HostileServer, conn, request) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                 b"Content-Length: 100000000000\r\n\r\n[")  # fmt: skip
-    block = b"0," * 32768
-    while not server.stopping.is_set():
-        conn.sendall(block)
-
-
-def _huge_line(server: HostileServer, conn, request) -> None:
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
-                 b"Content-Length: 100000000000\r\n\r\n")  # fmt: skip
-    block = b"x" * 65536
-    while not server.stopping.is_set():
-        conn.sendall(block)
+PULL_LINES = (json.dumps({"status": "pulling manifest"}).encode() + b"\n") * 100
+ENDLESS = _forever(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                   b"Transfer-Encoding: chunked\r\n\r\n",
+                   b"%x\r\n%s\r\n" % (len(PULL_LINES), PULL_LINES))  # fmt: skip
+HUGE_BODY = _forever(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: 100000000000\r\n\r\n[", b"0," * 32768)  # fmt: skip
+HUGE_LINE = _forever(b"HTTP/1.1 200 OK\r\nContent-Type: application/x-ndjson\r\n"
+                     b"Content-Length: 100000000000\r\n\r\n", b"x" * 65536)  # fmt: skip
 
 
 def _body(text: bytes, content_type: str = "application/json"):
@@ -276,9 +273,9 @@ BEHAVIOURS = {
     "slow trickle": ("sends the body one byte every 50 ms, forever", _trickle),
     "slow headers": ("sends one header byte every 50 ms, forever", _slow_headers),
     "silent": ("reads the request and never answers", _silent),
-    "endless stream": ("a chunked body of valid status lines that never ends", _endless),
-    "huge body": ("announces 100 GB and sends it as fast as it can", _huge_body),
-    "huge line": ("an NDJSON line that never ends", _huge_line),
+    "endless stream": ("a chunked body of valid status lines that never ends", ENDLESS),
+    "huge body": ("announces 100 GB and sends it as fast as it can", HUGE_BODY),
+    "huge line": ("an NDJSON line that never ends", HUGE_LINE),
     "garbage JSON": ("a body that is not JSON", _body(b"{not json at all")),
     "non-object JSON": ("a JSON array where an object belongs", _body(b"[1, 2, 3]")),
     "JSON null": ("the JSON literal null", _body(b"null")),

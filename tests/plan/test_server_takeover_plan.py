@@ -26,39 +26,12 @@ from tests.plan.macs import (
     recorded,
     stub,
 )
+from tests.seed_plist import seed_plist
 
 BREW = "/opt/homebrew/opt/ollama/bin/ollama"
 SEED_PLIST = f"{HOME}/Library/LaunchAgents/com.ollama.plist"
 BACKUP = f"{HOME}/Library/Logs/remote-ollama-backup"
-# The original install scripts' LaunchAgent (issue 19), with its commented-out ORIGINS.
-SEED_TEXT = """<?xml version="1.0" encoding="UTF-8"?>
-<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">
-<plist version="1.0">
-<dict>
-    <key>Label</key>
-    <string>com.ollama</string>
-    <key>ProgramArguments</key>
-    <array>
-        <string>/opt/homebrew/bin/ollama</string>
-        <string>serve</string>
-    </array>
-    <key>EnvironmentVariables</key>
-    <dict>
-        <key>OLLAMA_HOST</key>
-        <string>0.0.0.0</string>
-        <!-- <key>OLLAMA_ORIGINS</key><string>*</string> -->
-    </dict>
-    <key>KeepAlive</key>
-    <true/>
-    <key>RunAtLoad</key>
-    <true/>
-    <key>StandardOutPath</key>
-    <string>/tmp/ollama.stdout.log</string>
-    <key>StandardErrorPath</key>
-    <string>/tmp/ollama.stderr.log</string>
-</dict>
-</plist>
-"""
+SEED_TEXT = seed_plist()  # the install scripts' LaunchAgent (issue 19)
 
 
 def plan_server(sections, **data):

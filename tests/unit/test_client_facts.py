@@ -16,7 +16,7 @@ from remote_ollama.facts.client import (
     ServerReachability,
     SymlinkTarget,
 )
-from remote_ollama.facts.files import ABSENT, ManagedFile, encode
+from remote_ollama.facts.files import ABSENT, ManagedFile, ManagedFiles, encode
 from remote_ollama.facts.files import EOF_MARK as EOF
 
 UV_DIST = "/home/dev/.local/share/uv/tools/aider-chat/lib/python3.11/site-packages/"
@@ -97,6 +97,20 @@ def test_text_file_reads_any_file_exactly(tmp_path, content):
     assert run(ManagedFile, path=str(path))["links"] == 2
     assert run(ManagedFile, path=str(tmp_path / "missing")) is None
 
+
+def test_a_file_read_alone_or_in_a_batch_gives_the_same_value(tmp_path):
+    """ManagedFile and the probe's ManagedFiles share one parser: the same files, read by
+    their real commands, give the same values (bytes, mode, links)."""
+    contents = {"crlf": b"a\r\nb", "empty": b"", "bytes": bytes(range(256)) * 2}
+    for name, content in contents.items():
+        (tmp_path / name).write_bytes(content)
+    (tmp_path / "empty").chmod(0o600)
+    paths = [str(tmp_path / name) for name in contents]
+    missing = str(tmp_path / "missing")
+    batch = run(ManagedFiles, paths=[*paths, missing])
+    assert batch == {path: run(ManagedFile, path=path) for path in paths}
+    assert [encode(batch[path]["content"]) for path in paths] == list(contents.values())
+    assert batch[paths[1]]["mode"] == "600" and run(ManagedFile, path=missing) is None
 
 def test_symlink_target_and_directory_entries(tmp_path):
     (tmp_path / "v1").mkdir()

@@ -625,38 +625,6 @@ def test_tarball_url_follows_the_npm_layout():
                    "claude-code-linux-x64-2.1.332.tgz")
 
 
-META = claude_code.metadata_url("https://registry.npmjs.org/", "linux", "x64")
-
-
-def binary(present, entries, version="2.1.332"):
-    facts = {key(PathExists, path=f"{ROOT}/{version}/claude"): present,
-             key(DirectoryEntries, path=ROOT): entries}
-    return run_op(claude_code.binary_installed, facts, version=version, url=URL, metadata=META,
-                  root=ROOT)
-
-
-@pytest.fixture
-def registry(monkeypatch):
-    asked = []
-    monkeypatch.setattr(claude_code, "registry_sha512",
-                        lambda url, version: asked.append((url, version)) or "ab" * 64)
-    return asked
-
-
-def test_binary_installed_downloads_once_then_is_a_no_op(registry):
-    fresh = binary(False, None)
-    assert fresh == [claude_code.install_command(URL, "ab" * 64, f"{ROOT}/2.1.332")]
-    assert registry == [(META, "2.1.332")]
-    assert binary(True, ["2.1.332"]) == []
-    assert len(registry) == 1  # installed: the registry is not asked
-
-
-def test_binary_installed_downgrade_installs_the_pin_and_drops_the_other_version(registry):
-    commands = binary(False, ["2.1.332"], version="2.1.300")
-    assert "claude-code-linux-x64-2.1.332.tgz" in commands[0]  # URL given by the caller
-    assert commands[1:] == [f"rm -rf {ROOT}/2.1.332"]
-
-
 def _package(tmp_path, content=b"#!/bin/sh\necho claude\n"):
     """A tarball laid out like the npm package (package/claude) and its sha512."""
     import hashlib

@@ -11,17 +11,16 @@ from pyinfra.api.exceptions import OperationError
 
 from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import PathExists
-from remote_ollama.operations import claude_code, client_upgrade, files
+from remote_ollama.operations import client_upgrade, files
 from tests.unit.ops import key, run_op
 
 PACKAGE = Path(__file__).resolve().parents[2] / "remote_ollama"
 
 # Every recursive removal in the package, per file, and why each path is ours by name.
 RECURSIVE_REMOVALS = {
-    # <root>/<version>.partial (our download folder, one command reused), <root>/<version>
-    # (replaced by the checked download), and other version folders of our root named like
-    # a version
-    "operations/claude_code.py": 3,
+    # <root>/<version>.partial (our download folder, one command reused) and <root>/<version>
+    # (replaced by the checked download)
+    "operations/claude_code.py": 2,
     "operations/ollama.py": 1,  # <install_dir>/<version>.partial: our download folder
     "operations/files.py": 1,  # our_folder_absent: only inside ~/.local/share/remote-ollama/
     # a failed check's <root>/<version> and its mktemp -d (twice), other version folders of
@@ -75,11 +74,7 @@ def test_our_folder_absent_removes_our_folder():
 
 def test_old_claude_code_versions_are_removed_only_when_named_like_a_version():
     root = "/h/.local/share/remote-ollama/claude-code"
-    facts = {key(PathExists, path=f"{root}/2.1.332/claude"): True,
-             key(DirectoryEntries, path=root): ["2.1.300", "2.1.332", "2.1.1.partial",
+    facts = {key(DirectoryEntries, path=root): ["2.1.300", "2.1.332", "2.1.1.partial",
                                                  "notes", "..x", "my files"]}
-    commands = run_op(claude_code.binary_installed, facts, version="2.1.332", url="u",
-                      metadata="m", root=root)
-    assert commands == [f"rm -rf {root}/2.1.300", f"rm -rf {root}/2.1.1.partial"]
     pruned = run_op(client_upgrade.versions_pruned, facts, version="2.1.332", root=root)
     assert pruned == [f"rm -rf {root}/2.1.300", f"rm -rf {root}/2.1.1.partial"]

@@ -46,18 +46,26 @@ def test_importing_the_package_installs_nothing():
 def test_prepare_installs_the_patches_and_the_path(monkeypatch):
     import pyinfra.api.arguments as arguments
     from pyinfra import config
-    from pyinfra.api import Config
-    from pyinfra.context import ctx_config
+    from pyinfra.api import Config, Inventory, State
+    from pyinfra.context import ctx_config, ctx_state
 
     from remote_ollama import deploy_setup, global_arguments, op_order
     from remote_ollama.facts.homebrew import BREW_PATH
+    from remote_ollama.operations.rollout import InventoryOrder
 
     monkeypatch.setattr(deploy_setup, "settings_for_current_host", lambda: "settings")
     before = op_order.installed()  # earlier tests' plans may have installed them already
+    inventory = Inventory((["b-host", "a-host", "c-host"], {}))
+    state = State(inventory, Config())
+    for h in inventory:
+        state.activate_host(h)
     try:
-        with ctx_config.use(Config()):
+        with ctx_config.use(Config()), ctx_state.use(state):
             assert deploy_setup.prepare() == "settings"
             assert config.ENV["PATH"] == BREW_PATH
+        # pyinfra starts every step's hosts in the inventory's order (operations/rollout.py)
+        assert type(state.active_hosts) is InventoryOrder
+        assert [h.name for h in inventory.get_active_hosts()] == ["b-host", "a-host", "c-host"]
         assert op_order.installed()
         assert arguments.all_global_arguments is global_arguments.all_global_arguments_once
     finally:

@@ -7,12 +7,10 @@ tests/hostile/server.py on loopback, and against ``file://`` URLs.
 
 from __future__ import annotations
 
-import http.server
 import io
 import re
 import subprocess
 import tarfile
-import threading
 import time
 
 import pytest
@@ -22,6 +20,7 @@ from remote_ollama.facts.ollama import API_MAX_BYTES, OllamaApi
 from remote_ollama.operations import claude_code, ollama
 from remote_ollama.operations.bootstrap import SMALL_DOWNLOAD, apt_install_script
 from remote_ollama.operations.download import MAX_BYTES, MAX_SECONDS, bounded_download
+from tests.fixed_answer import serving
 from tests.hostile.server import HostileServer
 from tests.unit.ops import key, run_op
 
@@ -75,29 +74,9 @@ def test_an_http_error_and_a_good_download(tmp_path):
                + " && echo done")  # it chains with &&
     assert good.returncode == 0 and good.stdout == "done\n"
     assert (tmp_path / "out").read_bytes() == b"archive"
-    with _NotFound() as url:
-        missing = run(bounded_download(url, str(tmp_path / "out2"), "X"))
+    with serving(status=404) as base:
+        missing = run(bounded_download(f"{base}/x.tgz", str(tmp_path / "out2"), "X"))
     assert missing.returncode == 1 and "got an HTTP error (curl exit 22)" in missing.stderr
-
-
-class _NotFound:
-    """A loopback port that answers 404 to everything."""
-
-    def __enter__(self) -> str:
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_GET(self):
-                self.send_error(404)
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return f"http://127.0.0.1:{self.server.server_port}/x.tgz"
-
-    def __exit__(self, *exc):
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def test_both_installers_download_with_the_bounds():

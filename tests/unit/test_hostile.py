@@ -10,11 +10,14 @@ One test per client; its cases run a few at a time, as most of each is a wait.
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.hostile.cases import CLIENTS, Client, run_case, run_cases
 from tests.hostile.server import BEHAVIOURS
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("client", CLIENTS, ids=[c.name for c in CLIENTS])
@@ -40,26 +43,6 @@ def test_the_remote_ollama_cli_too(behaviour, tmp_path):
     assert outcome.kind == "clean", str(outcome)
 
 
-TLS_SERVER = """
-import http.server, ssl, sys
-class Handler(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = b'{"version": "0.14.2"}'
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-    def log_message(self, *args):
-        pass
-server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
-context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-context.load_cert_chain(sys.argv[1], sys.argv[2])
-server.socket = context.wrap_socket(server.socket, server_side=True)
-print(server.server_address[1], flush=True)
-server.serve_forever()
-"""
-
-
 def test_https_is_verified_and_bounded_the_same_way(tmp_path, monkeypatch):
     """The same client over TLS (a wrapper, not a socket subclass, so it works whether or
     not pyinfra's gevent has patched ssl): a certificate it trusts, then one it does not."""
@@ -75,8 +58,9 @@ def test_https_is_verified_and_bounded_the_same_way(tmp_path, monkeypatch):
                     str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=localhost",
                     "-addext", "subjectAltName=DNS:localhost"],
                    check=True, capture_output=True, timeout=60)  # fmt: skip
-    server = subprocess.Popen([sys.executable, "-c", TLS_SERVER, str(cert), str(key)],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    body = '{"version": "0.14.2"}'
+    server = subprocess.Popen([sys.executable, "-m", "tests.fixed_answer", str(cert), str(key),
+                               body], stdout=subprocess.PIPE, text=True, cwd=REPO)  # fmt: skip
     try:
         port = int(server.stdout.readline())
         url = f"https://localhost:{port}/api/version"

@@ -67,16 +67,17 @@ def test_keep_alive_string_without_unit_is_rejected_like_go():
         standin_module.parse_go_duration("-1")
 
 
+def serve_that_fails(env: dict) -> subprocess.CompletedProcess:
+    """The stand-in's ``ollama serve``, for a case where it must exit at once (else it
+    would serve until the timeout)."""
+    return subprocess.run([sys.executable, str(OLLAMA_CLI), "serve"], env=env,
+                          capture_output=True, text=True, timeout=10)  # fmt: skip
+
+
 def test_binding_an_address_that_is_not_up_fails_like_ollama(tmp_path):
     # 192.0.2.1 (TEST-NET-1) is assigned to no interface here; nothing is sent anywhere.
     env = standin_env(tmp_path, 0, OLLAMA_HOST="192.0.2.1:11434")
-    run = subprocess.run(
-        [sys.executable, str(OLLAMA_CLI), "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
+    run = serve_that_fails(env)
     assert run.returncode != 0
     assert "bind: can't assign requested address" in run.stderr
     assert "192.0.2.1:11434" in run.stderr
@@ -84,13 +85,7 @@ def test_binding_an_address_that_is_not_up_fails_like_ollama(tmp_path):
 
 def test_binding_a_busy_port_fails(standin, tmp_path):
     env = standin_env(tmp_path, standin.port)
-    run = subprocess.run(
-        [sys.executable, str(OLLAMA_CLI), "serve"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=10,
-    )
+    run = serve_that_fails(env)
     assert run.returncode == 1
     assert "bind: address already in use" in run.stderr
 

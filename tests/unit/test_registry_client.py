@@ -5,37 +5,18 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import http.server
 import json
-import threading
 import time
 
 import pytest
 from pyinfra.api import OperationError
 
 from remote_ollama.operations import claude_code
+from tests.fixed_answer import serving
 from tests.hostile.server import BEHAVIOURS, HostileServer
 
 read_sha512 = claude_code.registry_sha512.__wrapped__  # not the per-run cache
 SHA = hashlib.sha512(b"package").digest()
-
-
-def registry(document) -> http.server.ThreadingHTTPServer:
-    body = json.dumps(document).encode()
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 @pytest.mark.parametrize(
@@ -49,17 +30,14 @@ def registry(document) -> http.server.ThreadingHTTPServer:
     ],
 )
 def test_the_sha512_is_read_and_checked(integrity, ok):
-    server = registry({"versions": {"2.1.332": {"dist": {"integrity": integrity}}}})
-    url = f"http://127.0.0.1:{server.server_address[1]}/@anthropic-ai/claude-code-darwin-arm64"
-    try:
+    document = json.dumps({"versions": {"2.1.332": {"dist": {"integrity": integrity}}}})
+    with serving(document.encode()) as base:
+        url = f"{base}/@anthropic-ai/claude-code-darwin-arm64"
         if ok:
             assert read_sha512(url, "2.1.332") == SHA.hex()
         else:
             with pytest.raises(OperationError, match="gives no sha512 integrity"):
                 read_sha512(url, "2.1.332")
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.mark.parametrize("behaviour", list(BEHAVIOURS))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 import gevent
+import gevent.pool
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -46,7 +47,7 @@ class State(SimpleNamespace):
 def fleet(count: int, op_hashes=("install",)):
     hosts = [Host(f"c{i}") for i in range(1, count + 1)]
     state = State(
-        is_executing=False, inventory=hosts, active_hosts=set(hosts),
+        is_executing=False, inventory=hosts, active_hosts=rollout.InventoryOrder(hosts, hosts),
         ops={h: {op: SimpleNamespace(operation_meta=Meta()) for op in op_hashes} for h in hosts},
     )
     return state, hosts
@@ -60,8 +61,10 @@ def plan(state, hosts, op_hashes=("install",)):
     state.is_executing = True
 
 
-def run(state, hosts, batch, start_order, fails=()):
-    """Every client's step at once; returns the events in the order they happened."""
+def run(state, hosts, batch, start_order, fails=(), pool=None):
+    """Every client's step at once (or as pyinfra does: from a pool of ``--parallel``
+    greenlets, whose ``spawn`` blocks while the pool is full); returns the events in the
+    order they happened."""
     events = []
 
     def step(h):
@@ -71,8 +74,23 @@ def run(state, hosts, batch, start_order, fails=()):
         state.ops[h]["install"].operation_meta.success = h.name not in fails
         events.append(("end", h.name))
 
-    gevent.joinall([gevent.spawn(step, h) for h in start_order], raise_error=True)
+    with gevent.Timeout(10, AssertionError("the rollout deadlocked")):
+        spawn = gevent.spawn if pool is None else pool.spawn
+        gevent.joinall([spawn(step, h) for h in start_order], raise_error=True)
     return events
+
+
+def assert_batches(events, hosts, batch):
+    """No client started before every client of the earlier batches had ended."""
+    position = {h.name: i for i, h in enumerate(hosts)}
+    ended: set[str] = set()
+    for kind, name in events:
+        if kind == "end":
+            ended.add(name)
+            continue
+        earlier = {h.name for h in hosts[: position[name] // batch * batch]} if batch else set()
+        assert earlier <= ended, f"{name} started before {sorted(earlier - ended)} ended"
+    assert ended == {h.name for h in hosts}
 
 
 def test_the_first_batch_is_the_first_clients_of_the_inventory_whatever_the_start_order():
@@ -90,15 +108,48 @@ def test_no_client_starts_before_every_earlier_batch_has_ended(data, count, batc
     state, hosts = fleet(count)
     plan(state, hosts)
     order = data.draw(st.permutations(hosts))
-    events = run(state, hosts, batch, order)
-    position = {h.name: i for i, h in enumerate(hosts)}
-    ended: set[str] = set()
-    for kind, name in events:
-        if kind == "end":
-            ended.add(name)
-            continue
-        earlier = {h.name for h in hosts[: position[name] // batch * batch]} if batch else set()
-        assert earlier <= ended, f"{name} started before {sorted(earlier - ended)} ended"
+    assert_batches(run(state, hosts, batch, order), hosts, batch)
+
+
+@settings(max_examples=40, deadline=None)
+@given(count=st.integers(1, 7), batch=st.integers(1, 8), parallel=st.integers(1, 4),
+       order=st.permutations(range(7)))
+def test_a_pool_smaller_than_the_rollout_does_not_deadlock(count, batch, parallel, order):
+    """pyinfra starts a step's hosts from ``list(state.active_hosts)`` into its pool."""
+    state, hosts = fleet(count)
+    plan(state, hosts)
+    state.active_hosts = rollout.InventoryOrder([hosts[i] for i in order if i < count], hosts)
+    events = run(state, hosts, batch, list(state.active_hosts), pool=gevent.pool.Pool(parallel))
+    assert_batches(events, hosts, batch)
+
+
+def test_the_active_hosts_iterate_in_inventory_order_as_pyinfra_changes_them():
+    hosts = [Host(n) for n in ("laptop-canary", "a-mac", "z-mac", "b-mac")]
+    active = rollout.InventoryOrder(reversed(hosts), hosts)
+    active -= {hosts[1]}  # State.fail_hosts
+    active.add(hosts[1])  # State.activate_host
+    active.discard(hosts[3])
+    assert [h.name for h in list(active)] == ["laptop-canary", "a-mac", "z-mac"]
+    assert type(active) is rollout.InventoryOrder and len(active) == 3
+
+
+def test_keep_inventory_order_replaces_only_pyinfras_plain_set():
+    hosts = [Host("b"), Host("a")]
+    state = State(active_hosts=set(hosts), inventory=hosts)
+    rollout.keep_inventory_order(state)
+    ordered = state.active_hosts
+    assert list(ordered) == hosts
+    rollout.keep_inventory_order(state)
+    assert state.active_hosts is ordered
+
+
+def test_without_inventory_order_the_rollout_does_not_wait():
+    """If pyinfra ever stops using a plain set, batches are off rather than a deadlock."""
+    state, hosts = fleet(2)
+    plan(state, hosts)
+    state.active_hosts = set(hosts)
+    events = run(state, hosts, batch=1, start_order=[hosts[1], hosts[0]])
+    assert events[0] == ("start", "c2")
 
 
 def test_a_client_with_nothing_to_install_holds_no_place_in_a_batch():
@@ -118,7 +169,7 @@ def test_without_pyinfras_change_check_every_client_with_the_step_takes_part():
 def test_a_client_that_failed_an_earlier_step_does_not_block_its_batch_followers():
     state, hosts = fleet(2)
     plan(state, hosts)
-    state.active_hosts.discard(hosts[0])  # pyinfra removed it after an earlier step failed
+    state.active_hosts -= {hosts[0]}  # pyinfra removed it after an earlier step failed
     events = run(state, hosts, batch=1, start_order=[hosts[1]])
     assert events == [("start", "c2"), ("end", "c2")]
 

@@ -146,6 +146,21 @@ def test_warm_runs_as_a_standalone_file(standin, tmp_path):
     assert MODEL in loaded(standin)
 
 
+def test_standalone_warm_into_a_closed_pipe_ends_quietly(tmp_path):
+    """`python3 warm.py ... | head -1` with the reader gone: the shipped pair's shared
+    script ending (contract.exit_as_script) gives no traceback and SIGPIPE's exit code."""
+    from tests.unit.test_check import CLOSED_PIPE
+
+    shutil.copy(Path(warm.__file__), tmp_path / "warm.py")
+    shutil.copy(Path(warm.__file__).with_name("contract.py"), tmp_path / "contract.py")
+    command = [sys.executable, "-S", "-E", str(tmp_path / "warm.py"),
+               "--server", "http://127.0.0.1:9", MODEL]  # fmt: skip
+    run = subprocess.run([sys.executable, "-c", CLOSED_PIPE, *command],
+                         capture_output=True, text=True, timeout=60, cwd=tmp_path)  # fmt: skip
+    code, _, stderr = run.stdout.partition("\n")
+    assert (code, stderr) == ("141", "")
+
+
 # --- progress (issue 14, item 10) --------------------------------------------------------
 
 GB = 10**9
@@ -270,3 +285,11 @@ def test_a_run_deadline_ends_the_whole_command(capsys):
     assert "[1/3] a:1b: FAILED: presence check: no complete answer within 2s" in out
     assert "[3/3] c:1b: FAILED: not started: the run's deadline (2s) has passed" in out
     assert out.splitlines()[-1] == "0 warmed, 3 failed: a:1b, b:1b, c:1b"
+
+
+def test_timeouts_and_deadline_must_be_positive_seconds(capsys):
+    """warm reads its durations with contract.seconds, as `check` does."""
+    for bad in (["--timeout", "0"], ["--pull-timeout", "-1"], ["--deadline", "nan"]):
+        with pytest.raises(SystemExit):
+            cli_main(["warm", MODEL, *bad])
+        assert "is not a number of seconds above 0" in capsys.readouterr().err
