@@ -6,11 +6,11 @@ keeping its values; a test fails when the two differ."""
 
 # `absent` removes env file, blocks, Aider, alias, lock and Aider config.
 client_state = "present"
-# Clients that install a new Claude Code at the same time, in inventory order; 0 = all at
-# once.
+# Clients that install a new Aider or Claude Code at the same time, in inventory order; 0
+# = all at once.
 client_rollout_batch = 0
-# Clients whose new Claude Code fails its check before later batches are left untouched; 0
-# = never stop.
+# Clients whose new Aider or Claude Code fails its check before later batches are left
+# untouched; 0 = never stop.
 client_rollout_max_failures = 1
 # Shell profile to manage; `auto` reads the user's login shell.
 client_shell = "auto"

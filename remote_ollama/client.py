@@ -137,6 +137,14 @@ class Paths:
         return self[".ai-client/.version-lock"]
 
     @property
+    def aider_root(self) -> str:
+        return self[aider.ROOT]
+
+    @property
+    def aider_link(self) -> str:
+        return self[aider.LINK]
+
+    @property
     def claude_root(self) -> str:
         return self[".local/share/remote-ollama/claude-code"]
 
@@ -172,6 +180,13 @@ def _probe(settings: Settings, url: str | None) -> dict:
     for installer in INSTALLERS:
         requests[f"aider_{installer}"] = (AiderInstall, {"installer": installer})
         requests[installer] = (CommandPath, {"program": installer})
+    aider_target = f"{paths.aider_root}/{aider.entry(settings.aider_version, settings.aider_python)}"
+    requests.update({  # issue 15: Aider's versions side by side (operations/aider.py)
+        "aider_link": (SymlinkTarget, {"path": paths.aider_link}),
+        "aider_checked": (PathExists, {"path": f"{aider_target}/{aider.CHECKED}"}),
+        "aider_versions": (DirectoryEntries, {"path": paths.aider_root}),
+        "aider_present": (PathExists, {"path": paths.aider_root}),
+    })
     version = settings.claude_code_version or "none"
     requests.update(
         {
@@ -196,6 +211,8 @@ def _probe(settings: Settings, url: str | None) -> dict:
     seen = prime(host, requests)
     if "server" in seen:  # Tailscale was asked only if the server gave no answer
         seen["tailscale"] = seen["server"]["tailscale"]
+    home = (seen["identity"] or {}).get("home", "")
+    seen["aider"] = aider.in_use(seen["aider_link"], Paths(home).aider_root) if home else None
     return seen
 
 
@@ -243,21 +260,7 @@ def converge_client(settings: Settings, url: str | None):
         checks.report_tailscale(host.name, platform, seen["tailscale"])
 
     tool = _installer(settings, platform, paths, seen)
-    for other in INSTALLERS:
-        if other != settings.aider_installer:
-            aider.aider_absent(
-                name=f"Remove Aider installed with {other}", installer=other, tool=seen[other]
-            )
-    aider.aider_installed(
-        name=f"Install Aider {settings.aider_version}",
-        installer=settings.aider_installer,
-        tool=tool,
-        version=settings.aider_version,
-        python=python,
-        python_minor=settings.aider_python,
-        index_url=settings.package_index_url,
-        find_links=settings.package_find_links,
-    )
+    _aider(settings, paths, tool, python, seen)
     files.file_content(
         name="Write ~/.ai-client/env",
         path=paths.env,
@@ -287,6 +290,42 @@ def converge_client(settings: Settings, url: str | None):
         ship_tools(identity["home"], with_warm=False)
         check_after_changes("Check the server from this client (warns only)",
                             identity["home"], url, client=True)
+
+
+def _aider(settings: Settings, paths: Paths, tool: str, python: str, seen: dict) -> None:
+    """Aider side by side (issue 15): install and check the pin beside the version in use,
+    switch ``~/.local/bin/aider``, then remove uv's or pipx's own install of Aider (a seed
+    or pre-issue-15 machine) and our other versions."""
+    version, minor = settings.aider_version, settings.aider_python
+    legacy = {i: seen[f"aider_{i}"] for i in INSTALLERS if seen[f"aider_{i}"]}
+    previous = (seen["aider"] or next(iter(legacy.values()), None) or {}).get("version")
+    aider.aider_checked(
+        name=f"Install Aider {version}",
+        installer=settings.aider_installer,
+        tool=tool,
+        version=version,
+        python=python,
+        python_minor=minor,
+        root=paths.aider_root,
+        previous=previous,
+        index_url=settings.package_index_url,
+        find_links=settings.package_find_links,
+        batch=settings.client_rollout_batch,  # a rollout, as Claude Code's (rollout.py)
+        max_failures=settings.client_rollout_max_failures,
+    )
+    target = aider.binary(paths.aider_root, version, minor)
+    aider.aider_link(name="Link ~/.local/bin/aider", link=paths.aider_link, target=target,
+                     root=paths.aider_root)
+    ours = aider.owns_link(seen["aider_link"], paths.aider_root)
+    for installer in INSTALLERS:
+        aider.aider_absent(
+            name=f"Remove Aider installed with {installer}",
+            installer=installer,
+            tool=seen[installer],
+            relink=(paths.aider_link, target) if ours else None,
+        )
+    aider.versions_pruned(name="Remove other Aider versions", keep=aider.entry(version, minor),
+                          root=paths.aider_root)
 
 
 def _aider_python(settings: Settings, platform: checks.Platform, seen: dict) -> str:
@@ -440,6 +479,9 @@ def _uninstall(paths: Paths, seen: dict) -> None:
             installer=installer,
             tool=seen[installer],
         )
+    claude_code.command_link_absent(name="Remove our ~/.local/bin/aider link",
+                                    link=paths.aider_link, owned_prefix=paths.aider_root + "/")
+    files.our_folder_absent(name="Remove Aider (ours)", path=paths.aider_root)
     files.file_absent(name="Remove ~/.ai-client/env", path=paths.env)
     files.file_absent(name="Remove the version lock", path=paths.lock)
     owned_files.owned_files_absent(

@@ -272,15 +272,15 @@ class Settings(BaseModel):
     )
     client_rollout_batch: int = Field(
         0, ge=0, le=1000,
-        description="Clients that install a new Claude Code at the same time, in "
+        description="Clients that install a new Aider or Claude Code at the same time, in "
         "inventory order; 0 = all at once.",
         examples=[2],
         json_schema_extra={"group": "clients"},
     )
     client_rollout_max_failures: int = Field(
         1, ge=0, le=1000,
-        description="Clients whose new Claude Code fails its check before later batches are "
-        "left untouched; 0 = never stop.",
+        description="Clients whose new Aider or Claude Code fails its check before later "
+        "batches are left untouched; 0 = never stop.",
         examples=[3],
         json_schema_extra={"group": "clients"},
     )

@@ -1,22 +1,88 @@
-"""uv or pipx, and Aider installed isolated through them at exactly the pinned version.
+"""uv or pipx, and Aider installed through them side by side, one folder per version.
 
 pyinfra 3.10's ``uv.tools`` is not idempotent for every pin and cannot pass a find-links
-wheelhouse; these operations read the installed version from the filesystem
-(``AiderInstall``) and run the installer only when it differs, up or down.
+wheelhouse, and it installs over the version in use. Here (issue 15) a pin change installs
+the new version beside the old one, with the installer's own knobs for where it puts a
+tool (uv: ``UV_TOOL_DIR``/``UV_TOOL_BIN_DIR``; pipx: ``PIPX_HOME``/``PIPX_BIN_DIR``/
+``PIPX_MAN_DIR``), into ``<root>/<version>-py<python>``:
+
+- ``aider_checked`` installs there and checks it (``aider --version`` prints
+  ``aider <version>``); only then does it mark the folder checked (``.checked``). On
+  failure it removes the folder and says "Aider X failed its check (...); Y stays in use";
+  the host's later steps do not run, so ``aider`` still runs the old version;
+- ``aider_link`` then switches ``~/.local/bin/aider`` atomically (a new link renamed over
+  the old one), also taking over the link uv or pipx made for an install of their own
+  (a machine the install scripts set up with pipx, or this project before issue 15);
+- in a fleet, the step is a rollout (``operations/rollout.py``), as Claude Code's: clients
+  go ``client_rollout_batch`` at a time in inventory order, and once
+  ``client_rollout_max_failures`` clients have failed a rollout step, the later ones are
+  not touched ("Aider X not installed: the rollout stopped ...; Y stays in use.");
+- ``aider_absent`` removes that older install (uv's ``tool uninstall`` deletes the link it
+  once made even when it points elsewhere now, so the link is put back in the same
+  command), and ``versions_pruned`` the other version folders.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from urllib.parse import urlsplit
 
-from pyinfra import host
-from pyinfra.api import operation
+from pyinfra import host, logger, state
+from pyinfra.api import FunctionCommand, operation
 
-from remote_ollama.facts.client import AiderInstall, CommandPath
+from remote_ollama.facts.client import AiderInstall, CommandPath, DirectoryEntries, SymlinkTarget
+from remote_ollama.facts.files import PathExists
+from remote_ollama.operations import rollout
 from remote_ollama.probe import fact
 
 PACKAGE = "aider-chat"
+ROOT = ".local/share/remote-ollama/aider"  # in the home: one folder per version
+LINK = ".local/bin/aider"
+CHECKED = ".checked"  # written into a version's folder once its check passed
+ENTRY_RE = re.compile(r"(?P<version>[0-9][A-Za-z0-9.+!-]*)-py(?P<python>[0-9]+\.[0-9]+)\Z")
+# The link uv (``<tool dir>/aider-chat/bin/aider``) or pipx (``<home>/venvs/aider-chat/bin/
+# aider``) makes for Aider: an older install of Aider, ours to take over.
+INSTALLER_LINK_RE = re.compile(r"/aider-chat/bin/aider\Z")
+
+
+def entry(version: str, python_minor: str) -> str:
+    """A version's folder name under the root: ``0.86.2-py3.12``."""
+    return f"{version}-py{python_minor}"
+
+
+def binary(root: str, version: str, python_minor: str) -> str:
+    """The command the link points at: the installer's own link in the version's folder."""
+    return f"{root}/{entry(version, python_minor)}/bin/aider"
+
+
+def in_use(link: dict | None, root: str) -> dict | None:
+    """``{"version", "python"}`` of ours that ``~/.local/bin/aider`` runs, else None."""
+    target = (link or {}).get("target", "")
+    prefix, suffix = root.rstrip("/") + "/", "/bin/aider"
+    if not target.startswith(prefix) or not target.endswith(suffix):
+        return None
+    match = ENTRY_RE.fullmatch(target[len(prefix):-len(suffix)])
+    return {"version": match["version"], "python": match["python"]} if match else None
+
+
+def owns_link(link: dict | None, root: str) -> bool:
+    """Whether ``aider_link`` may (re)point the link: absent, ours, or uv's/pipx's Aider."""
+    kind, target = (link or {}).get("kind", "absent"), (link or {}).get("target", "")
+    return kind == "absent" or (kind == "link" and (
+        target.startswith(root.rstrip("/") + "/") or bool(INSTALLER_LINK_RE.search(target))))
+
+
+def placed(installer: str, target: str) -> list[str]:
+    """``env`` and the installer's variables that put the tool and its links in ``target``
+    (uv's storage docs: UV_TOOL_DIR, UV_TOOL_BIN_DIR; pipx's: PIPX_HOME, PIPX_BIN_DIR,
+    PIPX_MAN_DIR), so nothing outside it is touched."""
+    if installer == "uv":
+        names = {"UV_TOOL_DIR": target, "UV_TOOL_BIN_DIR": f"{target}/bin"}
+    else:
+        names = {"PIPX_HOME": target, "PIPX_BIN_DIR": f"{target}/bin",
+                 "PIPX_MAN_DIR": f"{target}/man"}
+    return ["env", *(f"{k}={v}" for k, v in names.items())]
 
 
 def index_options(
@@ -88,11 +154,9 @@ def install_command(
     python: str,
     index_url: str | None,
     find_links: str | None,
-    force: bool,
 ) -> list[str]:
     """The uv or pipx command line that installs ``aider-chat==version``."""
     command = [tool, "tool", "install"] if installer == "uv" else [tool, "install"]
-    command += ["--force"] if force else []
     command += ["--python", python]
     if installer == "uv":
         command += index_options(index_url, find_links)
@@ -102,49 +166,154 @@ def install_command(
     return [*command, f"{PACKAGE}=={version}"]
 
 
+def check_script(version: str, target: str, previous: str) -> str:
+    """Shell run after the install: ``aider --version`` must print ``aider <version>``
+    (aider/args.py: argparse's ``version=f"%(prog)s {__version__}"``, prog ``aider``).
+    On failure it removes ``target`` and prints one sentence on stderr; else it marks
+    ``target`` checked."""
+    q = shlex.quote
+    return (
+        f"out=$({q(target + '/bin/aider')} --version 2>&1 | tail -n 1)\n"
+        f'if [ "$out" != {q(f"aider {version}")} ]; then rm -rf {q(target)}; '
+        f"echo \"Aider {version} failed its check (--version says '$out'); "
+        f'{previous} stays in use" >&2; exit 1; fi\n'
+        f"touch {q(f'{target}/{CHECKED}')}"
+    )
+
+
+def _gate(state, host, version: str, previous: str, batch: int, max_failures: int) -> bool:
+    """At execution, before the install: the client's turn in the rollout, then its
+    threshold. False (and one sentence) stops the host before anything is sent to it."""
+    op_hash = host.executing_op_hash
+    rollout.wait_turn(state, host, op_hash, batch)
+    failed = rollout.failed_clients(state)
+    if not max_failures or failed < max_failures:
+        return True
+    rollout.hold(state, host, op_hash)
+    host.log_styled(f"Aider {version} not installed: the rollout stopped after {failed} "
+                    f"client(s) failed; {previous} stays in use.", fg="red",
+                    log_func=logger.error)
+    return False
+
+
 @operation()
-def aider_installed(
+def aider_checked(
     installer: str,
     tool: str,
     version: str,
     python: str,
     python_minor: str,
+    root: str,
+    previous: str | None,
     index_url: str | None = None,
     find_links: str | None = None,
+    batch: int = 0,
+    max_failures: int = 0,
 ):
-    """Install ``aider-chat==version`` with uv or pipx; reinstall when the version (up or
-    down) or the Python differs.
+    """Install ``aider-chat==version`` with uv or pipx beside the version in use, into
+    ``<root>/<version>-py<python_minor>``, and check it (see the module's doc).
 
     + installer: ``uv`` or ``pipx``
     + tool: absolute path of the installer's command
     + version: the exact aider-chat version
     + python: interpreter path (or version for uv to find or fetch)
-    + python_minor: e.g. ``3.12``; an install on another Python is redone
+    + python_minor: e.g. ``3.12``; another Python is another folder
+    + root: our install folder
+    + previous: the version in use now, named when it stays (None: no Aider)
     + index_url: a private package index, or None for PyPI
     + find_links: a wheelhouse URL (with no index_url: offline)
+    + batch: clients installing at the same time, in inventory order (0: all at once)
+    + max_failures: stop installing once this many clients failed (0: never stop)
 
     Example:
 
     .. code:: python
 
-        aider_installed(installer="uv", tool="/opt/homebrew/bin/uv", version="0.86.2",
-                        python="/opt/homebrew/bin/python3.12", python_minor="3.12")
+        aider_checked(installer="uv", tool="/opt/homebrew/bin/uv", version="0.86.2",
+                      python="/opt/homebrew/bin/python3.12", python_minor="3.12",
+                      root="/Users/me/.local/share/remote-ollama/aider", previous="0.86.1",
+                      batch=2, max_failures=1)
     """
-    current = fact(AiderInstall, installer=installer)
-    if current and current["version"] == version and current["python"] == python_minor:
-        host.noop(f"aider-chat {version} is installed with {installer}")
+    target = f"{root}/{entry(version, python_minor)}"
+    if fact(PathExists, path=f"{target}/{CHECKED}"):
+        host.noop(f"Aider {version} is installed (Python {python_minor})")
         return
-    yield _join(
-        install_command(installer, tool, version, python, index_url, find_links, bool(current))
+    previous = previous or "no Aider"
+    rollout.join(state, host)
+    yield FunctionCommand(_gate, (version, previous, batch, max_failures), {})
+    q = shlex.quote
+    install = _join(placed(installer, target)
+                    + install_command(installer, tool, version, python, index_url, find_links))
+    yield (
+        f"rm -rf {q(target)} && mkdir -p {q(root)}\n"  # a half install an earlier run left
+        f"{install} || {{ rm -rf {q(target)}; echo 'Aider {version}: the install failed; "
+        f"{previous} stays in use' >&2; exit 1; }}\n" + check_script(version, target, previous)
     )
 
 
 @operation()
-def aider_absent(installer: str, tool: str | None):
-    """Uninstall Aider from uv's or pipx's tool environments when it is there.
+def aider_link(link: str, target: str, root: str):
+    """Point ``link`` at ``target`` atomically when it is absent, ours, or the link uv or
+    pipx made for Aider; never replace someone else's command.
+
+    + link: e.g. ``/home/me/.local/bin/aider``
+    + target: our version's command (``binary()``)
+    + root: our install folder
+
+    Example:
+
+    .. code:: python
+
+        aider_link(link="/home/me/.local/bin/aider",
+                   target="/home/me/.local/share/remote-ollama/aider/0.86.2-py3.12/bin/aider",
+                   root="/home/me/.local/share/remote-ollama/aider")
+    """
+    current = fact(SymlinkTarget, path=link)
+    if current["kind"] == "link" and current["target"] == target:
+        host.noop(f"{link} points at {target}")
+    elif owns_link(current, root):
+        yield _relink(link, target)
+    else:
+        host.noop(f"{link} is someone else's command; left as it is")
+
+
+def _relink(link: str, target: str) -> str:
+    """A new link beside the old, renamed over it: ``aider`` is never missing (rename(2)
+    is atomic; ``ln -sfn`` alone unlinks first). Works whether or not ``link`` exists."""
+    tmp = shlex.quote(f"{link}.new")
+    return (f"mkdir -p {shlex.quote(link.rsplit('/', 1)[0])} && "
+            f"ln -sfn {shlex.quote(target)} {tmp} && mv -f {tmp} {shlex.quote(link)}")
+
+
+@operation()
+def versions_pruned(keep: str, root: str):
+    """Remove the version folders other than ``keep`` from ``root`` (after the switch).
+
+    + keep: the folder in use, e.g. ``0.86.2-py3.12``
+    + root: our install folder
+
+    Example:
+
+    .. code:: python
+
+        versions_pruned(keep="0.86.2-py3.12", root="/home/me/.local/share/remote-ollama/aider")
+    """
+    others = [e for e in fact(DirectoryEntries, path=root) or []
+              if e != keep and ENTRY_RE.fullmatch(e)]  # only our version folders, by name
+    for name in others:
+        yield f"rm -rf {shlex.quote(f'{root}/{name}')}"
+    if not others:
+        host.noop(f"only Aider {keep} is installed")
+
+
+@operation()
+def aider_absent(installer: str, tool: str | None, relink: tuple[str, str] | None = None):
+    """Uninstall Aider from uv's or pipx's own tool environments when it is there.
 
     + installer: ``uv`` or ``pipx``
     + tool: absolute path of the installer's command (None: not installed)
+    + relink: ``(link, target)``: our link, put back after the uninstall (uv 0.13's
+      ``tool uninstall`` deletes the link it made even when it points elsewhere now)
 
     Example:
 
@@ -159,4 +328,5 @@ def aider_absent(installer: str, tool: str | None):
         host.noop(f"aider-chat was installed with {installer}, which is gone: remove it by hand")
         return
     subcommand = ["tool", "uninstall"] if installer == "uv" else ["uninstall"]
-    yield _join([tool, *subcommand, PACKAGE])
+    command = _join([tool, *subcommand, PACKAGE])
+    yield command + (f" && {_relink(*relink)}" if relink else "")

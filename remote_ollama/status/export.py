@@ -40,7 +40,7 @@ def server_view(settings, seen: dict) -> dict:
 def client_view(settings, seen: dict) -> dict:
     link = (seen.get("claude_link") or {}).get("target", "")
     match = CLAUDE_VERSION_RE.search(link)
-    aider = seen.get("aider_uv") or seen.get("aider_pipx") or {}
+    aider = seen.get("aider") or seen.get("aider_uv") or seen.get("aider_pipx") or {}
     macos, linux = seen.get("macos"), seen.get("linux")
     os_name = None
     if macos:

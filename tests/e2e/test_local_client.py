@@ -77,16 +77,40 @@ def test_local_client_converges_for_real_then_changes_nothing(home):
     assert changed(converge(home)) == []
 
 
+def test_local_client_takes_over_uv_s_own_aider_keeping_the_command(home):
+    """A machine where `uv tool install aider-chat` put Aider in uv's own place (this
+    project before issue 15): the converge moves it into our folder; `aider` still runs."""
+    converge(home)
+    env = environment(home)
+    uv = str(home / ".local/bin/uv")
+    python = ["--python", shutil.which("python3.11")]
+    link = home / ".local/bin/aider"
+    link.unlink()
+    subprocess.run([uv, "tool", "install", *python, "aider-chat==0.86.2"], env=env,
+                   check=True, capture_output=True, timeout=600)
+    assert os.readlink(link) == str(home / ".local/share/uv/tools/aider-chat/bin/aider")
+    shutil.rmtree(home / ".local/share/remote-ollama/aider")
+    report = converge(home)
+    assert "remote-ollama client | Remove Aider installed with uv" in changed(report)
+    assert os.readlink(link) == str(
+        home / ".local/share/remote-ollama/aider/0.86.2-py3.11/bin/aider")  # put back
+    assert not (home / ".local/share/uv/tools/aider-chat").exists()
+    assert login_shell(home, "aider --version").stdout.strip().splitlines()[-1] == \
+        "aider 0.86.2"
+    assert changed(converge(home)) == []
+
+
 def test_local_client_uninstall_leaves_a_clean_home_and_uv(home):
     converge(home)
     removed = changed(converge(home, "--data", "client_state=absent"))
-    assert "remote-ollama client | Remove Aider installed with uv" in removed
+    assert "remote-ollama client | Remove our ~/.local/bin/aider link" in removed
+    assert "remote-ollama client | Remove Aider (ours)" in removed
     assert login_shell(home, "command -v aider").returncode != 0
     kept = (".local/share/remote-ollama/uv/", ".local/share/uv/", ".cache/")  # uv and its data
     left = sorted(str(p.relative_to(home)) for p in home.rglob("*")
                   if not str(p.relative_to(home)).startswith(kept))  # fmt: skip
+    # Aider was installed into our own folder (UV_TOOL_DIR): uv made no ~/.local/share/uv
     assert left == [".local", ".local/bin", ".local/bin/uv", ".local/share",
-                    ".local/share/remote-ollama", ".local/share/remote-ollama/uv",
-                    ".local/share/uv"]
+                    ".local/share/remote-ollama", ".local/share/remote-ollama/uv"]
     assert not (home / ".local/share/uv/tools/aider-chat").exists()
     assert changed(converge(home, "--data", "client_state=absent")) == []

@@ -149,7 +149,7 @@ def check_rendered(settings: Settings, shells_to_use: list[str] | None = None) -
         if url_value:
             command = aider.install_command("uv", "/bin/uv", settings.aider_version, "3.12",
                                             settings.package_index_url,
-                                            settings.package_find_links, False)
+                                            settings.package_find_links)
             _expect(url_value in command, "installer URL split into words")
     tarball = claude_code.tarball_url(settings.claude_code_registry, "darwin", "arm64",
                                       settings.claude_code_version or "2.1.332")

@@ -21,6 +21,7 @@ from remote_ollama.client import (
     PROFILES,
 )
 from remote_ollama.compat import verdict
+from remote_ollama.operations import aider
 from remote_ollama.operations.profile import Block, edit_block
 from remote_ollama.self_check import shipped_source
 from remote_ollama.settings import Settings
@@ -55,6 +56,7 @@ def entries(names: list[str] | None) -> tuple[int, list[str]]:
 
 
 def aider_at(home: str, installer: str, version: str, python: str) -> tuple[int, list[str]]:
+    """AiderInstall's section for uv's or pipx's own install (a seed or pre-issue-15 host)."""
     tools = {"uv": f"{home}/.local/share/uv/tools", "pipx": f"{home}/.local/share/pipx/venvs"}
     return (
         0,
@@ -81,6 +83,10 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
         "client_dir": entries(None),
         "aider_uv": (0, []),
         "aider_pipx": (0, []),
+        "aider_link": (0, ["absent"]),
+        "aider_checked": exists(False),
+        "aider_versions": entries(None),
+        "aider_present": exists(False),
         "uv": (0, []),
         "pipx": (0, []),
         "claude_versions": entries(None),
@@ -171,14 +177,19 @@ def converged(fresh: dict, settings: Settings, **changes) -> dict:
     home = fresh["identity"][1][2].removeprefix("home=")
     shell = fresh["identity"][1][3].rsplit("/", 1)[-1]
     sections = dict(fresh)
-    installer, other = settings.aider_installer, {"uv": "pipx", "pipx": "uv"}
+    installer = settings.aider_installer
     tool_dir = "/opt/homebrew/bin" if home.startswith("/Users") else f"{home}/.local/bin"
     python = f"/opt/homebrew/bin/python{settings.aider_python}"
     sections[installer] = (0, [f"{tool_dir}/{installer}"])
-    sections[f"aider_{installer}"] = aider_at(
-        home, installer, settings.aider_version, settings.aider_python
-    )
-    sections[f"aider_{other[installer]}"] = (0, [])
+    # issue 15: Aider in our own version folder, linked; no install of uv's or pipx's own
+    sections["aider_uv"] = sections["aider_pipx"] = (0, [])
+    aider_root = f"{home}/{aider.ROOT}"
+    sections["aider_link"] = (0, ["link", aider.binary(aider_root, settings.aider_version,
+                                                       settings.aider_python)])
+    sections["aider_checked"] = exists(True)
+    sections["aider_versions"] = entries([aider.entry(settings.aider_version,
+                                                      settings.aider_python)])
+    sections["aider_present"] = exists(True)
     if home.startswith("/Users"):
         sections["python"] = (0, [python])
     sections["env"] = managed_file(render.env_file(settings, SERVER_URL), "600")

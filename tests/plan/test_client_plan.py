@@ -11,8 +11,10 @@ from remote_ollama.client import REMOVE_FORMER, SHELL_PROFILES, TAKE_OVER
 from tests.plan.clients import (
     DEBIAN_HOME,
     MAC_HOME,
+    aider_at,
     client_settings,
     converged,
+    entries,
     exists,
     fixture,
     fresh_debian_client,
@@ -33,6 +35,18 @@ AIDER_FILES = "Write Aider's files (~/.aider.conf.yml, .aider.model.*)"
 REMOVE_AIDER_FILES = "Remove Aider's files (~/.aider.conf.yml, .aider.model.*)"
 
 
+def aider_script(result, version: str) -> list[str]:
+    """The Aider step's shell script, after its rollout gate (operations/rollout.py)."""
+    gate, *script = result.commands_of(f"Install Aider {version}")
+    assert gate.startswith("FunctionCommand(_gate, ")
+    return script
+
+
+def install_line(commands: list[str]) -> str:
+    """The installer's own line in the Aider step's script (after clearing the folder)."""
+    return commands[0].splitlines()[1].split(" || ", 1)[0]
+
+
 def plan_client(sections, **data):
     return plan("client", clients={"c": stub(sections)}, data={**SERVER, **data})["c"]
 
@@ -43,6 +57,7 @@ def test_fresh_mac_gets_the_full_plan():
         "Install Python 3.12 (Homebrew)",
         "Install uv (Homebrew)",
         "Install Aider 0.86.2",
+        "Link ~/.local/bin/aider",
         "Write ~/.ai-client/env",
         AIDER_FILES,
         SHELL_PROFILES,
@@ -56,9 +71,16 @@ def test_fresh_mac_gets_the_full_plan():
     ]
     assert result.commands_of("Install uv (Homebrew)") == [
         "/opt/homebrew/bin/brew install --formula uv"]
-    assert result.commands_of("Install Aider 0.86.2") == [
+    aider_dir = f"{MAC_HOME}/.local/share/remote-ollama/aider/0.86.2-py3.12"
+    assert install_line(aider_script(result, "0.86.2")) == (
+        f"env UV_TOOL_DIR={aider_dir} UV_TOOL_BIN_DIR={aider_dir}/bin "
         "/opt/homebrew/bin/uv tool install --python /opt/homebrew/bin/python3.12 "
-        "aider-chat==0.86.2"]
+        "aider-chat==0.86.2")
+    assert "no Aider stays in use" in aider_script(result, "0.86.2")[0]
+    assert result.commands_of("Link ~/.local/bin/aider") == [
+        f"mkdir -p {MAC_HOME}/.local/bin && ln -sfn {aider_dir}/bin/aider "
+        f"{MAC_HOME}/.local/bin/aider.new && mv -f {MAC_HOME}/.local/bin/aider.new "
+        f"{MAC_HOME}/.local/bin/aider"]
     env = result.commands_of("Write ~/.ai-client/env")
     assert env[1].startswith(f"UPLOAD {MAC_HOME}/.ai-client/env\n")
     assert "export OLLAMA_API_BASE=http://ai-server:11434\n" in env[1]
@@ -88,6 +110,7 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
     assert result.changes == [
         "Install uv (user venv)",
         "Install Aider 0.86.2",
+        "Link ~/.local/bin/aider",
         "Write ~/.ai-client/env",
         AIDER_FILES,
         SHELL_PROFILES,
@@ -96,9 +119,9 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
     ]
     assert "--no-index --find-links http://100.64.0.254:8080/wheels/ --trusted-host " \
            "100.64.0.254 uv" in result.commands_of("Install uv (user venv)")[0]
-    assert result.commands_of("Install Aider 0.86.2") == [
+    assert install_line(aider_script(result, "0.86.2")).endswith(
         f"{DEBIAN_HOME}/.local/bin/uv tool install --python /usr/bin/python3.11 --no-index "
-        f"--find-links {wheels} aider-chat==0.86.2"]
+        f"--find-links {wheels} aider-chat==0.86.2")
     assert result.files_changed(SHELL_PROFILES) == [".bashrc", ".profile"]
     bashrc = result.commands_for(SHELL_PROFILES, f"{DEBIAN_HOME}/.bashrc")[0]
     assert bashrc.startswith(f"UPLOAD {DEBIAN_HOME}/.bashrc.remote-ollama-new\n"
@@ -124,13 +147,41 @@ def test_converged_client_gets_zero_changes_from_one_probe(fresh, claude):
 
 
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
-def test_aider_pin_lowered_gives_only_the_downgrade(fresh):
-    before = converged(fresh(), client_settings())
+def test_aider_pin_lowered_installs_beside_switches_and_prunes(fresh):
+    # The probe asks about the 0.86.1 folder, which does not exist yet.
+    before = converged(fresh(), client_settings(), aider_checked=exists(False))
+    home = before["identity"][1][2].removeprefix("home=")
+    root = f"{home}/.local/share/remote-ollama/aider"
+    python = client_settings().aider_python
     result = plan_client(before, aider_version="0.86.1")
-    assert result.changes == ["Install Aider 0.86.1", CHECK]
-    (command,) = result.commands_of("Install Aider 0.86.1")
-    assert " tool install --force --python " in command
-    assert command.endswith(" aider-chat==0.86.1")
+    assert result.changes == ["Install Aider 0.86.1", "Link ~/.local/bin/aider",
+                              "Remove other Aider versions", CHECK]
+    (command,) = aider_script(result, "0.86.1")
+    assert install_line([command]).endswith(" aider-chat==0.86.1")
+    assert f"UV_TOOL_DIR={root}/0.86.1-py{python} " in command
+    assert "Aider 0.86.1 failed its check" in command and "0.86.2 stays in use" in command
+    assert f"ln -sfn {root}/0.86.1-py{python}/bin/aider " in result.commands_of(
+        "Link ~/.local/bin/aider")[0]
+    assert result.commands_of("Remove other Aider versions") == [
+        f"rm -rf {root}/0.86.2-py{python}"]
+
+
+def test_a_seed_machines_pipx_aider_is_taken_over_after_the_switch():
+    """The install scripts install Aider with pipx; its link is replaced atomically, then
+    pipx's install goes (pipx leaves a link that is not its own)."""
+    settings = client_settings(aider_python="3.11")
+    pipx_link = f"{DEBIAN_HOME}/.local/share/pipx/venvs/aider-chat/bin/aider"
+    before = converged(fresh_debian_client(), settings,
+                       aider_pipx=aider_at(DEBIAN_HOME, "pipx", "0.86.1", "3.11"),
+                       pipx=(0, [f"{DEBIAN_HOME}/.local/bin/pipx"]),
+                       aider_link=(0, ["link", pipx_link]), aider_checked=exists(False),
+                       aider_versions=entries(None), aider_present=exists(False))
+    result = plan_client(before, aider_python="3.11")
+    assert result.changes == ["Install Aider 0.86.2", "Link ~/.local/bin/aider",
+                              "Remove Aider installed with pipx", CHECK]
+    assert "0.86.1 stays in use" in aider_script(result, "0.86.2")[0]
+    assert result.commands_of("Remove Aider installed with pipx")[0].startswith(
+        f"{DEBIAN_HOME}/.local/bin/pipx uninstall aider-chat && mkdir -p ")
 
 
 def test_claude_code_pin_lowered_gives_only_its_downgrade():
@@ -236,7 +287,8 @@ def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
     profiles = ([".zshrc", ".zprofile"] if fresh is fresh_mac_client
                 else [".bashrc", ".profile"])
     assert result.changes == [
-        "Remove Aider installed with uv",
+        "Remove our ~/.local/bin/aider link",
+        "Remove Aider (ours)",
         "Remove ~/.ai-client/env",
         "Remove the version lock",
         REMOVE_AIDER_FILES,
@@ -253,7 +305,20 @@ def test_uninstall_removes_what_the_deploy_wrote_and_keeps_the_tools(fresh):
     assert result.files_changed(SHELL_PROFILES) == profiles
     assert not any(c.startswith("/opt/homebrew/bin/brew") or "tailscale" in c
                    or "remote-ollama/uv" in c or "uv/bin" in c for c in result.commands)
-    assert " tool uninstall aider-chat" in result.commands_of("Remove Aider installed with uv")[0]
+    assert result.commands_of("Remove Aider (ours)") == [
+        f"rm -rf {result_home(fresh)}/.local/share/remote-ollama/aider"]
+
+
+def test_uninstall_removes_uv_s_own_aider_too():
+    before = converged(fresh_debian_client(), client_settings(aider_python="3.11"),
+                       aider_uv=aider_at(DEBIAN_HOME, "uv", "0.86.2", "3.11"))
+    result = plan_client(before, client_state="absent")
+    assert result.commands_of("Remove Aider installed with uv") == [
+        f"{DEBIAN_HOME}/.local/bin/uv tool uninstall aider-chat"]
+
+
+def result_home(fresh) -> str:
+    return MAC_HOME if fresh is fresh_mac_client else DEBIAN_HOME
 
 
 @pytest.mark.parametrize("fresh", [fresh_mac_client, fresh_debian_client])
@@ -271,13 +336,16 @@ def test_uninstall_restores_the_users_aider_config():
         f"mv {DEBIAN_HOME}/.aider.conf.yml.before-remote-ollama {DEBIAN_HOME}/.aider.conf.yml"]
 
 
-def test_switching_to_pipx_removes_the_uv_install_first():
+def test_switching_to_pipx_installs_pipx_and_keeps_the_checked_aider():
+    """The installer only builds a version's folder: a checked one stays until a pin
+    (version or Python) changes, and is then built with pipx."""
     before = converged(fresh_debian_client(), client_settings(aider_python="3.11"))
     result = plan_client(before, aider_python="3.11", aider_installer="pipx")
-    assert result.changes == ["Install pipx (user venv)", "Remove Aider installed with uv",
-                              "Install Aider 0.86.2", CHECK]
-    assert result.commands_of("Install Aider 0.86.2") == [
-        f"{DEBIAN_HOME}/.local/bin/pipx install --python /usr/bin/python3.11 aider-chat==0.86.2"]
+    assert result.changes == ["Install pipx (user venv)", CHECK]
+    result = plan_client({**before, "aider_checked": exists(False)}, aider_python="3.11",
+                         aider_installer="pipx", aider_version="0.86.1")
+    assert install_line(aider_script(result, "0.86.1")).endswith(
+        f"{DEBIAN_HOME}/.local/bin/pipx install --python /usr/bin/python3.11 aider-chat==0.86.1")
 
 
 def test_a_users_cloud_claude_is_left_alone():
@@ -318,7 +386,7 @@ def test_other_linux_fails_and_a_missing_python_offline_fails():
     with pytest.raises(PyinfraError, match=r"python3\.12 is not installed.*pipx cannot"):
         plan_client(no_python312, aider_installer="pipx")
     online = plan_client(no_python312)  # uv fetches a managed Python 3.12
-    assert "--python 3.12 aider-chat==0.86.2" in online.commands_of("Install Aider 0.86.2")[0]
+    assert "--python 3.12 aider-chat==0.86.2" in aider_script(online, "0.86.2")[0]
 
 
 def test_client_shell_setting_overrides_the_login_shell():

@@ -156,8 +156,8 @@ def test_client_uninstall_on_the_runner_keeps_homebrew_and_uv(monkeypatch):
     converged = clients.converged(fresh_runner_client("/bin/zsh"), settings)
     result = plan_runner_client(converged, client_state="absent")
     assert "Remove ~/.ai-client/env" in result.changes
-    assert result.commands_of("Remove Aider installed with uv") == [
-        "/opt/homebrew/bin/uv tool uninstall aider-chat"
-    ]
+    home = converged["identity"][1][2].removeprefix("home=")
+    assert result.commands_of("Remove Aider (ours)") == [
+        f"rm -rf {home}/.local/share/remote-ollama/aider"]
     removals = [c for c in result.commands if c.startswith(("rm", "/opt/homebrew/bin/brew"))]
     assert not [c for c in removals if "/opt/homebrew" in c or ".ollama" in c]

@@ -6,6 +6,8 @@ import json
 import os
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pyinfra.api import OperationError
 
 from remote_ollama import client
@@ -18,6 +20,7 @@ from remote_ollama.facts.client import (
 from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.operations import aider, claude_code, json_settings, owned_files, profile
 from remote_ollama.operations.profile import Block
+from remote_ollama.setting_types import VERSION_RE
 from tests.unit.ops import key, run_op
 
 S, E = "# >>> remote-ollama env >>>", "# <<< remote-ollama env <<<"
@@ -378,41 +381,220 @@ UV = "/home/dev/.local/bin/uv"
 PY = "/usr/bin/python3.11"
 
 
-def install(current, installer="uv", **kwargs):
+ROOT_A = "/home/dev/.local/share/remote-ollama/aider"
+LINK_A = "/home/dev/.local/bin/aider"
+TARGET_A = f"{ROOT_A}/0.86.2-py3.11"
+
+
+GATE = "FunctionCommand(_gate, "  # the rollout's gate, first (operations/rollout.py)
+
+
+@pytest.fixture(autouse=True)
+def rollout_joins(monkeypatch):
+    """The clients that join Aider's rollout (at plan time, when they will install)."""
+    joined = []
+    monkeypatch.setattr(aider.rollout, "join", lambda state, host: joined.append(host.name))
+    return joined
+
+
+def aider_checked(facts, **kwargs) -> list[str]:
+    """aider_checked's shell commands, after checking that the rollout's gate comes first."""
+    commands = run_op(aider.aider_checked, facts, **kwargs)
+    if commands:
+        assert commands[0].startswith(GATE)
+    return commands[1:]
+
+
+def install(checked, installer="uv", previous="0.86.1", **kwargs):
     args = dict(installer=installer, tool=UV if installer == "uv" else "/x/pipx",
-                version="0.86.2", python=PY, python_minor="3.11")
-    return run_op(aider.aider_installed, {key(AiderInstall, installer=installer): current},
-                  **{**args, **kwargs})
+                version="0.86.2", python=PY, python_minor="3.11", root=ROOT_A,
+                previous=previous)
+    return aider_checked({key(PathExists, path=f"{TARGET_A}/.checked"): checked},
+                         **{**args, **kwargs})
 
 
-def test_aider_installed_fresh_then_converged():
-    assert install(None) == [f"{UV} tool install --python {PY} aider-chat==0.86.2"]
-    assert install({"version": "0.86.2", "python": "3.11"}) == []
+def install_line(command: str) -> str:
+    """The installer's line in aider_checked's script."""
+    return command.splitlines()[1].split(" || ", 1)[0]
 
 
-@pytest.mark.parametrize("current", [{"version": "0.86.3", "python": "3.11"},
-                                     {"version": "0.85.0", "python": "3.11"},
-                                     {"version": "0.86.2", "python": "3.12"}])
-def test_aider_installed_forces_a_different_version_or_python(current):
-    assert install(current) == [f"{UV} tool install --force --python {PY} aider-chat==0.86.2"]
+def test_aider_checked_installs_beside_then_does_nothing_once_checked(rollout_joins):
+    (command,) = install(False)
+    assert rollout_joins == ["test-host"]  # it takes part in the rollout
+    assert command.splitlines()[0] == f"rm -rf {TARGET_A} && mkdir -p {ROOT_A}"
+    assert install_line(command) == (
+        f"env UV_TOOL_DIR={TARGET_A} UV_TOOL_BIN_DIR={TARGET_A}/bin "
+        f"{UV} tool install --python {PY} aider-chat==0.86.2")
+    assert "0.86.1 stays in use" in command
+    assert install(True) == []
+    assert rollout_joins == ["test-host"]  # nothing to install: no place in a batch
+
+
+class GateHost:
+    name = "c2"
+    executing_op_hash = "aider"
+
+    def __init__(self):
+        self.said: list[str] = []
+
+    def log_styled(self, message, **kwargs):
+        self.said.append(message)
+
+
+@pytest.mark.parametrize("failed, max_failures, passes", [(0, 1, True), (1, 1, False),
+                                                          (2, 3, True), (5, 0, True)])
+def test_aider_s_rollout_gate_stops_at_the_threshold(monkeypatch, failed, max_failures, passes):
+    turns, held = [], []
+    monkeypatch.setattr(aider.rollout, "wait_turn",
+                        lambda state, host, op_hash, batch: turns.append((op_hash, batch)))
+    monkeypatch.setattr(aider.rollout, "failed_clients", lambda state: failed)
+    monkeypatch.setattr(aider.rollout, "hold",
+                        lambda state, host, op_hash: held.append(host.name))
+    host = GateHost()
+    assert aider._gate(None, host, "0.86.2", "0.86.1", 2, max_failures) is passes
+    assert turns == [("aider", 2)]  # its turn first, in inventory order
+    assert held == ([] if passes else ["c2"])  # stopped here: not counted as failed
+    assert host.said == ([] if passes else [
+        f"Aider 0.86.2 not installed: the rollout stopped after {failed} client(s) failed; "
+        "0.86.1 stays in use."])
+
+
+def test_aider_checked_with_pipx_keeps_pipx_in_the_version_folder():
+    (command,) = install(False, installer="pipx", previous=None)
+    assert install_line(command) == (
+        f"env PIPX_HOME={TARGET_A} PIPX_BIN_DIR={TARGET_A}/bin PIPX_MAN_DIR={TARGET_A}/man "
+        f"/x/pipx install --python {PY} aider-chat==0.86.2")
+    assert "no Aider stays in use" in command
 
 
 def test_aider_install_options_for_a_wheelhouse_and_an_index():
     wheels = "http://100.64.0.254:8080/wheels/"
-    assert install(None, find_links=wheels) == [
-        f"{UV} tool install --python {PY} --no-index --find-links {wheels} aider-chat==0.86.2"]
-    assert install(None, index_url="https://pypi.corp/simple", find_links=wheels)[0].endswith(
+    assert install_line(install(False, find_links=wheels)[0]).endswith(
+        f"{UV} tool install --python {PY} --no-index --find-links {wheels} aider-chat==0.86.2")
+    assert install_line(install(False, index_url="https://pypi.corp/simple",
+                                find_links=wheels)[0]).endswith(
         f"--index-url https://pypi.corp/simple --find-links {wheels} aider-chat==0.86.2")
-    pipx = install(None, installer="pipx", find_links=wheels)
-    assert pipx == [
+    pipx = install_line(install(False, installer="pipx", find_links=wheels)[0])
+    assert pipx.endswith(
         f"/x/pipx install --python {PY} '--pip-args=--no-index --find-links {wheels} "
-        "--trusted-host 100.64.0.254' aider-chat==0.86.2"]
+        "--trusted-host 100.64.0.254' aider-chat==0.86.2")
+
+
+# A stand-in for uv: it makes what `uv tool install` makes where UV_TOOL_BIN_DIR says (the
+# command's link), here a script that prints what real Aider's --version prints ("aider
+# 0.86.2", tests/e2e/test_fleet.py), or a wrong version, or fails outright.
+FAKE_UV = """#!/bin/sh
+mkdir -p "$UV_TOOL_DIR/aider-chat/bin" "$UV_TOOL_BIN_DIR"
+[ "$FAKE_SAYS" = fail ] && { echo "error: No solution found" >&2; exit 1; }
+printf '#!/bin/sh\necho "%s"\n' "$FAKE_SAYS" > "$UV_TOOL_DIR/aider-chat/bin/aider"
+chmod 755 "$UV_TOOL_DIR/aider-chat/bin/aider"
+ln -s "$UV_TOOL_DIR/aider-chat/bin/aider" "$UV_TOOL_BIN_DIR/aider"
+"""
+
+
+def _run_install(tmp_path, says: str):
+    import subprocess
+
+    uv = tmp_path / "uv"
+    uv.write_text(FAKE_UV)
+    uv.chmod(0o755)
+    root = tmp_path / "aider"
+    (command,) = aider_checked({key(PathExists, path=f"{root}/0.86.2-py3.11/.checked"): False},
+                               installer="uv", tool=str(uv), version="0.86.2", python=PY,
+                               python_minor="3.11", root=str(root), previous="0.86.1")
+    done = subprocess.run(["sh", "-c", command], capture_output=True, text=True,
+                          env={**os.environ, "FAKE_SAYS": says})
+    return done, root / "0.86.2-py3.11"
+
+
+def test_aider_checked_marks_a_version_that_prints_the_pin(tmp_path):
+    done, target = _run_install(tmp_path, "aider 0.86.2")
+    assert done.returncode == 0, done.stderr
+    assert (target / ".checked").exists()
+    assert (target / "bin/aider").exists()
+
+
+@pytest.mark.parametrize("says, why", [
+    ("aider 0.86.3", "--version says 'aider 0.86.3'"),
+    ("", "--version says ''"),
+])
+def test_aider_checked_removes_a_version_that_fails_its_check(tmp_path, says, why):
+    done, target = _run_install(tmp_path, says)
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        f"Aider 0.86.2 failed its check ({why}); 0.86.1 stays in use")
+    assert not target.exists()
+
+
+def test_aider_checked_says_when_the_install_itself_fails(tmp_path):
+    done, target = _run_install(tmp_path, "fail")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "Aider 0.86.2: the install failed; 0.86.1 stays in use")
+    assert not target.exists()
+
+
+@pytest.mark.parametrize("current, expected", [
+    ({"kind": "absent"}, "switch"),
+    ({"kind": "link", "target": f"{ROOT_A}/0.86.1-py3.11/bin/aider"}, "switch"),
+    ({"kind": "link", "target": "/home/dev/.local/share/uv/tools/aider-chat/bin/aider"},
+     "switch"),
+    ({"kind": "link", "target": "/home/dev/.local/share/pipx/venvs/aider-chat/bin/aider"},
+     "switch"),
+    ({"kind": "link", "target": f"{TARGET_A}/bin/aider"}, "keep"),
+    ({"kind": "link", "target": "/opt/aider/bin/aider"}, "keep"),
+    ({"kind": "other"}, "keep"),
+])
+def test_aider_link_switches_atomically_what_is_ours_or_an_installers(current, expected):
+    commands = run_op(aider.aider_link, {key(SymlinkTarget, path=LINK_A): current},
+                      link=LINK_A, target=f"{TARGET_A}/bin/aider", root=ROOT_A)
+    switch = [f"mkdir -p /home/dev/.local/bin && ln -sfn {TARGET_A}/bin/aider {LINK_A}.new "
+              f"&& mv -f {LINK_A}.new {LINK_A}"]
+    assert commands == (switch if expected == "switch" else [])
+
+
+def test_aider_link_switch_is_atomic_in_a_real_shell(tmp_path):
+    import subprocess
+
+    old, new = tmp_path / "old", tmp_path / "new"
+    old.write_text("old")
+    new.write_text("new")
+    link = tmp_path / "bin/aider"
+    for target in (old, new):  # absent, then ours: the same command works for both
+        subprocess.run(["sh", "-c", aider._relink(str(link), str(target))], check=True)
+        assert os.readlink(link) == str(target)
+
+
+@pytest.mark.parametrize("target, found", [
+    (f"{ROOT_A}/0.86.2-py3.11/bin/aider", {"version": "0.86.2", "python": "3.11"}),
+    (f"{ROOT_A}/1.0.0rc1-py3.12/bin/aider", {"version": "1.0.0rc1", "python": "3.12"}),
+    (f"{ROOT_A}/0.86.2/bin/aider", None),
+    ("/home/dev/.local/share/uv/tools/aider-chat/bin/aider", None),
+    (f"{ROOT_A}/0.86.2-py3.11/bin/aider-other", None),
+])
+def test_aider_in_use_reads_the_link(target, found):
+    assert aider.in_use({"kind": "link", "target": target}, ROOT_A) == found
+    assert aider.in_use({"kind": "absent"}, ROOT_A) is None
+
+
+def test_aider_versions_pruned_removes_only_other_version_folders():
+    facts = {key(DirectoryEntries, path=ROOT_A): ["0.86.1-py3.11", "0.86.2-py3.11",
+                                                  "0.86.2-py3.12", "notes"]}
+    assert run_op(aider.versions_pruned, facts, keep="0.86.2-py3.11", root=ROOT_A) == [
+        f"rm -rf {ROOT_A}/0.86.1-py3.11", f"rm -rf {ROOT_A}/0.86.2-py3.12"]
+    facts = {key(DirectoryEntries, path=ROOT_A): ["0.86.2-py3.11"]}
+    assert run_op(aider.versions_pruned, facts, keep="0.86.2-py3.11", root=ROOT_A) == []
 
 
 def test_aider_absent():
     facts = {key(AiderInstall, installer="uv"): {"version": "0.86.2", "python": "3.11"}}
     assert run_op(aider.aider_absent, facts, installer="uv", tool=UV) == [
         f"{UV} tool uninstall aider-chat"]
+    # uv's uninstall deletes the link it made, even re-pointed at ours: put back at once
+    assert run_op(aider.aider_absent, facts, installer="uv", tool=UV,
+                  relink=(LINK_A, f"{TARGET_A}/bin/aider")) == [
+        f"{UV} tool uninstall aider-chat && mkdir -p /home/dev/.local/bin && "
+        f"ln -sfn {TARGET_A}/bin/aider {LINK_A}.new && mv -f {LINK_A}.new {LINK_A}"]
     facts = {key(AiderInstall, installer="pipx"): None}
     assert run_op(aider.aider_absent, facts, installer="pipx", tool="/x/pipx") == []
 
@@ -527,3 +709,26 @@ def test_json_unmerged_keeps_a_file_it_did_not_write_even_when_only_our_key_was_
     commands = json_op(json_settings.json_unmerged, users)
     assert not any(c.startswith("rm ") for c in commands if isinstance(c, str))
     assert json.loads(uploaded(commands, SETTINGS)) == {}
+
+
+def test_status_reads_the_aider_version_in_use_from_our_link():
+    """`remote-ollama status` shows the version ~/.local/bin/aider runs (issue 15), and
+    uv's or pipx's own install on a machine not converged since."""
+    from remote_ollama.status.export import client_view
+    from tests.plan.clients import client_settings
+
+    link = {"kind": "link", "target": f"{ROOT_A}/0.86.1-py3.11/bin/aider"}
+    seen = {"aider": aider.in_use(link, ROOT_A), "aider_uv": None, "aider_pipx": None}
+    assert client_view(client_settings(), seen)["aider"] == "0.86.1"
+    seen = {"aider": None, "aider_uv": None, "aider_pipx": {"version": "0.85.0", "python": "3.11"}}
+    assert client_view(client_settings(), seen)["aider"] == "0.85.0"
+
+
+@given(version=st.from_regex(VERSION_RE, fullmatch=True),
+       python=st.from_regex(r"3\.[0-9]{1,2}", fullmatch=True))
+def test_aider_in_use_reads_back_every_valid_pin(version, python):
+    """Any version the schema accepts, and its Python, survive the folder name and link:
+    the no-op check and `status` read back exactly the pin."""
+    link = {"kind": "link", "target": aider.binary(ROOT_A, version, python)}
+    assert aider.in_use(link, ROOT_A) == {"version": version, "python": python}
+    assert aider.owns_link(link, ROOT_A)

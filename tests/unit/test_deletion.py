@@ -30,6 +30,10 @@ RECURSIVE_REMOVALS = {
     # a version known while planning and in the one for a keg this run installs), and other
     # kept copies in our folder ollama_install_dir/homebrew named like a version
     "rollback.py": 3,
+    # <root>/<version>-py<python>, Aider's folder for the pin in our root: cleared before
+    # the install, removed when the install or its check fails; and the other folders of
+    # our root named like one (versions_pruned)
+    "operations/aider.py": 4,
 }
 
 

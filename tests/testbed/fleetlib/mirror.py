@@ -5,6 +5,8 @@
   mirror/ollama/  v<ver>/ollama-darwin.tgz archives holding the Ollama stand-in
   mirror/homebrew/install.sh  the Homebrew installer stand-in (bare-Mac profile, issue 16)
   mirror/tailscale-apt/  a signed apt repository with the tailscale stand-ins (apt_repo.py)
+  mirror/test-only/  TEST-ONLY broken releases for the upgrade e2e (issue 15, faulty.py):
+                     npm/ (Claude Code 2.1.333) and wheels/ (aider-chat 0.86.3)
 
 Each part is built into `<state>/<part>-<hash of inputs>` and linked into mirror/,
 so changing an input builds a new part and a second `up` downloads nothing.
@@ -20,7 +22,7 @@ import tarfile
 import tempfile
 from pathlib import Path
 
-from . import apt_repo
+from . import apt_repo, faulty
 from .layout import MIRROR_URL
 from .shell import run, say
 
@@ -137,6 +139,9 @@ def ensure_mirror(state: Path, standins: Path) -> Path:
     _publish(mirror, "wheels", wheels)
     npm = _build_once(state, "npm", _key(NPM_PACKAGE, NPM_VERSION, NPM_REGISTRY_URL), build_npm)
     _publish(mirror, "npm", npm)
+    built = _build_once(state, "test-only", _key(faulty.RECIPE, MIRROR_URL),
+                        lambda out: faulty.build(out, f"{MIRROR_URL}/test-only/npm", NPM_PACKAGE))
+    _publish(mirror, "test-only", built)
     files = _ollama_inputs(standins)
     if files is None:
         say(f"notice: no Ollama stand-in in {standins}; skipping mirror/ollama archives")
