@@ -17,7 +17,13 @@ from remote_ollama import bootstrap, preflight, rollback
 from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import FileDigest, ManagedFile, PathExists
 from remote_ollama.facts.homebrew import BREW_PREFIX, BrewCellar
-from remote_ollama.facts.launchd import BREW_LABEL, LaunchdDomain, LaunchdJob, OllamaJobs
+from remote_ollama.facts.launchd import (
+    BREW_LABEL,
+    LaunchdJob,
+    OllamaJobs,
+    domain_state,
+    job_state,
+)
 from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet, PortListeners
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import MacSystem, ProcessRunning, UserIdentity
@@ -65,8 +71,6 @@ def kept_root(settings: Settings, home: str) -> str:
 def _probe(settings: Settings) -> dict:
     """Identity, platform, Tailscale and the job's state, and the API if its URL is known."""
     paths = job_paths(settings, "~", binary_path(settings, "~"))  # ~/ paths: see probe.py
-    label_target = f"{paths.domain}/{settings.ollama_label}"
-    warm_label = f"{settings.ollama_label}.warm"
     tools = tool_paths("~")
     requests = {
         "identity": (UserIdentity, {}),
@@ -78,9 +82,9 @@ def _probe(settings: Settings) -> dict:
         "warm": (FileDigest, {"path": tools["warm"]}),
         "warm_plist": (ManagedFile, {"path": warm_plist_path(settings, "~")}),
         "warm_plist_present": (PathExists, {"path": warm_plist_path(settings, "~")}),
-        "warm_job": (LaunchdJob, {"target": f"{paths.domain}/{warm_label}"}),
-        "job": (LaunchdJob, {"target": label_target}),
-        "others": (OllamaJobs, {"exclude": settings.ollama_label}),  # every other Ollama job
+        # Every Ollama job, ours and our warm job too, and each domain's listing: one
+        # launchctl listing per domain, one print per label listed (_launchd_seen).
+        "others": (OllamaJobs, {"exclude": settings.ollama_label}),
         "listeners": (PortListeners, {"port": settings.ollama_port}),
         "plist": (ManagedFile, {"path": paths.plist}),
         "plist_present": (PathExists, {"path": paths.plist}),
@@ -90,8 +94,6 @@ def _probe(settings: Settings) -> dict:
     }
     if settings.server_state == "absent":  # what uninstall may remove, by exact name
         requests.update(_uninstall_requests(settings, paths))
-    if settings.ollama_service == "agent":
-        requests["gui_domain"] = (LaunchdDomain, {"domain": "gui/$(id -u)"})
     requests.update(rollback.probe_requests())  # issue 15: the last failed upgrade, if any
     if not settings.ollama_version:  # issue 15: our copies of Homebrew's kegs (rollback.py)
         requests["brew_kept"] = (DirectoryEntries, {"path": kept_root(settings, "~")})
@@ -102,10 +104,30 @@ def _probe(settings: Settings) -> dict:
         requests["api"] = (OllamaApi, {"base_url": api_url(settings, bind_address(settings, None))})
     requests.update(bootstrap.probe_requests(settings))  # issue 16: opt-in, same probe
     seen = prime(host, requests)
+    _launchd_seen(settings, seen, paths.domain)
     if "api_tailnet" in seen:
         seen["tailscale"] = seen["api_tailnet"]["tailscale"]
         remember(host, TailscaleStatus, {}, seen["tailscale"])
     return seen
+
+
+def _launchd_seen(settings: Settings, seen: dict, domain: str) -> None:
+    """Our job, the warm job and (agent mode) ``gui/<uid>``, from ``OllamaJobs``' answer,
+    which lists each domain and prints these labels anyway: asking ``LaunchdJob`` and
+    ``LaunchdDomain`` as well would run launchctl three more times for the same answers.
+    The jobs are remembered under the targets the launchd operations ask
+    (``<paths.domain>/<label>``, ``$(id -u)`` unexpanded), so they ask no host either."""
+    uid = (seen.get("identity") or {}).get("uid")
+    numeric = domain.replace("$(id -u)", str(uid)) if uid is not None else None
+    for name, label in (("job", settings.ollama_label),
+                        ("warm_job", f"{settings.ollama_label}.warm")):
+        if numeric is None:  # no identity: the deploy stops at require_identity
+            seen[name] = {"loaded": False}
+            continue
+        seen[name] = job_state(seen["others"], f"{numeric}/{label}")
+        remember(host, LaunchdJob, {"target": f"{domain}/{label}"}, seen[name])
+    if settings.ollama_service == "agent" and uid is not None:
+        seen["gui_domain"] = domain_state(seen["others"], f"gui/{uid}")
 
 
 def _api_seen(seen: dict, address: str, url: str) -> dict | None:

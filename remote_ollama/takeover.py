@@ -1,6 +1,6 @@
 """Other Ollama servers on the Mac: which the deploy retires, and which stop it.
 
-Read from one probe (``OllamaJobs``, ``PortListeners``, our own ``LaunchdJob``), before
+Read from one probe (``OllamaJobs``, which also prints our own job, and ``PortListeners``), before
 any change. Every Ollama that is not our job is one of:
 
 - ``brew``: ``brew services``' ``homebrew.mxcl.ollama``, in ``gui/<uid>``, ``user/<uid>``
@@ -90,8 +90,8 @@ def survey(jobs_seen: dict | None, listeners: list[dict] | None, our_job: dict,
     loaded_labels = set()
     for target, job in jobs_seen["jobs"].items():
         domain, _, label = target.rpartition("/")
-        if target == our_target:
-            continue
+        if target == our_target or label == f"{our_target.rpartition('/')[2]}.warm":
+            continue  # ours, or our warm-up job (OllamaJobs prints both, for server.py)
         if label == our_target.rpartition("/")[2]:
             result.jobs.append(OtherJob("ours_elsewhere", label, domain, job.get("path"),
                                         job.get("pid"), job.get("state")))

@@ -48,6 +48,7 @@ class Jobs(TypedDict):
 
     plists: dict[str, PlistEntry]  # by path
     jobs: dict[str, JobState]  # loaded jobs by "<domain>/<label>"
+    domains: dict[str, int]  # each domain's listing: launchctl's exit code (113: none)
 
 # gui/<uid>/label, user/<uid>/label or system/label; $(id -u) may stand for the uid.
 DOMAIN_RE = re.compile(r"(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))")
@@ -186,10 +187,17 @@ class OllamaJobs(ProbeFact[Jobs]):
     label, so a domain that cannot be listed is asked label by label as before: the
     listing only ever saves runs, it never hides a job.
 
+    Our own label and its ``.warm`` job are printed too, and each listing's exit code is
+    kept, so that this one fact also answers what ``LaunchdJob`` (our job, the warm job)
+    and ``LaunchdDomain`` (``gui/<uid>``) would: ``job_state`` and ``domain_state`` read
+    them from its value, and the server's probe runs no launchctl of its own besides.
+
     Value: ``{"plists": {path: {"label": str, "plist": dict | None}},
-    "jobs": {"<domain>/<label>": <LaunchdJob value>}}`` with only loaded jobs in ``jobs``
-    and the uid as a number in the targets. ``plist`` is None for a binary or unreadable
-    plist (the loaded job's own ``program``/``arguments`` still tell what it runs).
+    "jobs": {"<domain>/<label>": <LaunchdJob value>}, "domains": {"<domain>": int}}`` with
+    only loaded jobs in ``jobs``, the uid as a number in the targets and domains, and in
+    ``domains`` the exit code of ``launchctl print <domain>`` (0: it exists; 113: ``Could
+    not find domain``). ``plist`` is None for a binary or unreadable plist (the loaded
+    job's own ``program``/``arguments`` still tell what it runs).
 
         host.get_fact(OllamaJobs, exclude="com.remote-ollama.ollama")
     """
@@ -204,7 +212,7 @@ class OllamaJobs(ProbeFact[Jobs]):
         if not LABEL_RE.fullmatch(exclude):
             raise ValueError(f"not a launchd label: {exclude!r}")
         return (
-            f'u=$(id -u); labels="{BREW_LABEL} {SEED_LABEL} {exclude}"; '
+            f'u=$(id -u); labels="{BREW_LABEL} {SEED_LABEL} {exclude} {exclude}.warm"; '
             'for f in "$HOME"/Library/LaunchAgents/*.plist /Library/LaunchAgents/*.plist '
             "/Library/LaunchDaemons/*.plist; do "
             '[ -f "$f" ] && grep -qi ollama "$f" 2>/dev/null || continue; '
@@ -214,7 +222,8 @@ class OllamaJobs(ProbeFact[Jobs]):
             'else cat "$f"; echo; fi; echo "@@end"; '
             'case " $labels " in *" $l "*) ;; *) labels="$labels $l";; esac; done; '
             'for d in "gui/$u" "user/$u" system; do '
-            'listed=$(launchctl print "$d" 2>/dev/null) || listed=" $labels "; '
+            'listed=$(launchctl print "$d" 2>/dev/null); rc=$?; echo "@@domain $d $rc"; '
+            '[ "$rc" = 0 ] || listed=" $labels "; '
             'for l in $labels; do case "$listed" in *"$l"*) ;; *) continue;; esac; '
             'echo "@@print $d/$l"; launchctl print "$d/$l" 2>&1; echo "@@rc=$?"; done; done'
         )
@@ -222,9 +231,13 @@ class OllamaJobs(ProbeFact[Jobs]):
     def process(self, output) -> Jobs:
         plists: dict[str, PlistEntry] = {}
         jobs: dict[str, JobState] = {}
+        domains: dict[str, int] = {}
         path, body, target = None, [], None
         for line in output:
-            if line.startswith("@@plist "):
+            domain = line[len("@@domain "):].split() if line.startswith("@@domain ") else None
+            if domain and len(domain) == 2 and domain[1].lstrip("-").isdigit():
+                domains[domain[0]] = int(domain[1])
+            elif line.startswith("@@plist "):
                 path, body, target = line[len("@@plist "):].strip(), [], None
             elif line == "@@end" and path:
                 plists[path] = {"label": path.rsplit("/", 1)[-1].removesuffix(".plist"),
@@ -242,7 +255,21 @@ class OllamaJobs(ProbeFact[Jobs]):
             label = (entry["plist"] or {}).get("Label")
             if isinstance(label, str) and label:
                 entry["label"] = label
-        return {"plists": plists, "jobs": jobs}
+        return {"plists": plists, "jobs": jobs, "domains": domains}
+
+
+def job_state(jobs: Jobs | None, target: str) -> JobState:
+    """``LaunchdJob``'s answer for ``target`` (``<domain>/<label>``, the uid a number), read
+    from ``OllamaJobs``' value: right for the labels it prints in every domain (its
+    ``exclude`` and ``<exclude>.warm``), whose absence from ``jobs`` means not loaded."""
+    return (jobs or {}).get("jobs", {}).get(target) or {"loaded": False}
+
+
+def domain_state(jobs: Jobs | None, domain: str) -> DomainState | None:
+    """``LaunchdDomain``'s answer for ``domain`` (the uid a number), read from
+    ``OllamaJobs``' value; None when its listing was never reached (unknown, not absent)."""
+    code = (jobs or {}).get("domains", {}).get(domain)
+    return None if code is None else {"exists": code == 0, "code": code}
 
 
 def _load_plist(lines) -> dict | None:

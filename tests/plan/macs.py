@@ -73,23 +73,71 @@ def _api(settings: Settings, models: list[str], version: str = "0.14.2") -> tupl
     return (0, body)
 
 
+OUR_LABEL = "com.remote-ollama.ollama"
+DOMAINS = (f"gui/{UID}", f"user/{UID}", "system")
+
+
 def ollama_jobs(jobs: dict[str, list[str]] | None = None,
-                plists: dict[str, str] | None = None) -> tuple[int, list[str]]:
-    """The OllamaJobs section: plists that mention ollama, then ``launchctl print`` of each
-    label in gui/<uid>, user/<uid> and system (absent unless ``jobs`` has the target)."""
-    jobs, plists = jobs or {}, plists or {}
-    lines, labels = [], ["homebrew.mxcl.ollama", "com.ollama", "com.remote-ollama.ollama"]
+                plists: dict[str, str] | None = None,
+                listings: dict[str, int] | None = None) -> tuple[int, list[str]]:
+    """The OllamaJobs section: plists that mention ollama, then per domain its listing's
+    exit code (``listings``, 0 unless given) and ``launchctl print`` of each label the
+    listing names (loaded: the targets in ``jobs``), or of every label when the listing
+    failed (then absent unless ``jobs`` has the target), as the fact's command does."""
+    jobs, plists, listings = jobs or {}, plists or {}, listings or {}
+    lines = []
+    labels = ["homebrew.mxcl.ollama", "com.ollama", OUR_LABEL, f"{OUR_LABEL}.warm"]
     for path, text in plists.items():
         lines += [f"@@plist {path}", *text.splitlines(), "", "@@end"]
         label = path.rsplit("/", 1)[-1].removesuffix(".plist")
         labels += [] if label in labels else [label]
-    for label in labels:
-        for domain in (f"gui/{UID}", f"user/{UID}", "system"):
+    for domain in DOMAINS:
+        listed = listings.get(domain, 0)
+        lines.append(f"@@domain {domain} {listed}")
+        for label in labels:
             target = f"{domain}/{label}"
+            if listed == 0 and target not in jobs:
+                continue  # not in the listing: not printed
             lines.append(f"@@print {target}")
             lines += jobs.get(target) or [f'Could not find service "{label}" in domain for '
                                           f"{domain}", "@@rc=113"]
     return (0, lines)
+
+
+def _exit_code(lines: list[str]) -> int:
+    return next((int(ln[len("@@rc="):]) for ln in reversed(lines) if ln.startswith("@@rc=")), 1)
+
+
+def fold_launchd(sections: dict, job_domain: str = f"gui/{UID}") -> dict:
+    """``sections`` with its ``job``, ``warm_job`` and ``gui_domain`` (what ``launchctl
+    print`` says of our job, our warm job and ``gui/<uid>``, the outputs of LaunchdJob and
+    LaunchdDomain) folded into its ``others`` (OllamaJobs), which answers all three in
+    the server's probe: a loaded job is printed in ``job_domain`` (the job's domain:
+    ``system`` for a daemon), and the domain's exit code is its listing's."""
+    sections = dict(sections)
+    folded = {name: sections.pop(name) for name in ("job", "warm_job", "gui_domain")
+              if name in sections}
+    if "others" not in sections:
+        return sections
+    code, lines = sections["others"]
+    for name, label in (("job", OUR_LABEL), ("warm_job", f"{OUR_LABEL}.warm")):
+        job = folded.get(name, (0, []))[1]
+        if _exit_code(job) != 0:
+            continue
+        target = f"{job_domain}/{label}"
+        out, skip = [], False
+        for line in lines:  # drop what others said of the target, then print the job
+            skip = skip or line == f"@@print {target}"
+            if not skip:
+                out.append(line)
+            elif line.startswith("@@rc="):
+                skip = False
+        lines = [*out, f"@@print {target}", *job]
+    if "gui_domain" in folded:
+        rc = _exit_code(folded["gui_domain"][1])
+        lines = [f"@@domain gui/{UID} {rc}" if ln.startswith(f"@@domain gui/{UID} ") else ln
+                 for ln in lines]
+    return {**sections, "others": (code, lines)}
 
 
 def listeners(*processes: tuple[int, str, str]) -> tuple[int, list[str]]:
@@ -177,7 +225,9 @@ def stub(sections: dict[str, tuple[int, list[str]]], **data) -> dict:
     """Host data for the harness: the probe answers with ``sections``.
 
     ``api_tailnet`` prints Tailscale's status first (OllamaApiOnTailnet): the stub's
-    ``tailscale`` section, so a test changes Tailscale in one place for either bind."""
+    ``tailscale`` section, so a test changes Tailscale in one place for either bind. Our
+    job, the warm job and the GUI domain are folded into ``others`` (``fold_launchd``)."""
+    sections = fold_launchd(sections)
     if "api_tailnet" in sections and "tailscale" in sections:
         code, lines = sections["api_tailnet"]
         sections = {**sections, "api_tailnet": (code, [*sections["tailscale"][1], *lines])}
@@ -189,6 +239,7 @@ __all__ = [
     "OUR_PID",
     "api_url",
     "converged_mac",
+    "fold_launchd",
     "fresh_mac",
     "group_settings",
     "listeners",

@@ -48,6 +48,29 @@ def test_converged_mac_gets_zero_changes():
     assert result.changes == []
 
 
+def test_the_server_probe_lists_and_prints_launchd_jobs_in_one_section(sent):
+    """Our job, the warm job and gui/<uid> are read from OllamaJobs' listing of each
+    domain: its two ``launchctl print`` loops are the probe's only ones (before: three
+    more, a print of our job, of the warm job and a listing of gui/<uid>)."""
+    result = plan_server(converged_mac(group_settings("server")))
+    assert result.changes == [] and len(sent) == 1
+    assert sent[0].count("launchctl print") == 2
+
+
+def test_a_loaded_warm_job_is_seen_in_the_one_probe_and_unloaded_when_not_wanted(sent):
+    """warm_at_boot off, its job still loaded: the probe's OllamaJobs section says so (the
+    job's print, as for com.ollama in launchctl-print-not-running.txt, a one-shot job
+    that has exited), and the deploy boots it out without asking launchd again."""
+    label = "com.remote-ollama.ollama.warm"
+    warm = [line.replace("com.ollama", label).replace("78: EX_CONFIG", "0")
+            for line in recorded("launchctl-print-not-running.txt")]
+    result = plan_server(converged_mac(group_settings("server"), warm_job=(0, warm),
+                                       warm_plist_present=(0, ["yes"])))
+    assert result.commands_of("Unload the warm-up job") == [bootout_command("gui/$(id -u)",
+                                                                            label)]
+    assert len(result.executed) == 1 and sent[0] == result.executed[0]  # the probe alone
+
+
 def test_one_ollama_setting_changed_gives_only_the_plist_update_and_one_restart():
     before = converged_mac(group_settings("server"))
     result = plan_server(before, ollama_keep_alive="1h")

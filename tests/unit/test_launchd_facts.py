@@ -3,15 +3,24 @@ other Ollama job, and the port's listeners (issue 12 items 3, 4, 6; issue 19).""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from remote_ollama.facts.launchd import LaunchdDomain, LaunchdJob, OllamaJobs, parse_print
+from remote_ollama.facts.launchd import (
+    LaunchdDomain,
+    LaunchdJob,
+    OllamaJobs,
+    domain_state,
+    job_state,
+    parse_print,
+)
 from remote_ollama.facts.ollama import PortListeners
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "macos"
+JOBS_CASES = Path(__file__).resolve().parents[1] / "facts" / "launchd.OllamaJobs"
 
 
 def lines(name: str) -> list[str]:
@@ -150,6 +159,26 @@ def test_ollama_jobs_prints_a_label_only_where_the_domain_lists_it(tmp_path):
     assert set(found["jobs"]) == {"gui/501/com.remote-ollama.ollama",
                                   "system/homebrew.mxcl.ollama"}
     assert found["jobs"]["system/homebrew.mxcl.ollama"]["pid"] == 4242
+    assert found["domains"] == {"gui/501": 0, "user/501": 0, "system": 0}
+    # The same run answers LaunchdJob for our job and the warm job, LaunchdDomain for gui
+    ours = job_state(found, "gui/501/com.remote-ollama.ollama")
+    assert ours == LaunchdJob().process(RUNNING.splitlines())
+    assert job_state(found, "gui/501/com.remote-ollama.ollama.warm") == {"loaded": False}
+    assert domain_state(found, "gui/501") == {"exists": True, "code": 0}
+
+
+def test_the_warm_job_is_printed_where_a_listing_names_it(tmp_path):
+    gui = ("gui/501 = {\n\tservices = {\n\t\t  612\t-\tcom.remote-ollama.ollama\n"
+           "\t\t  0\t-\tcom.remote-ollama.ollama.warm\n\t}\n}\n")
+    warm = RUNNING.replace("state = running", "state = not running")
+    found, calls = _run_ollama_jobs(
+        tmp_path, {"gui/501": gui, "user/501": "user/501 = {\n}\n", "system": "system = {\n}\n"},
+        {"gui/501/com.remote-ollama.ollama": RUNNING,
+         "gui/501/com.remote-ollama.ollama.warm": warm})
+    assert calls == ["print gui/501", "print gui/501/com.remote-ollama.ollama",
+                     "print gui/501/com.remote-ollama.ollama.warm", "print user/501",
+                     "print system"]  # 5 launchctl runs: before, 3 more asked the same
+    assert job_state(found, "gui/501/com.remote-ollama.ollama.warm")["state"] == "not running"
 
 
 def test_a_domain_whose_listing_fails_is_asked_label_by_label(tmp_path):
@@ -158,11 +187,43 @@ def test_a_domain_whose_listing_fails_is_asked_label_by_label(tmp_path):
     (a broken listing once hid a root brew daemon on the testbed, see git dc30009)."""
     found, calls = _run_ollama_jobs(tmp_path, {"user/501": "user/501 = {\n}\n"},
                                     {"system/homebrew.mxcl.ollama": RUNNING})
-    labels = ("homebrew.mxcl.ollama", "com.ollama", "com.remote-ollama.ollama")
+    labels = ("homebrew.mxcl.ollama", "com.ollama", "com.remote-ollama.ollama",
+              "com.remote-ollama.ollama.warm")
     assert calls == ["print gui/501", *(f"print gui/501/{label}" for label in labels),
                      "print user/501",  # listed, and names none of them
                      "print system", *(f"print system/{label}" for label in labels)]
     assert set(found["jobs"]) == {"system/homebrew.mxcl.ollama"}
+    # No console session: gui/501 cannot be listed, which is LaunchdDomain's "absent"
+    assert found["domains"] == {"gui/501": 113, "user/501": 0, "system": 113}
+    assert domain_state(found, "gui/501") == {"exists": False, "code": 113}
+    assert job_state(found, "gui/501/com.remote-ollama.ollama") == {"loaded": False}
+
+
+def _case(name: str) -> dict:
+    return json.loads((JOBS_CASES / f"{name}.json").read_text())
+
+
+def test_job_and_domain_answers_match_the_facts_they_replace():
+    """What server.py reads from OllamaJobs equals what LaunchdJob and LaunchdDomain say
+    of the same recorded launchctl outputs."""
+    converged = _case("converged-ours-running")["fact"]
+    assert job_state(converged, "gui/501/com.remote-ollama.ollama") == LaunchdJob().process(
+        lines("launchctl-print-running.txt"))
+    absent = LaunchdJob().process(lines("launchctl-print-absent.txt"))
+    assert job_state(converged, "gui/501/com.remote-ollama.ollama.warm") == absent
+    assert job_state(converged, "system/com.remote-ollama.ollama") == absent
+    assert domain_state(converged, "gui/501") == LaunchdDomain().process(["@@rc=0"])
+    no_console = _case("no-console-session")["fact"]
+    assert domain_state(no_console, "gui/501") == LaunchdDomain().process(
+        lines("launchctl-print-gui-domain-absent.txt"))
+    assert job_state(no_console, "gui/501/com.remote-ollama.ollama") == absent
+
+
+def test_no_answer_leaves_the_domain_unknown_and_the_job_unloaded():
+    empty = OllamaJobs().default()  # the section failed or was cut off
+    assert domain_state(empty, "gui/501") is None  # as LaunchdDomain().process([])
+    assert job_state(empty, "gui/501/com.remote-ollama.ollama") == {"loaded": False}
+    assert job_state(None, "system/x") == {"loaded": False}
 
 
 def _run_listeners(tmp_path, sudo_works: bool, root_pids: str, user_pids: str):

@@ -62,7 +62,7 @@ SECTIONS = probe_sections()
 
 
 def test_the_sections_cover_both_deploys():
-    assert {"identity", "mac", "pmset", "tailscale", "api_tailnet", "job", "macos", "arch",
+    assert {"identity", "mac", "pmset", "tailscale", "api_tailnet", "others", "macos", "arch",
             "server", "batch.ManagedFile", "batch.PathExists"} <= set(SECTIONS)
 
 
