@@ -497,6 +497,13 @@ def _uninstall(paths: Paths, seen: dict) -> None:
     _claude_code_absent(paths, seen)
     files.file_absent(name="Remove the shipped contract check",
                       path=tool_paths(paths.home)["contract"])
+    state = rollback.state_paths(paths.home)["client_converge"]
+    files.file_absent(name="Remove the record of the last converge", path=state)
+    owned_files.directory_absent_if_empty(  # the server's records, on a server too, stay
+        name="Remove ~/.local/state/remote-ollama",
+        path=state.rsplit("/", 1)[0],
+        ignoring=[state.rsplit("/", 1)[1]],
+    )
     owned_files.directory_absent_if_empty(
         name="Remove ~/.ai-client",
         path=paths.client_dir,

@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from pyinfra import host, logger
 from pyinfra.api import operation
 
+from remote_ollama.facts.files import DirectoryEntries, PathExists
 from remote_ollama.facts.rollback import RollbackRecord
 from remote_ollama.operations.launchd import bootout_command, bootstrap_command
 from remote_ollama.operations.ollama import OURS_SCRIPT
@@ -79,8 +80,13 @@ def converge_path(role: str) -> str:
 
 
 def converge_request(role: str) -> dict:
-    """The probe section that reads a deploy's last converge (both deploys' one probe)."""
-    return {"last_converge": (RollbackRecord, {"path": converge_path(role)})}
+    """The probe sections that read a deploy's last converge (both deploys' one probe); a
+    client's also say whether the record and its folder are there, for an uninstall."""
+    requests = {"last_converge": (RollbackRecord, {"path": converge_path(role)})}
+    if role == "client":
+        requests.update({"last_converge_present": (PathExists, {"path": CLIENT_CONVERGE}),
+                         "state_dir": (DirectoryEntries, {"path": STATE_DIR})})
+    return requests
 
 
 def probe_requests() -> dict:

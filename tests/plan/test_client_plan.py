@@ -613,3 +613,19 @@ def json_lines(record: dict) -> list[str]:
     import json
 
     return json.dumps(record, indent=2).splitlines()
+
+
+@pytest.mark.parametrize(("others", "folder_goes"), [([], True), (["converge.json"], False)])
+def test_uninstall_removes_the_clients_record_and_its_folder_if_empty(others, folder_goes):
+    """The client deploy's record goes with the rest; the folder only when nothing else is
+    in it (a host that is a server too keeps the server's records there)."""
+    before = converged(fresh_debian_client(), client_settings(),
+                       last_converge_present=exists(True),
+                       state_dir=entries(["converge.client.json", *others]))
+    result = plan_client(before, client_state="absent")
+    state = f"{DEBIAN_HOME}/.local/state/remote-ollama"
+    assert result.commands_of("Remove the record of the last converge") == [
+        f"rm -f {state}/converge.client.json"]
+    assert result.commands_of("Remove ~/.local/state/remote-ollama") == (
+        [f"rmdir {state}"] if folder_goes else [])
+    assert RECORD not in result.changes  # an uninstall is not recorded
