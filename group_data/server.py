@@ -44,7 +44,9 @@ ollama_throttle_interval = 10
 # Folder (`~/...`) of the job's logs; uninstall removes only our log files in it, and the
 # folder only if the deploy created it and it is then empty.
 ollama_log_dir = "~/Library/Logs/remote-ollama"
-# Folder (`~/...`) where pinned Ollama releases are unpacked.
+# Folder (`~/...`) where pinned Ollama releases are unpacked (`<version>/`), and where an
+# unpinned server keeps a copy of the Homebrew keg that serves (`homebrew/<version>/`), so
+# it can roll back after `brew upgrade`.
 ollama_install_dir = "~/.local/opt/ollama"
 # Release archive URL for a pinned version; `{version}` is replaced (the only placeholder
 # allowed).

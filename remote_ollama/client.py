@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pyinfra import host, logger
 from pyinfra.api import deploy
 
-from remote_ollama import bootstrap, render
+from remote_ollama import bootstrap, render, rollback
 from remote_ollama import client_preflight as checks
 from remote_ollama.facts.client import (
     AiderInstall,
@@ -208,6 +208,7 @@ def _probe(settings: Settings, url: str | None) -> dict:
         }
     )
     requests.update(bootstrap.probe_requests(settings))  # issue 16: opt-in, same probe
+    requests.update(rollback.converge_request("client"))  # issue 15: for `status`
     seen = prime(host, requests)
     if "server" in seen:  # Tailscale was asked only if the server gave no answer
         seen["tailscale"] = seen["server"]["tailscale"]
@@ -290,6 +291,9 @@ def converge_client(settings: Settings, url: str | None):
         ship_tools(identity["home"], with_warm=False)
         check_after_changes("Check the server from this client (warns only)",
                             identity["home"], url, client=True)
+    rollback.converge_recorded(name=rollback.RECORD_CONVERGE,  # issue 15: for `status`; last
+                               path=rollback.state_paths(paths.home)["client_converge"],
+                               role="client")
 
 
 def _aider(settings: Settings, paths: Paths, tool: str, python: str, seen: dict) -> None:
@@ -493,6 +497,13 @@ def _uninstall(paths: Paths, seen: dict) -> None:
     _claude_code_absent(paths, seen)
     files.file_absent(name="Remove the shipped contract check",
                       path=tool_paths(paths.home)["contract"])
+    state = rollback.state_paths(paths.home)["client_converge"]
+    files.file_absent(name="Remove the record of the last converge", path=state)
+    owned_files.directory_absent_if_empty(  # the server's records, on a server too, stay
+        name="Remove ~/.local/state/remote-ollama",
+        path=state.rsplit("/", 1)[0],
+        ignoring=[state.rsplit("/", 1)[1]],
+    )
     owned_files.directory_absent_if_empty(
         name="Remove ~/.ai-client",
         path=paths.client_dir,

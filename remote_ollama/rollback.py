@@ -48,6 +48,7 @@ from dataclasses import dataclass
 from pyinfra import host, logger
 from pyinfra.api import operation
 
+from remote_ollama.facts.files import DirectoryEntries, PathExists
 from remote_ollama.facts.rollback import RollbackRecord
 from remote_ollama.operations.launchd import bootout_command, bootstrap_command
 from remote_ollama.operations.ollama import OURS_SCRIPT
@@ -56,7 +57,9 @@ STATE_DIR = "~/.local/state/remote-ollama"
 RECORD = f"{STATE_DIR}/rollback.json"
 RESOLVED = f"{STATE_DIR}/rollback.resolved.json"
 UPGRADE = f"{STATE_DIR}/upgrade.json"
-CONVERGE = f"{STATE_DIR}/converge.json"  # the last converge that changed the host
+CONVERGE = f"{STATE_DIR}/converge.json"  # the last converge that changed the host (server)
+CLIENT_CONVERGE = f"{STATE_DIR}/converge.client.json"  # the client deploy's, on its own:
+# a host in both groups runs both deploys, and one record would hide the other's
 RECORD_CONVERGE = "Record this converge"  # its step's name (status leaves it out of drift)
 RETRY_HINT = "pin another version, or retry with `--data ollama_retry_failed=true`"
 VERSION_DIR = re.compile(r"/(\d+\.\d+\.\d+[^/]*)/(?:bin/)?ollama$")
@@ -68,7 +71,22 @@ def state_paths(home: str) -> dict[str, str]:
     """Absolute paths of the record files in ``home``."""
     return {name: path.replace("~", home.rstrip("/"), 1)
             for name, path in (("record", RECORD), ("resolved", RESOLVED), ("upgrade", UPGRADE),
-                       ("converge", CONVERGE))}  # fmt: skip
+                       ("converge", CONVERGE), ("client_converge", CLIENT_CONVERGE))}  # fmt: skip
+
+
+def converge_path(role: str) -> str:
+    """Where a deploy's last converge is recorded (``~/...``): ``server`` or ``client``."""
+    return CONVERGE if role == "server" else CLIENT_CONVERGE
+
+
+def converge_request(role: str) -> dict:
+    """The probe sections that read a deploy's last converge (both deploys' one probe); a
+    client's also say whether the record and its folder are there, for an uninstall."""
+    requests = {"last_converge": (RollbackRecord, {"path": converge_path(role)})}
+    if role == "client":
+        requests.update({"last_converge_present": (PathExists, {"path": CLIENT_CONVERGE}),
+                         "state_dir": (DirectoryEntries, {"path": STATE_DIR})})
+    return requests
 
 
 def probe_requests() -> dict:
@@ -76,7 +94,7 @@ def probe_requests() -> dict:
     return {"rollback": (RollbackRecord, {"path": RECORD}),
             "rollback_resolved": (RollbackRecord, {"path": RESOLVED}),  # for `status`
             "upgrade": (RollbackRecord, {"path": UPGRADE}),
-            "last_converge": (RollbackRecord, {"path": CONVERGE})}
+            **converge_request("server")}
 
 
 def plist_binary(text: str | None) -> str | None:
@@ -190,21 +208,31 @@ def guard_plist(settings, seen: dict, plist_text: str, new_version: str | None =
 # --- the last converge ------------------------------------------------------------------
 
 def changed_steps() -> list[str]:
-    """The names of this host's steps, so far, that will change something.
+    """The names of this deploy's steps on this host, before the current one (the record
+    step), that will change something.
 
     pyinfra 3.10 knows it while planning: each operation's ``OperationMeta.will_change``
     (``_maybe_is_change``, set when ``add_op`` ran its command generator once to see
-    whether it yields a command; ``api/operation.py``), in ``host.op_hash_order``."""
+    whether it yields a command; ``api/operation.py``), in ``host.op_hash_order``. The
+    current step is ``host.current_op_hash`` (set while its generator runs, planning and
+    executing); its name's deploy part (``remote-ollama client | ``) picks this deploy's
+    steps: a host in both groups runs the server's deploy before the client's."""
     from pyinfra import state
 
-    names = []
+    def names(op_hash: str) -> list[str]:
+        return sorted(state.get_op_meta(op_hash).names or {op_hash})
+
+    current = host.current_op_hash
+    own = names(current)[0] if current else ""
+    deploy = own.rsplit(" | ", 1)[0] + " | " if " | " in own else ""
+    steps = []
     for op_hash in host.op_hash_order:
-        name = sorted(state.get_op_meta(op_hash).names or {op_hash})[0].rsplit(" | ", 1)[-1]
-        if name == RECORD_CONVERGE:  # this step (when executing, it has changed itself)
+        if op_hash == current:  # this step (when executing, it has changed itself)
             break
-        if state.get_op_data_for_host(host, op_hash).operation_meta.will_change:
-            names.append(name)
-    return names
+        ours = [n for n in names(op_hash) if n.startswith(deploy)]
+        if ours and state.get_op_data_for_host(host, op_hash).operation_meta.will_change:
+            steps.append(ours[0].rsplit(" | ", 1)[-1])
+    return steps
 
 
 @operation()
@@ -214,8 +242,8 @@ def converge_recorded(path: str, role: str):
     A run that fails stops before this step, so the record is the last converge that
     changed the host and finished (a failed upgrade leaves the rollback record instead).
 
-    + path: the record (``~/.local/state/remote-ollama/converge.json``, absolute)
-    + role: ``server``
+    + path: the record (``converge_path(role)`` in the user's home, absolute)
+    + role: ``server`` or ``client`` (the deploy)
 
     Example:
 

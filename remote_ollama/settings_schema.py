@@ -207,7 +207,8 @@ class Settings(BaseModel):
     )
     ollama_install_dir: HomePath = Field(
         "~/.local/opt/ollama", description="Folder (`~/...`) where pinned Ollama releases are "
-        "unpacked.",
+        "unpacked (`<version>/`), and where an unpinned server keeps a copy of the Homebrew "
+        "keg that serves (`homebrew/<version>/`), so it can roll back after `brew upgrade`.",
         examples=["~/opt/ollama"],
         json_schema_extra={"group": "server"},
     )

@@ -53,6 +53,7 @@ def client_view(settings, seen: dict) -> dict:
         "claude_code": match.group(1) if match else None,
         "aider": aider.get("version"),
         "server_version": server.get("version"),
+        "last_converge": seen.get("last_converge"),  # the last client converge that changed it
         "pins": {"claude_code": settings.claude_code_version if settings.claude_code_enabled
                  else None,
                  "aider": settings.aider_version},

@@ -43,14 +43,20 @@ def _rollback_text(server: dict) -> str:
     return "none"
 
 
-def _converge_text(server: dict) -> str:
-    """The last converge that changed the host (``rollback.converge_recorded``)."""
-    record = server.get("last_converge")
+def _converge_text(view: dict) -> str:
+    """The last converge that changed the host, for a server's or a client's view (each
+    deploy's own record: ``rollback.converge_recorded``)."""
+    record = view.get("last_converge")
     if not record:
         return "none recorded"
     changed = [str(step) for step in record.get("changed") or []]
     shown = ", ".join(changed[:4]) + (f" and {len(changed) - 4} more" if len(changed) > 4 else "")
     return f"{record.get('at', '?')}: {len(changed)} step(s) changed ({shown or '?'})"
+
+
+def _client_converge_label(entry: dict) -> str:
+    """``last converge``; on a host that is a server too, the client deploy's is named."""
+    return "last client converge" if "server" in entry else "last converge"
 
 
 def lines(status: dict) -> list[str]:
@@ -84,6 +90,9 @@ def lines(status: dict) -> list[str]:
                                f"{upgrade.get('version')} (from {upgrade.get('from')})")
             details.append("last converge: " + _converge_text(server))
             details.append("last rollback: " + _rollback_text(server))
+        if "client" in entry:
+            details.append(_client_converge_label(entry) + ": "
+                           + _converge_text(entry["client"]))
         if details:
             out.append("")
             out.append(f"{entry['host']}:")
@@ -156,6 +165,8 @@ def page(status: dict) -> str:
                 rows.append(("last upgrade", e(f"{up.get('version')} at {up.get('at')}")))
             rows.append(("last converge", e(_converge_text(server))))
             rows.append(("last rollback", e(_rollback_text(server))))
+        if "client" in entry:
+            rows.append((_client_converge_label(entry), e(_converge_text(entry["client"]))))
         if entry["drift"]:
             extra = ("<div class=note>A converge would change:</div><ul>"
                      + "".join(f"<li>{e(step)}</li>" for step in entry["drift"]) + "</ul>")

@@ -110,7 +110,10 @@ def test_local_client_uninstall_leaves_a_clean_home_and_uv(home):
     left = sorted(str(p.relative_to(home)) for p in home.rglob("*")
                   if not str(p.relative_to(home)).startswith(kept))  # fmt: skip
     # Aider was installed into our own folder (UV_TOOL_DIR): uv made no ~/.local/share/uv
+    # ~/.local/state/remote-ollama (the last converge's record) went; ~/.local/state is
+    # XDG's, made by the record step's `mkdir -p` and kept as ~/.local/share is
     assert left == [".local", ".local/bin", ".local/bin/uv", ".local/share",
-                    ".local/share/remote-ollama", ".local/share/remote-ollama/uv"]
+                    ".local/share/remote-ollama", ".local/share/remote-ollama/uv",
+                    ".local/state"]
     assert not (home / ".local/share/uv/tools/aider-chat").exists()
     assert changed(converge(home, "--data", "client_state=absent")) == []

@@ -248,6 +248,16 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     assert last["role"] == "server" and last["changed"], last
     assert "Record this converge" not in last["changed"]  # the steps before it only
     assert "last converge: " + last["at"] in text
+    # Each client records its own converge (its first one, at the least: a fresh fleet),
+    # in its own file, with the client deploy's steps only; the same probe reads it.
+    client_last = doc["ai-client-1"]["client"]["last_converge"]
+    assert client_last["role"] == "client" and client_last["changed"], client_last
+    assert "Record this converge" not in client_last["changed"]
+    assert "Check the server against the API contract" not in client_last["changed"]
+    assert fleet.exec("ai-client-1", "cat ~/.local/state/remote-ollama/converge.client.json"
+                      ).stdout.strip().startswith("{")
+    client_block = text.split("\nai-client-1:\n", 1)[1].split("\n\n", 1)[0]
+    assert "  last converge: " + client_last["at"] in client_block, client_block
 
     fleet.exec("ai-client-2", "rm -f ~/.ai-client/env", check=True)  # drift
     code, raw = status(on_0_14_2, "--json", "--data", "ollama_version=0.14.2")
@@ -262,6 +272,7 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     code, text = status(on_0_14_2, "--data", "ollama_version=0.13.5")
     assert "Ollama 0.14.2 (pin 0.13.5)" in text
     assert "last converge: " + last["at"] in text  # a failed run is no finished converge
+    assert "last converge: " + client_last["at"] in text  # the clients' own, unchanged
     assert "rolled back to 0.14.2: 0.13.5 failed /v1/messages (404) (pin known-bad)" in text
     html_file = tmp_path / "status.html"
     code, raw = status(on_0_14_2, "--json", "--html", str(html_file),
@@ -269,6 +280,8 @@ def test_status_on_a_converged_a_drifted_and_a_rolled_back_fleet(on_0_14_2, flee
     doc = {h["host"]: h for h in json.loads(raw)["hosts"]}
     assert doc["ai-server"]["server"]["rollback"]["tried_version"] == "0.13.5"
     assert "rolled back" in html_file.read_text()
+    assert doc["ai-client-1"]["client"]["last_converge"] == client_last
+    assert f"last converge</td><td>{client_last['at']}" in html_file.read_text()
 
 
 # --- clients: a rollout in batches stops at the failure threshold --------------------------

@@ -96,6 +96,9 @@ def _fresh(home: str, shell: str, platform: dict, profiles: dict[str, str | None
         "contract": text_file(None),
         "contract_present": exists(False),
         "seed_uninstaller": text_file(None),
+        "last_converge": (0, ["@@absent"]),  # rollback.converge_request("client"): none yet
+        "last_converge_present": exists(False),
+        "state_dir": entries(None),
     }
     for name in PROFILES:
         sections[f"profile{name}"] = text_file(profiles.get(name))

@@ -30,6 +30,7 @@ SERVER = {"ollama_server_host": "ai-server"}
 CLAUDE = {"claude_code_enabled": True}
 SHIP = "Ship the contract check"
 CHECK = "Check the server from this client (warns only)"  # only after a change
+RECORD = "Record this converge"  # last, only after a change (rollback.converge_recorded)
 PROBE = "{ echo '@@remote-ollama-probe-begin"  # probe.probe_script
 AIDER_FILES = "Write Aider's files (~/.aider.conf.yml, .aider.model.*)"
 REMOVE_AIDER_FILES = "Remove Aider's files (~/.aider.conf.yml, .aider.model.*)"
@@ -68,6 +69,7 @@ def test_fresh_mac_gets_the_full_plan():
         "Write the version lock",
         SHIP,
         CHECK,
+        RECORD,
     ]
     assert result.commands_of("Install uv (Homebrew)") == [
         "/opt/homebrew/bin/brew install --formula uv"]
@@ -116,6 +118,7 @@ def test_fresh_debian_gets_uv_in_a_user_venv_and_both_bash_files():
         SHELL_PROFILES,
         SHIP,
         CHECK,
+        RECORD,
     ]
     assert "--no-index --find-links http://100.64.0.254:8080/wheels/ --trusted-host " \
            "100.64.0.254 uv" in result.commands_of("Install uv (user venv)")[0]
@@ -155,7 +158,7 @@ def test_aider_pin_lowered_installs_beside_switches_and_prunes(fresh):
     python = client_settings().aider_python
     result = plan_client(before, aider_version="0.86.1")
     assert result.changes == ["Install Aider 0.86.1", "Link ~/.local/bin/aider",
-                              "Remove other Aider versions", CHECK]
+                              "Remove other Aider versions", CHECK, RECORD]
     (command,) = aider_script(result, "0.86.1")
     assert install_line([command]).endswith(" aider-chat==0.86.1")
     assert f"UV_TOOL_DIR={root}/0.86.1-py{python} " in command
@@ -178,7 +181,7 @@ def test_a_seed_machines_pipx_aider_is_taken_over_after_the_switch():
                        aider_versions=entries(None), aider_present=exists(False))
     result = plan_client(before, aider_python="3.11")
     assert result.changes == ["Install Aider 0.86.2", "Link ~/.local/bin/aider",
-                              "Remove Aider installed with pipx", CHECK]
+                              "Remove Aider installed with pipx", CHECK, RECORD]
     assert "0.86.1 stays in use" in aider_script(result, "0.86.2")[0]
     assert result.commands_of("Remove Aider installed with pipx")[0].startswith(
         f"{DEBIAN_HOME}/.local/bin/pipx uninstall aider-chat && mkdir -p ")
@@ -196,6 +199,7 @@ def test_claude_code_pin_lowered_gives_only_its_downgrade():
         "Remove other Claude Code versions",  # only after the switch (issue 15)
         "Write the version lock",
         CHECK,
+        RECORD,
     ]
     install = result.commands_of("Install Claude Code 2.1.300")
     assert "claude-code-darwin-arm64-2.1.300.tgz" in install[-1]
@@ -218,6 +222,7 @@ def test_claude_code_switched_off_removes_its_block_and_binary(fresh, home, prof
         "Remove the claude-ollama function",
         "Remove the version lock",
         CHECK,
+        RECORD,
     ]
     assert result.files_changed(SHELL_PROFILES) == profiles
     for name in profiles:
@@ -341,7 +346,7 @@ def test_switching_to_pipx_installs_pipx_and_keeps_the_checked_aider():
     (version or Python) changes, and is then built with pipx."""
     before = converged(fresh_debian_client(), client_settings(aider_python="3.11"))
     result = plan_client(before, aider_python="3.11", aider_installer="pipx")
-    assert result.changes == ["Install pipx (user venv)", CHECK]
+    assert result.changes == ["Install pipx (user venv)", CHECK, RECORD]
     result = plan_client({**before, "aider_checked": exists(False)}, aider_python="3.11",
                          aider_installer="pipx", aider_version="0.86.1")
     assert install_line(aider_script(result, "0.86.1")).endswith(
@@ -553,3 +558,74 @@ def test_any_zshrc_survives_the_client_deploy_and_its_uninstall(users, seeded_by
         assert encode(back[0].split("\n", 1)[1]) == users
     else:
         assert back == [f": > {MAC_HOME}/.zshrc"]  # an existing empty file stays
+
+
+# --- the last converge (rollback.converge_recorded, shared with the server deploy) ------------
+
+def recorded_doc(command: str) -> dict:
+    """The JSON the record step writes (before ``sed`` puts the time in)."""
+    import json
+    import shlex
+
+    words = shlex.split(command)  # step names with a quote ("Aider's files") are quoted
+    return json.loads(words[words.index("%s\\n") + 1])
+
+
+@pytest.mark.parametrize(("fresh", "home"), [(fresh_mac_client, MAC_HOME),
+                                             (fresh_debian_client, DEBIAN_HOME)])
+def test_a_fresh_client_records_its_converge_last_in_its_own_file(fresh, home, tmp_path):
+    import json
+    import re
+    import subprocess
+
+    result = plan_client(fresh(), **CLAUDE)
+    assert result.changes[-1] == RECORD
+    (command,) = result.commands_of(RECORD)
+    path = f"{home}/.local/state/remote-ollama/converge.client.json"  # not the server's
+    assert command.endswith(f"> {path}")
+    doc = recorded_doc(command)
+    assert doc == {"at": "@@remote-ollama-at@@", "role": "client",
+                   "changed": result.changes[:-1]}  # every step before it that changes
+    subprocess.run(["sh", "-c", command.replace(home, str(tmp_path))], check=True)
+    written = json.loads((tmp_path / ".local/state/remote-ollama/converge.client.json").read_text())
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", written["at"])
+    assert written["changed"] == result.changes[:-1]
+
+
+def test_a_converged_client_records_nothing_and_sends_only_the_probe(sent):
+    last = {"at": "2026-11-30T05:00:00Z", "role": "client", "changed": ["Install Aider 0.86.2"]}
+    before = converged(fresh_mac_client(), client_settings(**CLAUDE),
+                       last_converge=(0, json_lines(last)))
+    result = plan_client(before, **CLAUDE)
+    assert result.changes == [] and len(sent) == 1 and sent[0].startswith(PROBE)
+    assert ".local/state/remote-ollama/converge.client.json" in sent[0]  # in the one probe
+
+
+def test_a_pin_change_records_only_the_steps_that_changed():
+    before = converged(fresh_debian_client(), client_settings(aider_python="3.11"),
+                       aider_checked=exists(False))  # the 0.86.1 folder is not there yet
+    result = plan_client(before, aider_python="3.11", aider_version="0.86.1")
+    assert recorded_doc(result.commands_of(RECORD)[0])["changed"] == [
+        "Install Aider 0.86.1", "Link ~/.local/bin/aider", "Remove other Aider versions", CHECK]
+
+
+def json_lines(record: dict) -> list[str]:
+    import json
+
+    return json.dumps(record, indent=2).splitlines()
+
+
+@pytest.mark.parametrize(("others", "folder_goes"), [([], True), (["converge.json"], False)])
+def test_uninstall_removes_the_clients_record_and_its_folder_if_empty(others, folder_goes):
+    """The client deploy's record goes with the rest; the folder only when nothing else is
+    in it (a host that is a server too keeps the server's records there)."""
+    before = converged(fresh_debian_client(), client_settings(),
+                       last_converge_present=exists(True),
+                       state_dir=entries(["converge.client.json", *others]))
+    result = plan_client(before, client_state="absent")
+    state = f"{DEBIAN_HOME}/.local/state/remote-ollama"
+    assert result.commands_of("Remove the record of the last converge") == [
+        f"rm -f {state}/converge.client.json"]
+    assert result.commands_of("Remove ~/.local/state/remote-ollama") == (
+        [f"rmdir {state}"] if folder_goes else [])
+    assert RECORD not in result.changes  # an uninstall is not recorded

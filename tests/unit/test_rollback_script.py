@@ -239,3 +239,34 @@ def test_environment_changes_name_what_differs_and_what_went():
     assert rollback.environment_changes(old, new, limit=1) == ["A=y", "2 more"]
     assert rollback.environment_changes("not a plist", new) == ["A=y", "B=qrm",
                                                                 "OLLAMA_HOST=1.2.3.4:11434"]
+
+
+# --- the last converge: each deploy records its own steps (rollback.changed_steps) ---------
+
+def test_a_host_in_both_groups_records_each_deploys_own_steps(monkeypatch):
+    """On a host in both groups the server's deploy runs first, then the client's, in one
+    ``op_hash_order``; each record step lists the steps of its own deploy before it."""
+    from types import SimpleNamespace
+
+    import pyinfra
+
+    steps = [("remote-ollama server | Pull missing models", True),
+             ("remote-ollama server | Write the warm-up job", False),
+             ("remote-ollama server | Record this converge", True),
+             ("remote-ollama client | Write ~/.ai-client/env", True),
+             ("remote-ollama client | Remove other Aider versions", False),
+             ("remote-ollama client | Check the server from this client (warns only)", True),
+             ("remote-ollama client | Record this converge", True)]
+    hashes = [f"op{i}" for i in range(len(steps))]
+    fake_state = SimpleNamespace(
+        get_op_meta=lambda h: SimpleNamespace(names={steps[hashes.index(h)][0]}),
+        get_op_data_for_host=lambda _host, h: SimpleNamespace(operation_meta=SimpleNamespace(
+            will_change=steps[hashes.index(h)][1])))
+    fake_host = SimpleNamespace(op_hash_order=hashes, current_op_hash="op2")
+    monkeypatch.setattr(pyinfra, "state", fake_state)
+    monkeypatch.setattr(rollback, "host", fake_host)
+    assert rollback.changed_steps() == ["Pull missing models"]
+    fake_host.current_op_hash = "op6"
+    assert rollback.changed_steps() == ["Write ~/.ai-client/env",
+                                        "Check the server from this client (warns only)"]
+    assert rollback.converge_path("server") != rollback.converge_path("client")  # two files

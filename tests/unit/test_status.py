@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 
 from remote_ollama import cli
@@ -23,6 +24,9 @@ SERVER_VIEW = {
 CLIENT_VIEW = {
     "os": "Debian GNU/Linux 12 (bookworm)", "claude_code": "2.1.332", "aider": "0.86.1",
     "server_version": "0.14.2", "pins": {"claude_code": "2.1.332", "aider": "0.86.2"},
+    "last_converge": {"at": "2026-11-30T04:01:10Z", "role": "client",
+                      "changed": ["Install Aider 0.86.1", "Link ~/.local/bin/aider",
+                                  "Check the server from this client (warns only)"]},
 }
 DRY = {
     "plan": [
@@ -37,7 +41,8 @@ ROLES = {"ai-server": ["server"], "ai-client-1": ["client"], "ai-client-2": ["cl
 
 
 def status() -> dict:
-    views = {"ai-server.server": SERVER_VIEW, "ai-client-1.client": CLIENT_VIEW}
+    """A fresh document (tests change it: their views are copies, not the constants)."""
+    views = copy.deepcopy({"ai-server.server": SERVER_VIEW, "ai-client-1.client": CLIENT_VIEW})
     return collect.build(views, DRY, "", ROLES, "2026-11-30T05:10:00Z")
 
 
@@ -86,6 +91,39 @@ def test_the_last_converge_shows_in_the_table_json_and_page():
     assert "last converge</td><td>2026-11-30T04:00:05Z: 5 step(s)" in render.page(doc)
     by_host(doc)["ai-server"]["server"]["last_converge"] = None
     assert "last converge: none recorded" in "\n".join(render.lines(doc))
+
+
+def test_each_clients_last_converge_shows_in_the_table_json_and_page():
+    """Issue 15: the client deploy's own record (``converge.client.json``), per client."""
+    doc = status()
+    text = "\n".join(render.lines(doc))
+    client_block = text.split("\nai-client-1:\n", 1)[1].split("\n\n", 1)[0]
+    assert ("  last converge: 2026-11-30T04:01:10Z: 3 step(s) changed (Install Aider 0.86.1, "
+            "Link ~/.local/bin/aider, Check the server from this client (warns only))"
+            ) in client_block.splitlines()
+    client = by_host(json.loads(render.as_json(doc)))["ai-client-1"]["client"]
+    assert client["last_converge"]["role"] == "client"
+    assert "last converge</td><td>2026-11-30T04:01:10Z: 3 step(s) changed" in render.page(doc)
+    by_host(doc)["ai-client-1"]["client"]["last_converge"] = None
+    assert "last converge: none recorded" in "\n".join(render.lines(doc)).split("ai-client-1:")[1]
+
+
+def test_a_host_in_both_groups_shows_both_deploys_last_converge():
+    views = copy.deepcopy({"ai-server.server": SERVER_VIEW, "ai-server.client": CLIENT_VIEW})
+    doc = collect.build(views, DRY, "", {"ai-server": ["server", "client"]}, "now")
+    text = "\n".join(render.lines(doc))
+    assert "  last converge: 2026-11-30T04:00:05Z: 5 step(s)" in text
+    assert "  last client converge: 2026-11-30T04:01:10Z: 3 step(s)" in text
+    assert "last client converge</td><td>2026-11-30T04:01:10Z" in render.page(doc)
+
+
+def test_the_client_probes_record_goes_into_its_view():
+    from remote_ollama.settings import Settings
+    from remote_ollama.status.export import client_view
+
+    seen = {"last_converge": CLIENT_VIEW["last_converge"]}
+    assert client_view(Settings(), seen)["last_converge"] == CLIENT_VIEW["last_converge"]
+    assert client_view(Settings(), {})["last_converge"] is None
 
 
 def test_the_record_step_is_not_drift():
