@@ -242,7 +242,7 @@ def phases(launched: float, seconds: float, entries: list[dict]) -> dict[str, fl
     return out
 
 
-CLIENT_DISK_GIB = 1.1  # a converged client's overlay upper layer: 0.6-1.0 GiB measured
+CLIENT_DISK_GIB = 0.8  # a converged client's overlay upper layer: 0.6-0.7 GiB measured (K=16: 10 GiB for 16 clients, 2026-11-30)
 DISK_MARGIN_GIB = 5.0
 
 
