@@ -311,9 +311,11 @@ def test_the_bench_refuses_a_converge_that_would_fill_the_disk(tmp_path, monkeyp
     fleet = _bench_fleet()
     usage = type("Usage", (), {"free": 40 * 2**30})
     monkeypatch.setattr(fleet.shutil, "disk_usage", lambda path: usage)
-    fleet.check_disk(16, tmp_path)  # 16 x 1.1 + 5 = 22.6 GiB: fits in 40
-    with pytest.raises(RuntimeError, match="K=64: a first converge needs about 75 GiB"):
-        fleet.check_disk(64, tmp_path)
+    assert fleet.CLIENT_DISK_GIB == 0.8 and fleet.DISK_MARGIN_GIB == 5.0
+    fleet.check_disk(16, tmp_path)  # 16 x 0.8 + 5 = 17.8 GiB: fits in 40
+    with pytest.raises(RuntimeError, match=r"K=64: a first converge needs about 56 GiB "
+                       r"free .* \(0\.8 GiB per client and 5 spare\); 40 GiB are"):
+        fleet.check_disk(64, tmp_path)  # 64 x 0.8 + 5 = 56.2 GiB
 
 
 def test_the_bench_takes_up_to_sixty_four_clients():
