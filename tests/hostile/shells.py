@@ -34,8 +34,12 @@ SHELLS = {
 FUNCTION_SHELLS = {"bash", "zsh"}
 NAME_LINE = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=", re.MULTILINE)
 UNSET = "@@unset@@"
-# Variables each shell keeps up to date itself (call stacks, line numbers, last status).
-SHELL_KEPT = {"_", "OUT", "BASH_ARGC", "BASH_ARGV", "BASH_LINENO", "BASH_SOURCE", "FUNCNAME",
+# Variables each shell keeps up to date itself (call stacks, line numbers, last status,
+# and the clock and random parameters: zsh's SECONDS moves when a loaded machine takes over
+# a second to source, and its RANDOM once turned up in a CI run).
+SHELL_KEPT = {"RANDOM", "SRANDOM", "SECONDS", "EPOCHSECONDS", "EPOCHREALTIME", "BASHPID",
+              "HISTCMD", "TTYIDLE",
+              "_", "OUT", "BASH_ARGC", "BASH_ARGV", "BASH_LINENO", "BASH_SOURCE", "FUNCNAME",
               "LINENO", "PIPESTATUS", "BASH_COMMAND", "pipestatus", "status", "funcfiletrace",
               "funcsourcetrace", "funcstack", "functrace", "ZSH_EVAL_CONTEXT", "zsh_eval_context",
               "ZSH_ARGZERO", "argv"}  # fmt: skip
