@@ -46,12 +46,12 @@ import shlex
 from dataclasses import dataclass
 
 from pyinfra import host, logger
-from pyinfra.api import operation
 
 from remote_ollama.facts.files import DirectoryEntries, PathExists
 from remote_ollama.facts.rollback import RollbackRecord
 from remote_ollama.operations.launchd import bootout_command, bootstrap_command
 from remote_ollama.operations.ollama import OURS_SCRIPT
+from remote_ollama.step import operation
 
 STATE_DIR = "~/.local/state/remote-ollama"
 RECORD = f"{STATE_DIR}/rollback.json"

@@ -17,11 +17,11 @@ import shlex
 from pathlib import Path
 
 from pyinfra import host, state
-from pyinfra.api import operation
 
 from remote_ollama.operations import files
 from remote_ollama.operations.shown import ShownCommand
 from remote_ollama.plist import expand_home
+from remote_ollama.step import operation
 
 TOOLS_DIR = "~/.local/share/remote-ollama"
 SERVER_DEADLINE = 300  # seconds for the server's whole check: a cold model loads first

@@ -29,12 +29,13 @@ import shlex
 from urllib.parse import urlsplit
 
 from pyinfra import host, logger, state
-from pyinfra.api import FunctionCommand, operation
+from pyinfra.api import FunctionCommand
 
 from remote_ollama.facts.client import AiderInstall, CommandPath, DirectoryEntries, SymlinkTarget
 from remote_ollama.facts.files import PathExists
 from remote_ollama.operations import rollout
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 PACKAGE = "aider-chat"
 ROOT = ".local/share/remote-ollama/aider"  # in the home: one folder per version

@@ -23,12 +23,13 @@ import shlex
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api import FileUploadCommand, operation
+from pyinfra.api import FileUploadCommand
 
 from remote_ollama.facts.bootstrap import STATE_FILE, BootstrapState
 from remote_ollama.facts.homebrew import BREW_BIN
 from remote_ollama.probe import fact
 from remote_ollama.secrets import AuthKey
+from remote_ollama.step import operation
 
 # The auth key's stay on the host: a 0700 folder in the user's home, one 0600 file that the
 # join command deletes whatever `tailscale up` answered.

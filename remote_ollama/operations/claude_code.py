@@ -16,12 +16,13 @@ import shlex
 import urllib.parse
 
 from pyinfra import host
-from pyinfra.api import OperationError, operation
+from pyinfra.api import OperationError
 
 from remote_ollama.contract import HttpProblem, http_request
 from remote_ollama.facts.client import SymlinkTarget
 from remote_ollama.operations.download import bounded_download
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 
 def package_name(system: str, arch: str) -> str:

@@ -26,7 +26,7 @@ from __future__ import annotations
 import shlex
 
 from pyinfra import host, logger, state
-from pyinfra.api import FunctionCommand, operation
+from pyinfra.api import FunctionCommand
 
 from remote_ollama.compat import verdict
 from remote_ollama.facts.client import DirectoryEntries, ServerReachability
@@ -34,6 +34,7 @@ from remote_ollama.facts.files import PathExists
 from remote_ollama.operations import claude_code, rollout
 from remote_ollama.probe import fact
 from remote_ollama.settings import is_version
+from remote_ollama.step import operation
 
 HEREDOC = "REMOTE_OLLAMA_CLAUDE_OLLAMA_SH"
 PROMPT = "Reply with the single word OK."

@@ -5,12 +5,12 @@ from __future__ import annotations
 import shlex
 
 from pyinfra import host
-from pyinfra.api import operation
 
 from remote_ollama.facts.homebrew import BREW_BIN, BrewCellar
 from remote_ollama.facts.launchd import LaunchdJob
 from remote_ollama.operations.launchd import bootout_command
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 
 @operation()

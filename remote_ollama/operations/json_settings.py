@@ -8,10 +8,11 @@ import shlex
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api import FileUploadCommand, OperationError, operation
+from pyinfra.api import FileUploadCommand, OperationError
 
 from remote_ollama.facts.files import ManagedFile
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 
 def merged(doc: dict, values: dict) -> dict:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shlex
 
 from pyinfra import host
-from pyinfra.api import operation
 
 from remote_ollama.facts.launchd import LABEL_RE, LaunchdJob
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 # `launchctl bootout` may return before the job is gone, and may fail while the job is
 # still loaded. Either way what counts is `launchctl print`: exit 113 ("Could not find

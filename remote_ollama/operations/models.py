@@ -6,12 +6,12 @@ import json
 import shlex
 
 from pyinfra import host
-from pyinfra.api import operation
 
 from remote_ollama.facts.ollama import OllamaApi
 from remote_ollama.operations.shown import ShownCommand
 from remote_ollama.probe import fact
 from remote_ollama.settings import latest
+from remote_ollama.step import operation
 
 
 def pull_command(warm_script: str, base_url: str, models: list[str], pull_timeout=None) -> str:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import shlex
 
 from pyinfra import host
-from pyinfra.api import operation
 
 from remote_ollama.facts.files import PathExists
 from remote_ollama.facts.system import ProcessRunning
 from remote_ollama.operations.download import bounded_download
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 
 @operation()

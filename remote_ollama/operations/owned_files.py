@@ -10,11 +10,12 @@ import shlex
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api import FileUploadCommand, operation
+from pyinfra.api import FileUploadCommand
 
 from remote_ollama.facts.client import DirectoryEntries
 from remote_ollama.facts.files import ManagedFile, PathExists
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 BACKUP_SUFFIX = ".before-remote-ollama"
 

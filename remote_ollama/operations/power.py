@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pyinfra import host, logger
-from pyinfra.api import operation
 
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 
 @operation()

@@ -35,10 +35,11 @@ from io import BytesIO
 from itertools import pairwise
 
 from pyinfra import host
-from pyinfra.api import FileUploadCommand, OperationError, operation
+from pyinfra.api import FileUploadCommand, OperationError
 
 from remote_ollama.facts.files import ManagedFile, encode
 from remote_ollama.probe import fact
+from remote_ollama.step import operation
 
 NEW_SUFFIX = ".remote-ollama-new"  # the upload, next to the profile, until it is in place
 

@@ -57,8 +57,10 @@ def _rollout(state, op_hash: str) -> dict[str, set[str]]:
 
 
 def join(state, host) -> None:
-    """In a rollout step's body, when it will install: this client takes part (plan time)."""
-    if not state.is_executing:
+    """In a rollout step's body, when it will install: this client takes part (plan time).
+
+    Not while ``step.nothing_to_do`` looks ahead, outside any planned step (no hash yet)."""
+    if not state.is_executing and host.current_op_hash is not None:
         _rollout(state, host.current_op_hash)["planned"].add(host.name)
 
 

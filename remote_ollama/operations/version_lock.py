@@ -23,7 +23,7 @@ import shlex
 from io import StringIO
 
 from pyinfra import host
-from pyinfra.api import FunctionCommand, operation
+from pyinfra.api import FunctionCommand
 from pyinfra.api.exceptions import OperationError
 
 from remote_ollama import render
@@ -32,6 +32,7 @@ from remote_ollama.facts.client import ServerReachability
 from remote_ollama.facts.files import ManagedFile
 from remote_ollama.probe import fact
 from remote_ollama.settings import is_version
+from remote_ollama.step import operation
 
 
 def checked_version(reported, base_url: str) -> str | None:

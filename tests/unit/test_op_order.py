@@ -17,7 +17,7 @@ from remote_ollama import op_order
 from tests.plan import harness
 from tests.plan.clients import client_settings, converged, fresh_debian_client, fresh_mac_client
 from tests.plan.clients import stub as client_stub
-from tests.plan.macs import converged_mac, fresh_mac, group_settings, stub
+from tests.plan.macs import fresh_mac, stub
 
 UTIL = importlib.import_module("pyinfra.api.util")
 OPERATION = importlib.import_module("pyinfra.api.operation")
@@ -56,8 +56,9 @@ def checked(monkeypatch):
 
 def fleet_hosts():
     claude = client_settings(claude_code_enabled=True)
+    # A fresh server: a converged host's steps have nothing to do and are not planned.
     return {
-        "server": {"ai-server": stub(converged_mac(group_settings("server")))},
+        "server": {"ai-server": stub(fresh_mac())},
         "clients": {
             "mac": client_stub(fresh_mac_client(), claude_code_enabled=True),
             "debian": client_stub(converged(fresh_debian_client(), claude), claude_code_enabled=True),
