@@ -197,16 +197,16 @@ def split_sections(lines) -> dict[str, tuple[int, list[str]]]:
     a lone fact: no trailing empty line for a final newline, none for empty output."""
     sections: dict[str, tuple[int, list[str]]] = {}
     nonce: str | None = None
-    name, body = None, []
+    name, body, end = None, [], ""
     for line in lines:
         if name is None:
             words = line[len(BEGIN) + 1 :].split() if line.startswith(BEGIN + " ") else []
             if words and nonce is None:
                 nonce = " ".join(words[1:])
             if words and " ".join(words[1:]) == nonce:
-                name, body = words[0], []
+                name, body, end = words[0], [], f"{END} {words[0]} "
             continue
-        code = _end_code(line, name, nonce)
+        code = _end_code(line, name, nonce) if line.startswith(end) else None
         if code is None:
             body.append(line)
             continue

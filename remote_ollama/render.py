@@ -64,6 +64,7 @@ def _jinja() -> Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         autoescape=False,
+        auto_reload=False,  # templates do not change during a run: no stat per render
     )
     env.filters["sh"] = sh_quote
     env.filters["name"] = _checked(ENV_NAME_RE, "a variable name")
@@ -121,6 +122,12 @@ def claude_ollama_script(settings: Settings, server_url: str, binary: str) -> st
 
 
 def _yaml(data) -> str:
+    return _yaml_of(json.dumps(data))  # the same settings on every host: dumped once
+
+
+@functools.lru_cache(maxsize=64)
+def _yaml_of(data_json: str) -> str:
+    data = json.loads(data_json)
     return HEADER + "\n" + yaml.safe_dump(data, sort_keys=False, default_flow_style=False)
 
 

@@ -138,7 +138,9 @@ def edit_block(content: str | None, block: Block, path: str = "") -> str | None:
     found = []  # (first, last, former or None), in file order
     kinds = [(block.start, block.end, None)] + [(f.start, f.end, f) for f in block.former]
     for start, end, former in kinds:
-        for first, last in _pairs(lines or [], start, end, path):
+        if content is None or (start not in content and end not in content):
+            continue  # neither marker anywhere in the file: no such block (the quick way)
+        for first, last in _pairs(lines, start, end, path):
             _check_not_nested(lines, first, last, start, path)
             if former is not None:
                 _check_former(lines, first, last, former, path)
@@ -171,7 +173,9 @@ def edit_block(content: str | None, block: Block, path: str = "") -> str | None:
 def holds_former(content: str | None, blocks: list[Block]) -> bool:
     """Whether the file has a start marker of a block one of ``blocks`` replaces."""
     starts = {f.start for b in blocks for f in b.former}
-    return content is not None and any(_marker(x) in starts for x in content.split("\n"))
+    if content is None or not any(start in content for start in starts):
+        return False
+    return any(_marker(x) in starts for x in content.split("\n"))
 
 
 def starts_with_ours(content: str | None, blocks: list[Block]) -> bool:
