@@ -102,16 +102,19 @@ class Architecture(ProbeFact["str | None"]):
     Under Rosetta, ``uname -m`` says ``x86_64`` on an Apple Silicon Mac, so macOS is asked
     with ``sysctl`` first, as ``MacSystem`` does: ``hw.optional.arm64`` is 1 on Apple
     Silicon even for a translated process, and ``sysctl.proc_translated`` is 1 only under
-    Rosetta. Both are unknown to Intel Macs and to Linux, where ``uname -m`` decides.
+    Rosetta. Both are unknown to Intel Macs, where ``uname -m`` decides, as on Linux
+    (not asked there).
 
         arch = host.get_fact(Architecture)
     """
 
     def command(self) -> str:
+        # uname prints the fields asked in POSIX's fixed order: sysname, then machine.
+        # sysctl only on macOS: Linux has neither name (two programs fewer per probe).
         return (
-            'echo "uname=$(uname -m)"; '
+            'set -- $(uname -sm); echo "uname=$2"; if [ "$1" = Darwin ]; then '
             'echo "arm64=$(sysctl -n hw.optional.arm64 2>/dev/null)"; '
-            'echo "translated=$(sysctl -n sysctl.proc_translated 2>/dev/null)"'
+            'echo "translated=$(sysctl -n sysctl.proc_translated 2>/dev/null)"; fi'
         )
 
     def process(self, output) -> str | None:

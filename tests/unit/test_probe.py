@@ -354,3 +354,14 @@ def test_the_wire_is_base64_on_one_line_a_third_larger_than_the_output_not_twice
     assert len(wire) <= len(output) * 4 // 3 + 4
     decoded = unfold([wire.decode("ascii")])
     assert "\n".join(decoded).encode("utf-8", "surrogateescape") == output
+
+
+def test_architecture_on_linux_asks_uname_once_and_no_sysctl():
+    """This machine's real uname (Linux): one line, the machine, and sysctl not asked."""
+    import platform
+    import subprocess
+
+    out = subprocess.run(["sh", "-c", Architecture().command()], capture_output=True,
+                         text=True, check=True, env={"PATH": "/usr/bin:/bin"}).stdout
+    assert out.splitlines() == [f"uname={platform.machine()}"]
+    assert Architecture().process(out.splitlines()) == platform.machine()
