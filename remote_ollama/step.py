@@ -1,19 +1,21 @@
 """pyinfra's ``@operation``, except that a step with nothing to do on a host is not planned.
 
 pyinfra 3.10 plans every operation called on every host, changes or not: it resolves the
-global arguments, names and orders the operation, hashes it, stores its meta, and then runs
-its generator once to see whether it yields a command (``api/operation.py``). Then, at
-execution, it runs the generator again and logs the operation's result for the host. In a
-no-op re-converge every step ends up with nothing to do, and that bookkeeping was most of
-the controller's work per host (bench/README.md, "Where a converged client's planning
-goes").
+global arguments, names and orders the operation, hashes it and stores its meta; without
+``-y`` it also runs the generator once to see whether it yields a command, with ``-y`` it
+binds the arguments with ``inspect.signature`` instead (``api/operation.py``). At execution
+it runs the generator and logs the operation's result for the host. In a no-op
+re-converge every step ends up with nothing to do, and that bookkeeping was most of the
+controller's work per host (bench/README.md).
 
 ``operation()`` runs the step's generator first, as pyinfra's change check does: with the
 host marked as in an operation, until the first command. If it yields none, the step has
-nothing to do on this host, now or at execution (the generators decide from the probe's
-answers, read before any step), so the call returns a result that will not change,
-``OperationMeta(None, False)``, and pyinfra never sees it. Otherwise pyinfra's own
-``@operation`` plans it as before; its generator then runs to its first command once more.
+nothing to do on this host, now or at execution: our generators decide from the probe's
+answers, which execution reuses (``probe._stage_cache``), and what must be asked when the
+step runs is asked by a command it yields (``FunctionCommand``). So the call returns a
+result that will not change, ``OperationMeta(None, False)``, and pyinfra never sees it.
+Otherwise pyinfra's own ``@operation`` plans it as before, and its generator runs again.
+Calling the generator also checks the arguments, as ``signature().bind`` did.
 
 What a skipped step does not do: appear in pyinfra's list of operations, or log "No
 changes" for the host. Its ``host.noop`` message is still logged (shown with ``-v``).
@@ -64,8 +66,8 @@ def operation(**options) -> Callable:
         @functools.wraps(func)
         def step(*args, **kwargs):
             state = context.state
-            if (state.should_check_for_changes() and not state.is_executing
-                    and not context.host.in_op and nothing_to_do(func, args, kwargs)):
+            if (not state.is_executing and not context.host.in_op
+                    and nothing_to_do(func, args, kwargs)):
                 return OperationMeta(None, is_change=False)
             return planned(*args, **kwargs)
 

@@ -14,13 +14,13 @@ from pyinfra.context import ctx_host, ctx_inventory, ctx_state
 from remote_ollama.operations import rollout
 from remote_ollama.step import operation
 
-CALLS: list[tuple] = []
+looked_at: list[tuple] = []
 
 
 @operation()
 def converge(wanted: str, current: str):
     """Yields a command only when ``current`` is not ``wanted``."""
-    CALLS.append((host.name, wanted, current))
+    looked_at.append((host.name, wanted, current))
     if current == wanted:
         host.noop(f"{wanted} already")
         return
@@ -41,12 +41,13 @@ def nested():
     yield "never"
 
 
-@pytest.fixture
-def planning():
-    """A real pyinfra State, planning (check_for_changes, as the CLI does)."""
-    CALLS.clear()
+@pytest.fixture(params=[True, False], ids=["checking", "-y"])
+def planning(request):
+    """A real pyinfra State, planning: checking for changes (the CLI's default), or not
+    (``pyinfra -y``: no change check, only ``signature().bind``)."""
+    looked_at.clear()
     inventory = Inventory((["one", "two"], {}))
-    state = State(check_for_changes=True)
+    state = State(check_for_changes=request.param)
     state.init(inventory, Config())
     state.set_stage(StateStage.Prepare)
     with ctx_state.use(state), ctx_inventory.use(inventory):
@@ -72,20 +73,29 @@ def test_a_step_with_nothing_to_do_is_not_planned_on_that_host(planning):
     assert state.ops[one] == {}
     assert done.will_change is False and done.changed is False
     assert commands(state, two) == {"Set it": ["set x", "check x"]}
-    assert todo.will_change is True
+    with ctx_host.use(two):  # with -y, pyinfra runs the generator when asked
+        assert todo.will_change is True
     (data,) = state.ops[two].values()
     assert data.global_arguments["_sudo"] is True  # pyinfra's own handling of the rest
     assert state.get_meta_for_host(one).ops == 0 and state.get_meta_for_host(two).ops == 1
 
 
 def test_the_generator_runs_without_the_global_arguments_and_once_more_when_planned(planning):
-    _, inventory = planning
+    state, inventory = planning
     one, two = inventory.get_host("one"), inventory.get_host("two")
     on(one, converge, name="Set it", wanted="x", current="x", _sudo=True, _ignore_errors=True)
     on(two, converge, name="Set it", wanted="x", current="y")
-    # one: looked at once; two: looked at, then pyinfra's change check (each to its first
-    # command); and again whenever pyinfra runs the command generator
-    assert CALLS == [("one", "x", "x"), ("two", "x", "y"), ("two", "x", "y")]
+    # one: looked at once; two: looked at, then (without -y) pyinfra's change check, each
+    # to its first command; and again whenever pyinfra runs the command generator
+    checks = 2 if state.should_check_for_changes() else 1
+    expected = [("one", "x", "x")] + [("two", "x", "y")] * checks
+    assert looked_at == expected
+
+
+def test_wrong_arguments_fail_as_they_did(planning):
+    _, inventory = planning
+    with pytest.raises(TypeError, match="unexpected keyword argument 'wanted_'"):
+        on(inventory.get_host("one"), converge, name="Set it", wanted_="x", current="x")
 
 
 def test_a_skipped_step_still_says_why_with_its_noop_message(planning, caplog):
@@ -109,7 +119,10 @@ def test_the_look_ahead_does_not_join_a_rollout_pyinfra_then_does(planning):
     on(one, rollout_step, name="Install", install=False)
     on(two, rollout_step, name="Install", install=True)
     (op_hash,) = state.ops[two]
-    assert rollout._ROLLOUTS[state] == {op_hash: {"planned": {"two"}, "held": set()}}
+    # Without -y pyinfra's change check joins; with -y nobody joins while planning, and
+    # the rollout is every client with the step: here only the one with something to do.
+    joined = {op_hash: {"planned": {"two"}, "held": set()}}
+    assert rollout._ROLLOUTS.get(state, {}) == (joined if state.check_for_changes else {})
     assert rollout.queue(state, op_hash) == [two]
 
 
