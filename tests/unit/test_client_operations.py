@@ -561,7 +561,7 @@ def test_aider_link_switch_is_atomic_in_a_real_shell(tmp_path):
     new.write_text("new")
     link = tmp_path / "bin/aider"
     for target in (old, new):  # absent, then ours: the same command works for both
-        subprocess.run(["sh", "-c", aider._relink(str(link), str(target))], check=True)
+        subprocess.run(["sh", "-c", claude_code.relink(str(link), str(target))], check=True)
         assert os.readlink(link) == str(target)
 
 
@@ -684,11 +684,10 @@ def link(current, op=claude_code.command_link, **kwargs):
 
 def test_command_link_never_replaces_someone_elses_claude():
     target = f"{ROOT}/2.1.332/claude"
-    assert link({"kind": "absent"}, target=target) == [
-        "mkdir -p /h/.local/bin", f"ln -s {target} {LINK}"]
+    switch = [f"mkdir -p /h/.local/bin && ln -sfn {target} {LINK}.new && mv -f {LINK}.new {LINK}"]
+    assert link({"kind": "absent"}, target=target) == switch
     assert link({"kind": "link", "target": target}, target=target) == []
-    assert link({"kind": "link", "target": f"{ROOT}/2.1.300/claude"}, target=target) == [
-        f"ln -sfn {target} {LINK}.new && mv -f {LINK}.new {LINK}"]
+    assert link({"kind": "link", "target": f"{ROOT}/2.1.300/claude"}, target=target) == switch
     cloud = {"kind": "link", "target": "/h/.local/share/claude/versions/2.2.0"}
     assert link(cloud, target=target) == []
     assert link({"kind": "other"}, target=target) == []
