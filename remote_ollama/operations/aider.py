@@ -28,8 +28,8 @@ import re
 import shlex
 from urllib.parse import urlsplit
 
-from pyinfra import host, logger, state
-from pyinfra.api import FunctionCommand, operation
+from pyinfra import host, state
+from pyinfra.api import operation
 
 from remote_ollama.facts.client import AiderInstall, CommandPath, DirectoryEntries
 from remote_ollama.facts.files import PathExists
@@ -179,21 +179,6 @@ def check_script(version: str, target: str, previous: str) -> str:
     )
 
 
-def _gate(state, host, version: str, previous: str, batch: int, max_failures: int) -> bool:
-    """At execution, before the install: the client's turn in the rollout, then its
-    threshold. False (and one sentence) stops the host before anything is sent to it."""
-    op_hash = host.executing_op_hash
-    rollout.wait_turn(state, host, op_hash, batch)
-    failed = rollout.failed_clients(state)
-    if not max_failures or failed < max_failures:
-        return True
-    rollout.hold(state, host, op_hash)
-    host.log_styled(f"Aider {version} not installed: the rollout stopped after {failed} "
-                    f"client(s) failed; {previous} stays in use.", fg="red",
-                    log_func=logger.error)
-    return False
-
-
 @operation()
 def aider_checked(
     installer: str,
@@ -233,12 +218,12 @@ def aider_checked(
                       batch=2, max_failures=1)
     """
     target = f"{root}/{entry(version, python_minor)}"
-    if fact(PathExists, path=f"{target}/{CHECKED}"):
-        host.noop(f"Aider {version} is installed (Python {python_minor})")
-        return
+    installed = fact(PathExists, path=f"{target}/{CHECKED}")
     previous = previous or "no Aider"
-    rollout.join(state, host)
-    yield FunctionCommand(_gate, (version, previous, batch, max_failures), {})
+    said = f"Aider {version} is installed (Python {python_minor})" if installed else None
+    if not (yield from rollout.step(state, host, f"Aider {version}", previous, batch,
+                                    max_failures, installed=said)):
+        return
     q = shlex.quote
     install = _join(placed(installer, target)
                     + install_command(installer, tool, version, python, index_url, find_links))

@@ -386,7 +386,7 @@ LINK_A = "/home/dev/.local/bin/aider"
 TARGET_A = f"{ROOT_A}/0.86.2-py3.11"
 
 
-GATE = "FunctionCommand(_gate, "  # the rollout's gate, first (operations/rollout.py)
+GATE = "FunctionCommand(gate, "  # the rollout's gate, first (operations/rollout.py)
 
 
 @pytest.fixture(autouse=True)
@@ -451,7 +451,7 @@ def test_aider_s_rollout_gate_stops_at_the_threshold(monkeypatch, failed, max_fa
     monkeypatch.setattr(aider.rollout, "hold",
                         lambda state, host, op_hash: held.append(host.name))
     host = GateHost()
-    assert aider._gate(None, host, "0.86.2", "0.86.1", 2, max_failures) is passes
+    assert aider.rollout.gate(None, host, "Aider 0.86.2", "0.86.1", 2, max_failures) is passes
     assert turns == [("aider", 2)]  # its turn first, in inventory order
     assert held == ([] if passes else ["c2"])  # stopped here: not counted as failed
     assert host.said == ([] if passes else [
