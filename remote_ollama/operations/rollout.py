@@ -138,8 +138,17 @@ def step(state, host, what: str, previous: str, batch: int, max_failures: int,
     """A rollout install step's prologue, for ``yield from``: True when the install follows.
 
     ``installed``, the sentence that the version is already there (else None), means
-    nothing to do: it is said as the step's no-op, and the result is False. Otherwise this client joins the rollout (at plan time) and ``gate`` is the step's first
-    command (at execution).
+    nothing to do: it is said as the step's no-op, and the result is False. Otherwise
+    this client joins the rollout (at plan time) and ``gate`` is the step's first command
+    (at execution). The other arguments are ``gate``'s.
+
+    Example, in an operation's body:
+
+    .. code:: python
+
+        if not (yield from rollout.step(state, host, "Aider 0.86.2", "0.86.1", batch=2,
+                                        max_failures=1, installed=None)):
+            return
     """
     if installed:
         host.noop(installed)
