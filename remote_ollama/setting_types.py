@@ -15,6 +15,15 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator
 
+__all__ = [  # public; remote_ollama.settings re-exports them
+    "DURATION_RE", "ENV_NAME_RE", "ENV_VALUE_RE", "HOME_PATH_ALLOWED", "HOSTNAME_RE",
+    "IPV4_RE", "LABEL_RE", "MODEL_RE", "ORIGIN_RE", "PATH_PART_RE", "PMSET_KEYS",
+    "SYSTEM_MODEL_ROOTS", "TAG_RE", "TYPED_OLLAMA_ENV", "URL_RE", "VERSION_RE",
+    "ControllerPath", "Duration", "EnvName", "ExtraEnv", "Fingerprint", "HomePath",
+    "HostName", "Label", "ModelName", "ModelsPath", "Origin", "Pmset", "PythonMinor",
+    "ReleaseUrl", "Tag", "Url", "Version", "is_version", "latest",
+]
+
 MODEL_RE = re.compile(
     r"[a-z0-9][a-z0-9._-]*(?:/[a-z0-9][a-z0-9._-]*){0,2}(?::[a-z0-9][a-z0-9._-]{0,127})?",
     re.IGNORECASE,

@@ -17,54 +17,13 @@ This module is where everyone imports them from; each concern lives in its own m
 
 from __future__ import annotations
 
-from remote_ollama.setting_types import (  # noqa: F401  (re-exported)
-    DURATION_RE,
-    ENV_NAME_RE,
-    ENV_VALUE_RE,
-    HOME_PATH_ALLOWED,
-    HOSTNAME_RE,
-    IPV4_RE,
-    LABEL_RE,
-    MODEL_RE,
-    ORIGIN_RE,
-    PATH_PART_RE,
-    PMSET_KEYS,
-    SYSTEM_MODEL_ROOTS,
-    TAG_RE,
-    TYPED_OLLAMA_ENV,
-    URL_RE,
-    VERSION_RE,
-    ControllerPath,
-    Duration,
-    EnvName,
-    ExtraEnv,
-    Fingerprint,
-    HomePath,
-    HostName,
-    Label,
-    ModelName,
-    ModelsPath,
-    Origin,
-    Pmset,
-    PythonMinor,
-    ReleaseUrl,
-    Tag,
-    Url,
-    Version,
-    is_version,
-    latest,
-)
-from remote_ollama.settings_checks import CrossError, cross_problems  # noqa: F401
-from remote_ollama.settings_renamed import REMOVED, RENAMED  # noqa: F401
-from remote_ollama.settings_schema import SETTING_NAMES, Settings  # noqa: F401
-from remote_ollama.settings_validation import (  # noqa: F401
-    PASSTHROUGH_PREFIXES,
-    SettingsError,
-    own_keys,
-    validate_host,
-)
-
-_CrossError = CrossError  # the name it had before the split
+# Each module's ``__all__`` names what it makes public; all of it is importable from here.
+from remote_ollama.setting_types import *  # noqa: F403
+from remote_ollama.settings_checks import *  # noqa: F403
+from remote_ollama.settings_checks import CrossError as _CrossError  # noqa: F401  (old name)
+from remote_ollama.settings_renamed import *  # noqa: F403
+from remote_ollama.settings_schema import *  # noqa: F403
+from remote_ollama.settings_validation import *  # noqa: F403
 
 
 def settings_table() -> str:

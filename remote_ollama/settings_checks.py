@@ -9,6 +9,8 @@ from typing import Any
 
 from remote_ollama.setting_types import latest
 
+__all__ = ["CrossError", "cross_problems"]  # public; remote_ollama.settings re-exports them
+
 
 class CrossError(ValueError):
     """Problems between settings: ``[(key, value, allowed), ...]``, all of them."""

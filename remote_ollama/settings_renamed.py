@@ -7,6 +7,8 @@ come from: Ollama's environment variables, lower-cased (ollama/ollama
 envconfig/config.go), and NixOS's services.ollama options (ollama.nix).
 """
 
+__all__ = ["REMOVED", "RENAMED"]  # public; remote_ollama.settings re-exports them
+
 # Keys that were renamed, and what they are called now.
 RENAMED = {
     "ollama_host": "ollama_bind",  # OLLAMA_HOST is built from ollama_bind and ollama_port

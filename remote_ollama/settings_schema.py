@@ -36,6 +36,8 @@ from remote_ollama.setting_types import (
 )
 from remote_ollama.settings_checks import CrossError, cross_problems
 
+__all__ = ["SETTING_NAMES", "Settings"]  # public; remote_ollama.settings re-exports them
+
 
 class Settings(BaseModel):
     """Every setting remote-ollama reads. Group: all, server or clients (where it is set)."""

@@ -15,6 +15,8 @@ from remote_ollama.settings_checks import CrossError
 from remote_ollama.settings_renamed import REMOVED, RENAMED
 from remote_ollama.settings_schema import SETTING_NAMES, Settings
 
+__all__ = ["PASSTHROUGH_PREFIXES", "SettingsError", "own_keys", "validate_host"]  # public; remote_ollama.settings re-exports them
+
 
 class SettingsError(Exception):
     """Bad host data, reported before any command reaches any host."""

@@ -28,12 +28,11 @@ import re
 import shlex
 from urllib.parse import urlsplit
 
-from pyinfra import host, logger, state
-from pyinfra.api import FunctionCommand
+from pyinfra import host, state
 
-from remote_ollama.facts.client import AiderInstall, CommandPath, DirectoryEntries, SymlinkTarget
+from remote_ollama.facts.client import AiderInstall, CommandPath, DirectoryEntries
 from remote_ollama.facts.files import PathExists
-from remote_ollama.operations import rollout
+from remote_ollama.operations import claude_code, rollout
 from remote_ollama.probe import fact
 from remote_ollama.step import operation
 
@@ -69,9 +68,7 @@ def in_use(link: dict | None, root: str) -> dict | None:
 
 def owns_link(link: dict | None, root: str) -> bool:
     """Whether ``aider_link`` may (re)point the link: absent, ours, or uv's/pipx's Aider."""
-    kind, target = (link or {}).get("kind", "absent"), (link or {}).get("target", "")
-    return kind == "absent" or (kind == "link" and (
-        target.startswith(root.rstrip("/") + "/") or bool(INSTALLER_LINK_RE.search(target))))
+    return claude_code.ours(link, root.rstrip("/") + "/", INSTALLER_LINK_RE.pattern)
 
 
 def placed(installer: str, target: str) -> list[str]:
@@ -182,21 +179,6 @@ def check_script(version: str, target: str, previous: str) -> str:
     )
 
 
-def _gate(state, host, version: str, previous: str, batch: int, max_failures: int) -> bool:
-    """At execution, before the install: the client's turn in the rollout, then its
-    threshold. False (and one sentence) stops the host before anything is sent to it."""
-    op_hash = host.executing_op_hash
-    rollout.wait_turn(state, host, op_hash, batch)
-    failed = rollout.failed_clients(state)
-    if not max_failures or failed < max_failures:
-        return True
-    rollout.hold(state, host, op_hash)
-    host.log_styled(f"Aider {version} not installed: the rollout stopped after {failed} "
-                    f"client(s) failed; {previous} stays in use.", fg="red",
-                    log_func=logger.error)
-    return False
-
-
 @operation()
 def aider_checked(
     installer: str,
@@ -236,12 +218,12 @@ def aider_checked(
                       batch=2, max_failures=1)
     """
     target = f"{root}/{entry(version, python_minor)}"
-    if fact(PathExists, path=f"{target}/{CHECKED}"):
-        host.noop(f"Aider {version} is installed (Python {python_minor})")
-        return
+    installed = fact(PathExists, path=f"{target}/{CHECKED}")
     previous = previous or "no Aider"
-    rollout.join(state, host)
-    yield FunctionCommand(_gate, (version, previous, batch, max_failures), {})
+    said = f"Aider {version} is installed (Python {python_minor})" if installed else None
+    if not (yield from rollout.step(state, host, f"Aider {version}", previous, batch,
+                                    max_failures, installed=said)):
+        return
     q = shlex.quote
     install = _join(placed(installer, target)
                     + install_command(installer, tool, version, python, index_url, find_links))
@@ -255,7 +237,7 @@ def aider_checked(
 @operation()
 def aider_link(link: str, target: str, root: str):
     """Point ``link`` at ``target`` atomically when it is absent, ours, or the link uv or
-    pipx made for Aider; never replace someone else's command.
+    pipx made for Aider; never replace someone else's command (``claude_code.command_link``).
 
     + link: e.g. ``/home/me/.local/bin/aider``
     + target: our version's command (``binary()``)
@@ -269,21 +251,9 @@ def aider_link(link: str, target: str, root: str):
                    target="/home/me/.local/share/remote-ollama/aider/0.86.2-py3.12/bin/aider",
                    root="/home/me/.local/share/remote-ollama/aider")
     """
-    current = fact(SymlinkTarget, path=link)
-    if current["kind"] == "link" and current["target"] == target:
-        host.noop(f"{link} points at {target}")
-    elif owns_link(current, root):
-        yield _relink(link, target)
-    else:
-        host.noop(f"{link} is someone else's command; left as it is")
-
-
-def _relink(link: str, target: str) -> str:
-    """A new link beside the old, renamed over it: ``aider`` is never missing (rename(2)
-    is atomic; ``ln -sfn`` alone unlinks first). Works whether or not ``link`` exists."""
-    tmp = shlex.quote(f"{link}.new")
-    return (f"mkdir -p {shlex.quote(link.rsplit('/', 1)[0])} && "
-            f"ln -sfn {shlex.quote(target)} {tmp} && mv -f {tmp} {shlex.quote(link)}")
+    yield from claude_code.command_link._inner(  # pyinfra's way to run one op inside another
+        link=link, target=target, owned_prefix=root.rstrip("/") + "/",
+        takeover=INSTALLER_LINK_RE.pattern, hint=None)
 
 
 @operation()
@@ -330,4 +300,4 @@ def aider_absent(installer: str, tool: str | None, relink: tuple[str, str] | Non
         return
     subcommand = ["tool", "uninstall"] if installer == "uv" else ["uninstall"]
     command = _join([tool, *subcommand, PACKAGE])
-    yield command + (f" && {_relink(*relink)}" if relink else "")
+    yield command + (f" && {claude_code.relink(*relink)}" if relink else "")

@@ -12,6 +12,7 @@ import base64
 import contextlib
 import functools
 import json
+import re
 import shlex
 import urllib.parse
 
@@ -102,14 +103,35 @@ def install_command(url: str, sha512: str, target: str) -> str:
     )
 
 
+def relink(link: str, target: str) -> str:
+    """A new link beside the old, renamed over it: the command is never missing (rename(2)
+    is atomic; ``ln -sfn`` alone unlinks first). Works whether or not ``link`` exists."""
+    tmp = shlex.quote(f"{link}.new")
+    return (f"mkdir -p {shlex.quote(link.rsplit('/', 1)[0])} && "
+            f"ln -sfn {shlex.quote(target)} {tmp} && mv -f {tmp} {shlex.quote(link)}")
+
+
+def ours(link: dict | None, owned_prefix: str, takeover: str | None = None) -> bool:
+    """Whether ``command_link`` may (re)point the link: absent, pointing into
+    ``owned_prefix``, or (``takeover``, a regex searched in the target) a known installer's."""
+    kind, target = (link or {}).get("kind", "absent"), (link or {}).get("target", "")
+    return kind == "absent" or (kind == "link" and (
+        target.startswith(owned_prefix) or bool(takeover and re.search(takeover, target))))
+
+
 @operation()
-def command_link(link: str, target: str, owned_prefix: str):
-    """Point ``link`` at ``target`` when the path is free or already ours; never replace
-    someone else's command (the user's cloud ``claude`` stays).
+def command_link(link: str, target: str, owned_prefix: str, takeover: str | None = None,
+                 hint: str | None = "use claude-ollama"):
+    """Point ``link`` at ``target`` atomically (``relink``) when the path is free, already
+    ours, or a known installer's link; never replace someone else's command (the user's
+    cloud ``claude`` stays).
 
     + link: e.g. ``/Users/me/.local/bin/claude``
     + target: our binary
     + owned_prefix: links whose target starts with this are ours
+    + takeover: a regex; a link whose target it matches is an installer's, ours to take
+      over (Aider's: the link uv or pipx made), None for none
+    + hint: what to do instead, said when the command is someone else's (None: nothing)
 
     Example:
 
@@ -120,18 +142,13 @@ def command_link(link: str, target: str, owned_prefix: str):
                      owned_prefix="/home/me/.local/share/remote-ollama/claude-code/")
     """
     current = fact(SymlinkTarget, path=link)
-    if current["kind"] == "absent":
-        yield f"mkdir -p {shlex.quote(link.rsplit('/', 1)[0])}"
-        yield f"ln -s {shlex.quote(target)} {shlex.quote(link)}"
-    elif current["kind"] == "link" and current["target"] == target:
+    if current["kind"] == "link" and current["target"] == target:
         host.noop(f"{link} points at {target}")
-    elif current["kind"] == "link" and current["target"].startswith(owned_prefix):
-        # A new link beside the old, renamed over it: `claude` is never missing (rename(2)
-        # is atomic; `ln -sfn` unlinks first). The target is a file, so mv does not follow.
-        tmp = shlex.quote(f"{link}.new")
-        yield f"ln -sfn {shlex.quote(target)} {tmp} && mv -f {tmp} {shlex.quote(link)}"
+    elif ours(current, owned_prefix, takeover):
+        yield relink(link, target)
     else:
-        host.noop(f"{link} is someone else's command; left as it is (use claude-ollama)")
+        host.noop(f"{link} is someone else's command; left as it is"
+                  + (f" ({hint})" if hint else ""))
 
 
 @operation()

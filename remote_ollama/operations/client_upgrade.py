@@ -24,9 +24,9 @@ left untouched (operations/rollout.py, which says why not pyinfra's ``_parallel`
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 
-from pyinfra import host, logger, state
-from pyinfra.api import FunctionCommand
+from pyinfra import host, state
 
 from remote_ollama.compat import verdict
 from remote_ollama.facts.client import DirectoryEntries, ServerReachability
@@ -68,30 +68,21 @@ def check_script(version: str, target: str, alias: str | None, previous: str) ->
     return script
 
 
-def _gate(state, host, version: str, previous: str, base_url: str | None, batch: int,
-          max_failures: int, allow_broken: bool) -> bool:
-    """At execution, before the download: the client's turn in the rollout, its
-    threshold, then the matrix against the Ollama version the server runs now. False (and
-    one sentence) stops the host here, before anything is sent to it."""
-    op_hash = host.executing_op_hash
-    rollout.wait_turn(state, host, op_hash, batch)
-    stay = f"{previous} stays in use"
-    reason = None
-    failed = rollout.failed_clients(state)
-    if max_failures and failed >= max_failures:
-        reason = (f"Claude Code {version} not installed: the rollout stopped after {failed} "
-                  f"client(s) failed; {stay}.")
-    elif base_url and not allow_broken:
-        ollama = host.get_fact(ServerReachability, base_url=base_url).get("version")
-        found = verdict(version, ollama)
-        if found.status == "broken":
-            reason = (f"Claude Code {version} not installed: the server runs Ollama {ollama} "
-                      f"now, and the matrix marks the pair broken ({found.note}); {stay}.")
-    if reason is None:
-        return True
-    rollout.hold(state, host, op_hash)
-    host.log_styled(reason, fg="red", log_func=logger.error)
-    return False
+@dataclass(frozen=True)  # its repr is in the plan, so the same on every run
+class MatrixCheck:
+    """The gate's check (``rollout.gate``): the matrix against the Ollama version the server
+    runs now, asked at execution. A reason when it marks the pair broken, else None."""
+
+    version: str
+    base_url: str
+
+    def __call__(self, host) -> str | None:
+        ollama = host.get_fact(ServerReachability, base_url=self.base_url).get("version")
+        found = verdict(self.version, ollama)
+        if found.status != "broken":
+            return None
+        return (f"the server runs Ollama {ollama} now, and the matrix marks the pair broken "
+                f"({found.note})")
 
 
 @operation()
@@ -123,13 +114,13 @@ def claude_code_checked(version: str, url: str, metadata: str, root: str, alias:
             batch=2, max_failures=1)
     """
     target = f"{root}/{version}"
-    if fact(PathExists, path=f"{target}/claude"):
-        host.noop(f"Claude Code {version} is installed")
-        return
+    installed = fact(PathExists, path=f"{target}/claude")
     previous = previous or "no Claude Code"
-    rollout.join(state, host)
-    yield FunctionCommand(_gate, (version, previous, base_url, batch, max_failures,
-                                  allow_broken), {})
+    check = MatrixCheck(version, base_url) if base_url and not allow_broken else None
+    said = f"Claude Code {version} is installed" if installed else None
+    if not (yield from rollout.step(state, host, f"Claude Code {version}", previous, batch,
+                                    max_failures, installed=said, check=check)):
+        return
     install = claude_code.install_command(url, claude_code.registry_sha512(metadata, version),
                                          target)
     yield (f"{{ {install}; }} || {{ echo 'Claude Code {version}: the download or unpack failed; "

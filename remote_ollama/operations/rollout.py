@@ -3,8 +3,9 @@
 A rollout step (a client's new Claude Code, say) runs on every client at once, and its
 first command, a ``FunctionCommand``, calls ``wait_turn``: it holds the client until the
 clients before it in the inventory, ``batch`` at a time, have finished the same step.
-Then ``failed_clients`` counts the clients whose rollout step failed so far, and the
-step decides whether to go on (client_upgrade.py).
+Then ``failed_clients`` counts the clients whose rollout step failed so far, and ``gate``
+decides whether to go on. ``step`` is the prologue both install steps share (Claude Code's
+in client_upgrade.py, Aider's in aider.py).
 
 Why not pyinfra's per-operation ``_parallel``: it cuts the hosts into batches in the order
 of ``State.active_hosts``, which is a set (pyinfra/api/operations.py, ``_run_single_op``),
@@ -24,9 +25,12 @@ calls ``join`` there. A client with nothing to install does not hold a place in 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Generator
 from weakref import WeakKeyDictionary
 
 import gevent
+from pyinfra import logger
+from pyinfra.api import FunctionCommand
 
 POLL_SECONDS = 0.05
 
@@ -103,3 +107,54 @@ def failed_clients(state) -> int:
                     and not meta.did_succeed()):
                 failed.add(h.name)
     return len(failed)
+
+
+def gate(state, host, what: str, previous: str, batch: int, max_failures: int,
+         check: Callable[[object], str | None] | None = None) -> bool:
+    """At execution, before the install: the client's turn, then the threshold of failed
+    clients, then ``check(host)`` (a reason not to install, or None). False, and one
+    sentence, stops the host before anything is sent to it.
+
+    + what: e.g. ``Aider 0.86.2``
+    + previous: the version in use, which stays (e.g. ``0.86.1``, ``no Aider``)
+    + batch, max_failures: the rollout's (0: one batch; never stop)
+    """
+    op_hash = host.executing_op_hash
+    wait_turn(state, host, op_hash, batch)
+    failed = failed_clients(state)
+    if max_failures and failed >= max_failures:
+        reason = f"the rollout stopped after {failed} client(s) failed"
+    else:
+        reason = check(host) if check else None
+    if reason is None:
+        return True
+    hold(state, host, op_hash)
+    host.log_styled(f"{what} not installed: {reason}; {previous} stays in use.", fg="red",
+                    log_func=logger.error)
+    return False
+
+
+def step(state, host, what: str, previous: str, batch: int, max_failures: int,
+         installed: str | None = None, check: Callable[[object], str | None] | None = None,
+         ) -> Generator[FunctionCommand, None, bool]:
+    """A rollout install step's prologue, for ``yield from``: True when the install follows.
+
+    ``installed``, the sentence that the version is already there (else None), means
+    nothing to do: it is said as the step's no-op, and the result is False. Otherwise
+    this client joins the rollout (at plan time) and ``gate`` is the step's first command
+    (at execution). The other arguments are ``gate``'s.
+
+    Example, in an operation's body:
+
+    .. code:: python
+
+        if not (yield from rollout.step(state, host, "Aider 0.86.2", "0.86.1", batch=2,
+                                        max_failures=1, installed=None)):
+            return
+    """
+    if installed:
+        host.noop(installed)
+        return False
+    join(state, host)
+    yield FunctionCommand(gate, (what, previous, batch, max_failures, check), {})
+    return True

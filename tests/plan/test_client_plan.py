@@ -39,7 +39,7 @@ REMOVE_AIDER_FILES = "Remove Aider's files (~/.aider.conf.yml, .aider.model.*)"
 def aider_script(result, version: str) -> list[str]:
     """The Aider step's shell script, after its rollout gate (operations/rollout.py)."""
     gate, *script = result.commands_of(f"Install Aider {version}")
-    assert gate.startswith("FunctionCommand(_gate, ")
+    assert gate.startswith("FunctionCommand(gate, ")
     return script
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import sys
 from unittest import mock
 
 from pyinfra.api.command import FileUploadCommand, StringCommand
@@ -26,16 +28,23 @@ class FakeHost:
 def run_op(op, facts: dict, **kwargs) -> list[str]:
     """Commands ``op`` yields when facts answer from ``facts``: {(FactClass, kw-tuple): value}.
 
-    The kw-tuple is ``tuple(sorted(kwargs.items()))`` of the fact's arguments.
+    The kw-tuple is ``tuple(sorted(kwargs.items()))`` of the fact's arguments. The facts
+    and host are also those of every operations module loaded, for an op that runs another
+    one's body (``aider_link`` runs ``claude_code.command_link``'s).
     """
-    module = importlib.import_module(op.__module__)
+    importlib.import_module(op.__module__)
 
     def fake_fact(cls, host=None, **fact_kwargs):
         return facts[(cls, tuple(sorted(fact_kwargs.items())))]
 
-    with mock.patch.object(module, "fact", fake_fact), mock.patch.object(
-        module, "host", FakeHost()
-    ):
+    fake_host = FakeHost()
+    modules = [m for name, m in list(sys.modules.items())
+               if name.startswith("remote_ollama.operations.") and hasattr(m, "fact")]
+    with contextlib.ExitStack() as stack:
+        for module in modules:
+            stack.enter_context(mock.patch.object(module, "fact", fake_fact))
+            if hasattr(module, "host"):
+                stack.enter_context(mock.patch.object(module, "host", fake_host))
         return [_text(c) for c in op._inner(**kwargs)]
 
 

@@ -386,7 +386,7 @@ LINK_A = "/home/dev/.local/bin/aider"
 TARGET_A = f"{ROOT_A}/0.86.2-py3.11"
 
 
-GATE = "FunctionCommand(_gate, "  # the rollout's gate, first (operations/rollout.py)
+GATE = "FunctionCommand(gate, "  # the rollout's gate, first (operations/rollout.py)
 
 
 @pytest.fixture(autouse=True)
@@ -451,7 +451,7 @@ def test_aider_s_rollout_gate_stops_at_the_threshold(monkeypatch, failed, max_fa
     monkeypatch.setattr(aider.rollout, "hold",
                         lambda state, host, op_hash: held.append(host.name))
     host = GateHost()
-    assert aider._gate(None, host, "0.86.2", "0.86.1", 2, max_failures) is passes
+    assert aider.rollout.gate(None, host, "Aider 0.86.2", "0.86.1", 2, max_failures) is passes
     assert turns == [("aider", 2)]  # its turn first, in inventory order
     assert held == ([] if passes else ["c2"])  # stopped here: not counted as failed
     assert host.said == ([] if passes else [
@@ -561,7 +561,7 @@ def test_aider_link_switch_is_atomic_in_a_real_shell(tmp_path):
     new.write_text("new")
     link = tmp_path / "bin/aider"
     for target in (old, new):  # absent, then ours: the same command works for both
-        subprocess.run(["sh", "-c", aider._relink(str(link), str(target))], check=True)
+        subprocess.run(["sh", "-c", claude_code.relink(str(link), str(target))], check=True)
         assert os.readlink(link) == str(target)
 
 
@@ -684,11 +684,10 @@ def link(current, op=claude_code.command_link, **kwargs):
 
 def test_command_link_never_replaces_someone_elses_claude():
     target = f"{ROOT}/2.1.332/claude"
-    assert link({"kind": "absent"}, target=target) == [
-        "mkdir -p /h/.local/bin", f"ln -s {target} {LINK}"]
+    switch = [f"mkdir -p /h/.local/bin && ln -sfn {target} {LINK}.new && mv -f {LINK}.new {LINK}"]
+    assert link({"kind": "absent"}, target=target) == switch
     assert link({"kind": "link", "target": target}, target=target) == []
-    assert link({"kind": "link", "target": f"{ROOT}/2.1.300/claude"}, target=target) == [
-        f"ln -sfn {target} {LINK}.new && mv -f {LINK}.new {LINK}"]
+    assert link({"kind": "link", "target": f"{ROOT}/2.1.300/claude"}, target=target) == switch
     cloud = {"kind": "link", "target": "/h/.local/share/claude/versions/2.2.0"}
     assert link(cloud, target=target) == []
     assert link({"kind": "other"}, target=target) == []

@@ -104,7 +104,10 @@ def gate(monkeypatch, server_version="0.14.2", failed=0, **kwargs) -> tuple[bool
     fake = FakeHost(server_version)
     args = {"version": "2.1.332", "previous": "2.1.300", "base_url": "http://s:11434",
             "batch": 1, "max_failures": 1, "allow_broken": False, **kwargs}
-    passed = client_upgrade._gate(None, fake, **args)
+    check = (client_upgrade.MatrixCheck(args["version"], args["base_url"])
+             if not args["allow_broken"] else None)  # as claude_code_checked passes it
+    passed = rollout.gate(None, fake, f"Claude Code {args['version']}", args["previous"],
+                          args["batch"], args["max_failures"], check)
     assert held == ([] if passed else ["c1"])  # a client stopped here is not a failed one
     return passed, fake.said
 

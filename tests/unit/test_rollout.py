@@ -195,3 +195,76 @@ def test_joining_at_execution_changes_nothing():
     hosts[1].current_op_hash = "install"
     rollout.join(state, hosts[1])  # is_executing: too late to take a place
     assert rollout.queue(state, "install") == [hosts[0]]
+
+
+class StepHost(Host):
+    """A client as a rollout step sees it: what it says, and the step it executes."""
+
+    def __init__(self, name):
+        super().__init__(name)
+        self.executing_op_hash = self.current_op_hash = "install"
+        self.said: list[str] = []
+
+    def noop(self, message):
+        self.said.append(message)
+
+    def log_styled(self, message, **kwargs):
+        self.said.append(message)
+
+
+def drive(generator) -> tuple[list, bool]:
+    """What a ``yield from rollout.step(...)`` yields, and what it returns."""
+    yielded = []
+    try:
+        while True:
+            yielded.append(next(generator))
+    except StopIteration as end:
+        return yielded, end.value
+
+
+def test_a_step_with_its_version_installed_says_so_and_neither_joins_nor_gates():
+    host, other = StepHost("c1"), StepHost("c2")
+    state = State(is_executing=False, inventory=[host, other],
+                  ops={h: {"install": None} for h in (host, other)})
+    rollout.join(state, other)  # c2 will install
+    assert drive(rollout.step(state, host, "Aider 0.86.2", "0.86.1", 1, 1,
+                              installed="Aider 0.86.2 is installed")) == ([], False)
+    assert host.said == ["Aider 0.86.2 is installed"]
+    assert rollout.queue(state, "install") == [other]  # c1 takes no place in a batch
+
+
+def test_a_step_that_installs_joins_and_puts_the_gate_first():
+    host = StepHost("c1")
+    state = State(is_executing=False, inventory=[host], ops={host: {"install": None}})
+    check = object()
+    (command,), goes_on = drive(rollout.step(state, host, "Aider 0.86.2", "0.86.1", 2, 1,
+                                             check=check))
+    assert goes_on is True
+    assert (command.function, command.args) == (
+        rollout.gate, ("Aider 0.86.2", "0.86.1", 2, 1, check))
+    assert rollout.queue(state, "install") == [host]
+
+
+def test_the_gate_holds_a_client_at_the_threshold_before_asking_its_check():
+    state, _ = fleet(0)
+    c1, c2, c3 = (StepHost(f"c{i}") for i in (1, 2, 3))
+    state.inventory = [c1, c2, c3]
+    state.active_hosts = rollout.InventoryOrder(state.inventory, state.inventory)
+    state.ops = {h: {"install": SimpleNamespace(operation_meta=Meta())} for h in state.inventory}
+    plan(state, state.inventory)
+    asked = []
+
+    def check(host):
+        asked.append(host.name)
+        return "the matrix marks the pair broken" if host is c2 else None
+
+    assert rollout.gate(state, c1, "X 2", "1", 0, 1, check) is True
+    assert rollout.gate(state, c2, "X 2", "1", 0, 1, check) is False  # its check says no
+    state.ops[c1]["install"].operation_meta.success = False  # c1's install failed
+    state.ops[c2]["install"].operation_meta.success = False  # c2 was held: not a failure
+    assert rollout.gate(state, c3, "X 2", "1", 0, 1, check) is False
+    assert asked == ["c1", "c2"]  # the threshold came first for c3
+    assert c2.said == ["X 2 not installed: the matrix marks the pair broken; 1 stays in use."]
+    assert c3.said == ["X 2 not installed: the rollout stopped after 1 client(s) failed; "
+                       "1 stays in use."]
+    assert rollout.failed_clients(state) == 1

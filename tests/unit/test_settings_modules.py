@@ -3,7 +3,9 @@ importable from it, and is the one object, not a copy."""
 
 from __future__ import annotations
 
+import ast
 import importlib
+from pathlib import Path
 
 import remote_ollama.settings as settings
 
@@ -41,3 +43,20 @@ def test_a_cross_problem_still_names_every_key_through_validate_host():
     assert "default_model='b:1' is invalid; allowed: one of `models`" in text
     assert "ollama_bind='all' is invalid" in text
     assert "'ollama_host' was renamed to 'ollama_bind'" in text
+
+
+def test_each_module_s_all_names_every_public_name_it_defines():
+    """settings.py re-exports each module's ``__all__``: a name defined but left out of it
+    would not import from remote_ollama.settings."""
+    for module in sorted(set(HOMES.values())):
+        home = importlib.import_module(f"remote_ollama.{module}")
+        tree = ast.parse(Path(home.__file__).read_text(encoding="utf-8"))
+        defined = set()
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+                defined.add(node.name)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                defined |= {t.id for t in targets if isinstance(t, ast.Name)}
+        public = {name for name in defined if not name.startswith("_")}
+        assert public == set(home.__all__), module
