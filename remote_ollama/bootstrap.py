@@ -168,5 +168,5 @@ def deferred(settings: Settings, seen: dict, tag: str, home: str, user: str,
 def _run_again(then: Callable[[], None]) -> None:
     """At execution time: forget this run's probe answers, so ``then`` reads the host as the
     bootstrap left it, and run it (its operations execute immediately, nested)."""
-    probe._cache.pop(host._get_module(), None)
+    probe.forget(host)
     then()

@@ -51,8 +51,8 @@ import weakref
 from typing import Any
 
 from pyinfra import host as current_host
-from pyinfra import state as current_state
 from pyinfra.api import FactBase
+from pyinfra.context import ContextObject
 
 from remote_ollama.facts.files import ManagedFile, ManagedFiles, PathExists, PathsExist
 from remote_ollama.facts.system import UserIdentity
@@ -66,8 +66,12 @@ ENCODE = "base64 | LC_ALL=C tr -d '\\n'"  # every byte, as base64 on one line
 # Facts asked for many paths are read in one section each, by a fact built for the batch.
 BATCHED = {ManagedFile: ManagedFiles, PathExists: PathsExist}
 
-# The cache: one dict of fact values per pyinfra Host, dropped with the Host (weak keys).
-# Within it, ``_key`` names one question: the fact class and its arguments as ``repr``s
+# The cache: per pyinfra State (one run), per Host, one dict of fact values. Both levels
+# are keyed on the objects themselves, weakly; never on ``id()`` nor on pyinfra's context
+# proxies (``from pyinfra import host, state``): a freed State's id is given to a later
+# State, and a proxy never dies and hashes as whatever it points to at the time, so an
+# entry keyed on either outlived its run and could hand its answers to a later one.
+# Within a host's dict, ``_key`` names one question: the fact class and its arguments as ``repr``s
 # (lists are not hashable; ``repr`` tells ``1`` from ``"1"``). Two spellings of the same
 # path are two keys: ``~/x`` and ``/Users/me/x`` (see ``prime``, which stores both). A
 # question asked under a key nobody primed is not an error: ``fact`` asks the host, one
@@ -239,22 +243,26 @@ def parse_section(cls: type[FactBase], code: int, lines: list[str]) -> Any:
     return instance.process(lines)
 
 
+def _unwrapped(obj: Any) -> Any:
+    """The object behind a pyinfra context proxy (``pyinfra.host``, ``pyinfra.state``)."""
+    return obj._get_module() if isinstance(obj, ContextObject) else obj
+
+
 def _stage_cache(host) -> dict:
     """Facts of this run. Execution reuses what planning read: one probe per host per run.
 
-    A run is one pyinfra ``State``; the values are kept under ``"run": id(state)``. The id,
-    not the State itself: the cache must not keep a finished run's State alive, and a
-    State is not hashable by value. A new State (the next test, the next ``pyinfra``
-    invocation in one process) has another id, so its host starts with an empty cache.
-    Python may reuse a freed State's id; that would hand old values to a Host run again
-    under a new State, but pyinfra builds a new Inventory, and new Hosts, for every State
-    (the CLI, and tests/plan's harness), so a Host never outlives its run."""
-    per_host = _cache.setdefault(host, {})
-    run = id(current_state._get_module())
-    if per_host.get("run") != run:
-        per_host.clear()
-        per_host["run"] = run
-    return per_host
+    A run is one pyinfra ``State``: the host's own (``host.state``), so a Host planned
+    again under a new State starts empty. The State and the Host are weak keys: the cache
+    keeps neither alive, and a finished run's answers go with its State."""
+    host = _unwrapped(host)
+    per_state = _cache.setdefault(host.state, weakref.WeakKeyDictionary())
+    return per_state.setdefault(host, {})
+
+
+def forget(host) -> None:
+    """Drop this run's answers for ``host``: its next question asks the host again."""
+    host = _unwrapped(host)
+    _cache.get(host.state, {}).pop(host, None)
 
 
 def prime(host, requests: dict[str, tuple[type[FactBase], dict[str, Any]]]) -> dict[str, Any]:

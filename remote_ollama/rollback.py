@@ -216,7 +216,12 @@ def changed_steps() -> list[str]:
     whether it yields a command; ``api/operation.py``), in ``host.op_hash_order``. The
     current step is ``host.current_op_hash`` (set while its generator runs, planning and
     executing); its name's deploy part (``remote-ollama client | ``) picks this deploy's
-    steps: a host in both groups runs the server's deploy before the client's."""
+    steps: a host in both groups runs the server's deploy before the client's.
+
+    A step's ``op_meta.names`` are every host's names for it (``Install Aider 0.86.2`` on
+    one client, ``Install Aider 0.86.1`` on another: one step, one op hash). The host's own
+    name is the ``name`` in its own step data (``global_arguments``); a step without one
+    is named by pyinfra from its operation, the same on every host."""
     from pyinfra import state
 
     def names(op_hash: str) -> list[str]:
@@ -230,8 +235,11 @@ def changed_steps() -> list[str]:
         if op_hash == current:  # this step (when executing, it has changed itself)
             break
         ours = [n for n in names(op_hash) if n.startswith(deploy)]
-        if ours and state.get_op_data_for_host(host, op_hash).operation_meta.will_change:
-            steps.append(ours[0].rsplit(" | ", 1)[-1])
+        data = state.get_op_data_for_host(host, op_hash)
+        if not ours or not data.operation_meta.will_change:
+            continue
+        name = data.global_arguments.get("name")
+        steps.append(name if name and deploy + name in ours else ours[0].rsplit(" | ", 1)[-1])
     return steps
 
 

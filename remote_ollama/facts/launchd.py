@@ -1,4 +1,4 @@
-"""launchd state from ``launchctl print``: one job, a domain, and every Ollama job.
+"""launchd state from ``launchctl print``: one job, and every Ollama job with the domains.
 
 Formats (``launchctl print``, launchctl(1)): a service prints a block
 ``<target> = {`` ... ``}`` whose top-level lines are ``key = value``, indented with a tab,
@@ -32,7 +32,13 @@ class JobState(TypedDict, total=False):
 
 
 class DomainState(TypedDict):
-    """``LaunchdDomain``'s value."""
+    """Whether a launchd domain exists (``domain_state``): ``launchctl print <domain>``'s
+    exit code, 0 when it does.
+
+    ``gui/<uid>`` exists only while the user has a login session at the console; without
+    one ``launchctl print gui/<uid>`` fails (``Could not find domain for user gui: <uid>``)
+    and bootstrapping a LaunchAgent there fails too (``Bootstrap failed: 125: Domain does
+    not support specified action``)."""
 
     exists: bool
     code: int  # launchctl's exit code (113: not found)
@@ -51,7 +57,6 @@ class Jobs(TypedDict):
     domains: dict[str, int]  # each domain's listing: launchctl's exit code (113: none)
 
 # gui/<uid>/label, user/<uid>/label or system/label; $(id -u) may stand for the uid.
-DOMAIN_RE = re.compile(r"(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))")
 TARGET_RE = re.compile(r"(?:system|(?:gui|user)/(?:\d+|\$\(id -u\)))/[A-Za-z0-9.-]+")
 # Used with fullmatch only: "$" would also accept a value ending in "\n".
 LABEL_RE = re.compile(r"[A-Za-z0-9.-]+")
@@ -134,33 +139,6 @@ class LaunchdJob(ProbeFact[JobState]):
         return parse_print(output)
 
 
-class LaunchdDomain(ProbeFact["DomainState | None"]):
-    """Whether a launchd domain exists: ``{"exists": bool, "code": int}``; None if unknown.
-
-    ``gui/<uid>`` exists only while the user has a login session at the console; without
-    one ``launchctl print gui/<uid>`` fails (``Could not find domain for user gui: <uid>``)
-    and bootstrapping a LaunchAgent there fails too (``Bootstrap failed: 125: Domain does
-    not support specified action``). The domain listing itself is thrown away.
-
-        host.get_fact(LaunchdDomain, domain="gui/$(id -u)")["exists"]
-    """
-
-
-    def requires_command(self, domain: str) -> str:
-        return "launchctl"
-
-    def command(self, domain: str) -> str:
-        if not DOMAIN_RE.fullmatch(domain):
-            raise ValueError(f"not a launchd domain: {domain!r}")
-        return f'launchctl print "{domain}" >/dev/null 2>&1; echo "{RC}$?"'
-
-    def process(self, output) -> DomainState | None:
-        if not any(line.startswith(RC) for line in output):
-            return None  # no answer at all: unknown, not "absent"
-        code = _exit_code(output)
-        return {"exists": code == 0, "code": code}
-
-
 def serves_ollama(arguments) -> bool:
     """Whether a job's ProgramArguments run ``ollama serve`` (any binary named ollama)."""
     args = [str(a) for a in arguments or []]
@@ -188,9 +166,9 @@ class OllamaJobs(ProbeFact[Jobs]):
     listing only ever saves runs, it never hides a job.
 
     Our own label and its ``.warm`` job are printed too, and each listing's exit code is
-    kept, so that this one fact also answers what ``LaunchdJob`` (our job, the warm job)
-    and ``LaunchdDomain`` (``gui/<uid>``) would: ``job_state`` and ``domain_state`` read
-    them from its value, and the server's probe runs no launchctl of its own besides.
+    kept, so that this one fact also answers what ``LaunchdJob`` would (our job, the warm
+    job) and whether ``gui/<uid>`` exists: ``job_state`` and ``domain_state`` read them
+    from its value, and the server's probe runs no launchctl of its own besides.
 
     Value: ``{"plists": {path: {"label": str, "plist": dict | None}},
     "jobs": {"<domain>/<label>": <LaunchdJob value>}, "domains": {"<domain>": int}}`` with
@@ -266,7 +244,7 @@ def job_state(jobs: Jobs | None, target: str) -> JobState:
 
 
 def domain_state(jobs: Jobs | None, domain: str) -> DomainState | None:
-    """``LaunchdDomain``'s answer for ``domain`` (the uid a number), read from
+    """Whether ``domain`` (the uid a number) exists, from its listing's exit code in
     ``OllamaJobs``' value; None when its listing was never reached (unknown, not absent)."""
     code = (jobs or {}).get("domains", {}).get(domain)
     return None if code is None else {"exists": code == 0, "code": code}

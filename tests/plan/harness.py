@@ -212,7 +212,9 @@ def _host_plan(state: State, host) -> HostPlan:
             if op_hash not in state.ops[host]:
                 continue
             op_data = state.get_op_data_for_host(host, op_hash)
-            name = next(iter(state.op_meta[op_hash].names)).split(" | ")[-1]
+            # this host's own name: op_meta's names are every host's (one per host's name=)
+            name = (op_data.global_arguments.get("name")
+                    or next(iter(state.op_meta[op_hash].names)).split(" | ")[-1])
             result.ops.append((name, [_render(c) for c in op_data.command_generator()]))
             if op_data.global_arguments.get("_ignore_errors"):
                 result.errors_ignored.add(name)

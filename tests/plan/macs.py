@@ -110,10 +110,11 @@ def _exit_code(lines: list[str]) -> int:
 
 def fold_launchd(sections: dict, job_domain: str = f"gui/{UID}") -> dict:
     """``sections`` with its ``job``, ``warm_job`` and ``gui_domain`` (what ``launchctl
-    print`` says of our job, our warm job and ``gui/<uid>``, the outputs of LaunchdJob and
-    LaunchdDomain) folded into its ``others`` (OllamaJobs), which answers all three in
-    the server's probe: a loaded job is printed in ``job_domain`` (the job's domain:
-    ``system`` for a daemon), and the domain's exit code is its listing's."""
+    print`` says of our job and our warm job, LaunchdJob's output, and the exit code of
+    ``launchctl print gui/<uid>`` as ``@@rc=<code>``) folded into its ``others``
+    (OllamaJobs), which answers all three in the server's probe: a loaded job is printed
+    in ``job_domain`` (the job's domain: ``system`` for a daemon), and the domain's exit
+    code is its listing's."""
     sections = dict(sections)
     folded = {name: sections.pop(name) for name in ("job", "warm_job", "gui_domain")
               if name in sections}

@@ -592,6 +592,18 @@ def test_a_fresh_client_records_its_converge_last_in_its_own_file(fresh, home, t
     assert written["changed"] == result.changes[:-1]
 
 
+def test_clients_that_name_a_step_apart_each_record_their_own_name():
+    """One step, two names: ``Install Aider {version}`` with each client's own pin. pyinfra
+    keeps both names on the step (``op_meta.names``); each record holds its host's."""
+    plans = plan("client", data=SERVER, clients={
+        "a": stub(fresh_mac_client()),
+        "b": stub(fresh_mac_client(), aider_version="0.86.1")})
+    for name, version in (("a", "0.86.2"), ("b", "0.86.1")):
+        changed = recorded_doc(plans[name].commands_of(RECORD)[0])["changed"]
+        assert f"Install Aider {version}" in changed
+        assert changed == plans[name].changes[:-1]
+
+
 def test_a_converged_client_records_nothing_and_sends_only_the_probe(sent):
     last = {"at": "2026-11-30T05:00:00Z", "role": "client", "changed": ["Install Aider 0.86.2"]}
     before = converged(fresh_mac_client(), client_settings(**CLAUDE),

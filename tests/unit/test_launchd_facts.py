@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from remote_ollama.facts.launchd import (
-    LaunchdDomain,
     LaunchdJob,
     OllamaJobs,
     domain_state,
@@ -49,13 +48,6 @@ def test_any_state_value_survives_whatever_the_indentation(state, indent):
     job = parse_print(block)
     assert job["state"] == state and job["pid"] == 7  # the nested 'state' is not it
     assert job["arguments"] == ["/bin/ollama", "serve"]
-
-
-def test_gui_domain_exists_only_when_launchctl_prints_it():
-    absent = LaunchdDomain().process(lines("launchctl-print-gui-domain-absent.txt"))
-    assert absent == {"exists": False, "code": 113}
-    assert LaunchdDomain().process(["@@rc=0"]) == {"exists": True, "code": 0}
-    assert LaunchdDomain().process([]) is None  # no answer is not "absent"
 
 
 SEED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -160,7 +152,7 @@ def test_ollama_jobs_prints_a_label_only_where_the_domain_lists_it(tmp_path):
                                   "system/homebrew.mxcl.ollama"}
     assert found["jobs"]["system/homebrew.mxcl.ollama"]["pid"] == 4242
     assert found["domains"] == {"gui/501": 0, "user/501": 0, "system": 0}
-    # The same run answers LaunchdJob for our job and the warm job, LaunchdDomain for gui
+    # The same run answers LaunchdJob for our job and the warm job, and gui's existence
     ours = job_state(found, "gui/501/com.remote-ollama.ollama")
     assert ours == LaunchdJob().process(RUNNING.splitlines())
     assert job_state(found, "gui/501/com.remote-ollama.ollama.warm") == {"loaded": False}
@@ -193,7 +185,7 @@ def test_a_domain_whose_listing_fails_is_asked_label_by_label(tmp_path):
                      "print user/501",  # listed, and names none of them
                      "print system", *(f"print system/{label}" for label in labels)]
     assert set(found["jobs"]) == {"system/homebrew.mxcl.ollama"}
-    # No console session: gui/501 cannot be listed, which is LaunchdDomain's "absent"
+    # No console session: gui/501 cannot be listed: the domain is absent
     assert found["domains"] == {"gui/501": 113, "user/501": 0, "system": 113}
     assert domain_state(found, "gui/501") == {"exists": False, "code": 113}
     assert job_state(found, "gui/501/com.remote-ollama.ollama") == {"loaded": False}
@@ -204,24 +196,24 @@ def _case(name: str) -> dict:
 
 
 def test_job_and_domain_answers_match_the_facts_they_replace():
-    """What server.py reads from OllamaJobs equals what LaunchdJob and LaunchdDomain say
-    of the same recorded launchctl outputs."""
+    """What server.py reads from OllamaJobs equals what LaunchdJob says of the same
+    recorded launchctl outputs, and what ``launchctl print gui/501`` exits with."""
     converged = _case("converged-ours-running")["fact"]
     assert job_state(converged, "gui/501/com.remote-ollama.ollama") == LaunchdJob().process(
         lines("launchctl-print-running.txt"))
     absent = LaunchdJob().process(lines("launchctl-print-absent.txt"))
     assert job_state(converged, "gui/501/com.remote-ollama.ollama.warm") == absent
     assert job_state(converged, "system/com.remote-ollama.ollama") == absent
-    assert domain_state(converged, "gui/501") == LaunchdDomain().process(["@@rc=0"])
+    assert domain_state(converged, "gui/501") == {"exists": True, "code": 0}
     no_console = _case("no-console-session")["fact"]
-    assert domain_state(no_console, "gui/501") == LaunchdDomain().process(
-        lines("launchctl-print-gui-domain-absent.txt"))
+    assert domain_state(no_console, "gui/501") == {"exists": False, "code": 113}  # exit
+    assert lines("launchctl-print-gui-domain-absent.txt")[-1] == "@@rc=113"  # as recorded
     assert job_state(no_console, "gui/501/com.remote-ollama.ollama") == absent
 
 
 def test_no_answer_leaves_the_domain_unknown_and_the_job_unloaded():
     empty = OllamaJobs().default()  # the section failed or was cut off
-    assert domain_state(empty, "gui/501") is None  # as LaunchdDomain().process([])
+    assert domain_state(empty, "gui/501") is None  # no answer is not "absent"
     assert job_state(empty, "gui/501/com.remote-ollama.ollama") == {"loaded": False}
     assert job_state(None, "system/x") == {"loaded": False}
 

@@ -260,8 +260,9 @@ def test_a_host_in_both_groups_records_each_deploys_own_steps(monkeypatch):
     hashes = [f"op{i}" for i in range(len(steps))]
     fake_state = SimpleNamespace(
         get_op_meta=lambda h: SimpleNamespace(names={steps[hashes.index(h)][0]}),
-        get_op_data_for_host=lambda _host, h: SimpleNamespace(operation_meta=SimpleNamespace(
-            will_change=steps[hashes.index(h)][1])))
+        get_op_data_for_host=lambda _host, h: SimpleNamespace(
+            operation_meta=SimpleNamespace(will_change=steps[hashes.index(h)][1]),
+            global_arguments={"name": steps[hashes.index(h)][0].split(" | ")[-1]}))
     fake_host = SimpleNamespace(op_hash_order=hashes, current_op_hash="op2")
     monkeypatch.setattr(pyinfra, "state", fake_state)
     monkeypatch.setattr(rollback, "host", fake_host)

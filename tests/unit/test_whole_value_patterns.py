@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from remote_ollama import compat
-from remote_ollama.facts.launchd import LaunchdDomain, LaunchdJob, OllamaJobs
+from remote_ollama.facts.launchd import LaunchdJob, OllamaJobs
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.operations import launchd
 
@@ -23,12 +23,6 @@ def test_a_launchd_label_with_a_newline_is_refused(bad):
                                         backup_dir="/tmp/b", why="test"))  # fmt: skip
 
 
-@pytest.mark.parametrize("bad", ["gui/501\n", "system\n"])
-def test_a_launchd_domain_with_a_newline_is_refused(bad):
-    with pytest.raises(ValueError, match="not a launchd domain"):
-        LaunchdDomain().command(domain=bad)
-
-
 def test_a_launchd_target_with_a_newline_is_refused():
     with pytest.raises(ValueError):
         LaunchdJob().command(target="gui/501/com.x\n")
@@ -36,7 +30,6 @@ def test_a_launchd_target_with_a_newline_is_refused():
 
 def test_good_values_still_pass():
     assert "com.remote-ollama.ollama" in OllamaJobs().command(exclude="com.remote-ollama.ollama")
-    assert "gui/501" in LaunchdDomain().command(domain="gui/501")
     assert compat.matches(">= 0.14.0", "0.14.2")
     assert PmsetSettings().process([" sleep                0 (sleep prevented by x)"]) == {
         "sleep": 0}
