@@ -243,7 +243,7 @@ def parse_section(cls: type[FactBase], code: int, lines: list[str]) -> Any:
     return instance.process(lines)
 
 
-def _unwrapped(obj: Any) -> Any:
+def unwrapped(obj: Any) -> Any:
     """The object behind a pyinfra context proxy (``pyinfra.host``, ``pyinfra.state``)."""
     return obj._get_module() if isinstance(obj, ContextObject) else obj
 
@@ -254,14 +254,14 @@ def _stage_cache(host) -> dict:
     A run is one pyinfra ``State``: the host's own (``host.state``), so a Host planned
     again under a new State starts empty. The State and the Host are weak keys: the cache
     keeps neither alive, and a finished run's answers go with its State."""
-    host = _unwrapped(host)
+    host = unwrapped(host)
     per_state = _cache.setdefault(host.state, weakref.WeakKeyDictionary())
     return per_state.setdefault(host, {})
 
 
 def forget(host) -> None:
     """Drop this run's answers for ``host``: its next question asks the host again."""
-    host = _unwrapped(host)
+    host = unwrapped(host)
     _cache.get(host.state, {}).pop(host, None)
 
 

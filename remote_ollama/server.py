@@ -113,8 +113,8 @@ def _probe(settings: Settings) -> dict:
 
 def _launchd_seen(settings: Settings, seen: dict, domain: str) -> None:
     """Our job, the warm job and (agent mode) ``gui/<uid>``, from ``OllamaJobs``' answer,
-    which lists each domain and prints these labels anyway: asking ``LaunchdJob`` and
-    ``LaunchdDomain`` as well would run launchctl three more times for the same answers.
+    which lists each domain and prints these labels anyway: asking ``LaunchdJob`` for
+    each as well would run launchctl again for the same answers.
     The jobs are remembered under the targets the launchd operations ask
     (``<paths.domain>/<label>``, ``$(id -u)`` unexpanded), so they ask no host either."""
     uid = (seen.get("identity") or {}).get("uid")

@@ -32,9 +32,12 @@ import gevent
 from pyinfra import logger
 from pyinfra.api import FunctionCommand
 
+from remote_ollama.probe import unwrapped
+
 POLL_SECONDS = 0.05
 
-# per pyinfra State: op hash -> {"planned": host names that will install, "held": host
+# per pyinfra State (the object itself: pyinfra's ``state`` proxy outlives every run),
+# op hash -> {"planned": host names that will install, "held": host
 # names the threshold or the matrix stopped (they did not fail their install)}
 _ROLLOUTS: WeakKeyDictionary = WeakKeyDictionary()
 
@@ -57,7 +60,8 @@ def keep_inventory_order(state) -> None:
 
 
 def _rollout(state, op_hash: str) -> dict[str, set[str]]:
-    return _ROLLOUTS.setdefault(state, {}).setdefault(op_hash, {"planned": set(), "held": set()})
+    per_run = _ROLLOUTS.setdefault(unwrapped(state), {})  # the State, not pyinfra's proxy
+    return per_run.setdefault(op_hash, {"planned": set(), "held": set()})
 
 
 def join(state, host) -> None:
@@ -100,7 +104,7 @@ def hold(state, host, op_hash: str) -> None:
 def failed_clients(state) -> int:
     """Clients whose rollout step (any of this run's) has failed so far."""
     failed = set()
-    for op_hash, rollout in _ROLLOUTS.get(state, {}).items():
+    for op_hash, rollout in _ROLLOUTS.get(unwrapped(state), {}).items():
         for h, ops in state.ops.items():
             meta = ops[op_hash].operation_meta if op_hash in ops else None
             if (meta is not None and h.name not in rollout["held"] and meta.is_complete()

@@ -135,3 +135,18 @@ def test_when_executing_pyinfra_plans_and_runs_as_it_would(planning, monkeypatch
                         lambda *args: calls.append(args))  # fmt: skip
     on(one, converge, name="Set it", wanted="x", current="x")
     assert len(state.ops[one]) == 1 and len(calls) == 1  # an op added while executing
+
+
+def test_a_rollout_is_kept_under_the_run_not_pyinfras_state_proxy(planning):
+    """``from pyinfra import state`` is a proxy that outlives every run: keyed on it, a later
+    run could read an earlier run's rollout."""
+    import pyinfra
+
+    state, inventory = planning
+    two = inventory.get_host("two")
+    on(two, rollout_step, name="Install", install=True)
+    (op_hash,) = state.ops[two]
+    rollout.hold(pyinfra.state, two, op_hash)  # as the operations call it: the proxy
+    assert state in rollout._ROLLOUTS
+    assert all(type(run) is State for run in rollout._ROLLOUTS)  # no proxy among the keys
+    assert rollout._ROLLOUTS[state][op_hash]["held"] == {"two"}
