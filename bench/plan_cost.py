@@ -50,11 +50,14 @@ def plan_once(clients: int) -> float:
 
     from tests.plan.harness import plan
 
-    pyinfra.is_cli = True  # order operations as the CLI does
     server, hosts = converged_fleet(clients)
-    started = cpu_seconds()
-    planned = plan("fleet", server=server, clients=hosts)
-    spent = cpu_seconds() - started
+    was_cli, pyinfra.is_cli = pyinfra.is_cli, True  # order operations as the CLI does
+    try:
+        started = cpu_seconds()
+        planned = plan("fleet", server=server, clients=hosts)
+        spent = cpu_seconds() - started
+    finally:
+        pyinfra.is_cli = was_cli
     busy = {name: host.changes for name, host in planned.items() if host.changes}
     if busy:
         raise SystemExit(f"not a converged fleet: {busy}")

@@ -13,7 +13,11 @@ import plan_cost
 
 
 def test_it_prints_the_planning_cost_per_extra_converged_client(capsys):
+    import pyinfra
+
+    was_cli = pyinfra.is_cli
     assert plan_cost.main(["--clients", "3", "--rounds", "1"]) == 0
+    assert pyinfra.is_cli is was_cli  # put back: other tests plan in API mode
     out = capsys.readouterr().out
     assert "per extra converged client:" in out and out.rstrip().endswith(" ms")
 
