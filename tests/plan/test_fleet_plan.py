@@ -56,6 +56,7 @@ def test_converged_fleet_gets_zero_changes_from_the_probes_alone():
     assert set(result) == {"ai-server", "ai-client-1", "ai-client-2"}
     for name, host in result.items():
         assert host.changes == [], name
+        assert host.ops == [], name  # not even a step with nothing to do (step.py)
         assert probes(host) == host.executed, name
     # Bound to its Tailscale address, the server's shell looks the address up in the probe.
     assert len(result["ai-server"].executed) == 1

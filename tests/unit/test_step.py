@@ -150,3 +150,20 @@ def test_a_rollout_is_kept_under_the_run_not_pyinfras_state_proxy(planning):
     assert state in rollout._ROLLOUTS
     assert all(type(run) is State for run in rollout._ROLLOUTS)  # no proxy among the keys
     assert rollout._ROLLOUTS[state][op_hash]["held"] == {"two"}
+
+
+def test_every_operation_of_the_package_is_a_step():
+    """A new operation written with pyinfra's decorator would be planned on every host
+    again, with nothing to do: only step.py may use it."""
+    import ast
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parents[2] / "remote_ollama"
+    pyinfras = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (isinstance(node, ast.ImportFrom)
+                    and node.module in ("pyinfra.api", "pyinfra.api.operation")
+                    and any(alias.name == "operation" for alias in node.names)):
+                pyinfras.append(path.relative_to(package).as_posix())
+    assert pyinfras == ["step.py"]
