@@ -278,6 +278,12 @@ def bench_k(k: int, runs: int, workdir: Path, profile_dir: Path | None = None,
         results_of(proc, f"first converge (K={k})")
         log(f"K={k}: first converge {first:.2f} s ({' '.join(deploy_files)})")
         settle = settle_runs(inventory, deploy_files, k)
+    # The converge wrote ~0.6 GiB per client to the overlays; the kernel writes it back
+    # for minutes, in the timed runs' CPU and disk unless it is flushed first.
+    started = time.monotonic()
+    os.sync()
+    log(f"K={k}: sync {time.monotonic() - started:.1f} s (the converge's writes, flushed "
+        "before the timed runs)")
     usage = fleet.usage()
     log(f"K={k}: hosts hold {usage['summary']['total']['pss_kib'] / 1024:.0f} MiB PSS, "
         f"{usage['summary']['total']['fds']} fds, {usage['machine']['host_mounts']} mounts")
