@@ -109,11 +109,14 @@ def _absolute(kwargs: dict[str, Any], home: str) -> dict[str, Any]:
             if isinstance(v, str) and v.startswith(HOME) else v for k, v in kwargs.items()}  # fmt: skip
 
 
-def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any], nonce: str = "") -> str:
+def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any], nonce: str = "",
+                   at_home: bool = False) -> str:
     """The shell for one section: markers around the fact's command and its exit code.
 
     The end marker follows a newline of its own, whether or not the output ended in one.
-    A section with ``~/`` paths runs in ``"$HOME"`` (and fails if there is none)."""
+    A section with ``~/`` paths runs in ``"$HOME"`` (and fails if there is none): in a
+    subshell of its own that changes there, or, with ``at_home``, in the caller's subshell
+    that did (``probe_script``), as a group: one process fewer per section."""
     if not re.fullmatch(r"[\w.-]+", name):
         raise ValueError(f"probe section name {name!r}: use letters, digits, '_', '.', '-'")
     in_home = _in_home(kwargs)
@@ -126,11 +129,13 @@ def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any], nonce
             f"if command -v {shlex.quote(str(requires))} >/dev/null 2>&1; "
             f"then ( {command} ); else echo '{MISSING}'; fi"
         )
-    if in_home:
+    grouped = in_home and at_home
+    if in_home and not at_home:
         command = f'cd "$HOME" || exit 1; {command}'
     tail = f" {nonce}" if nonce else ""
+    run = f"{{ {command}; }}" if grouped else f"( {command} )"
     return (
-        f"echo '{BEGIN} {name}'{tail}; ( {command} ) 2>/dev/null; "
+        f"echo '{BEGIN} {name}'{tail}; {run} 2>/dev/null; "
         f"printf '\\n{END} {name} %s{tail}\\n' \"$?\""
     )
 
@@ -143,10 +148,19 @@ def new_nonce() -> str:
 def probe_script(
     requests: dict[str, tuple[type[FactBase], dict[str, Any]]], nonce: str | None = None
 ) -> str:
-    """All sections in one script, its output sent as base64 on one line (module doc)."""
+    """All sections in one script, its output sent as base64 on one line (module doc).
+
+    The sections in the home directory run last, together in one subshell that changes
+    there once (a home that cannot be entered: none of them answers, each reads as failed,
+    as when each tried on its own); every other section has a subshell of its own."""
     nonce = nonce or new_nonce()
-    sections = "; ".join(section_script(n, cls, kw, nonce) for n, (cls, kw) in requests.items())
-    return f"{{ {sections}; }} | {ENCODE}"
+    anywhere, at_home = [], []
+    for name, (cls, kwargs) in requests.items():
+        into = at_home if _in_home(kwargs) else anywhere
+        into.append(section_script(name, cls, kwargs, nonce, at_home=True))
+    if at_home:
+        anywhere.append(f'( cd "$HOME" || exit 1; {"; ".join(at_home)} )')
+    return f"{{ {'; '.join(anywhere)}; }} | {ENCODE}"
 
 
 def unfold(lines) -> list[str]:

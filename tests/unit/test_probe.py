@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from remote_ollama.facts.launchd import LaunchdJob
 from remote_ollama.facts.system import Architecture, MacSystem
-from remote_ollama.probe import BEGIN, END, MISSING, parse_section, section_script, split_sections
+from remote_ollama.probe import (
+    BEGIN,
+    END,
+    MISSING,
+    parse_section,
+    probe_script,
+    section_script,
+    split_sections,
+)
 
 
 def test_split_sections_keeps_each_body_and_exit_code():
@@ -172,6 +180,36 @@ def test_home_path_sections_fail_without_a_home():
     out = subprocess.run(["sh", "-c", script], capture_output=True, text=True,
                          env={"HOME": "/definitely/not here", "PATH": "/usr/bin:/bin"}).stdout
     assert split_sections(out.splitlines())["x"][0] != 0  # the fact's default, not a guess
+
+
+def test_a_probes_home_sections_share_one_subshell_and_fail_together_without_a_home(tmp_path):
+    """probe_script: the home sections change to $HOME once, in one subshell; a home that
+    cannot be entered fails each of them (their defaults), and the rest still answer."""
+    import base64
+    import subprocess
+
+    from remote_ollama.facts.files import ManagedFile, PathExists
+    from remote_ollama.facts.system import UserIdentity
+
+    (tmp_path / "f").write_text("x\n")
+    requests = {"identity": (UserIdentity, {}), "f": (ManagedFile, {"path": "~/f"}),
+                "there": (PathExists, {"path": "~/f"}), "nope": (PathExists, {"path": "~/no"})}
+    script = probe_script(requests)
+    assert script.count('cd "$HOME"') == 1
+
+    def run(home: str) -> dict:
+        out = subprocess.run(["sh", "-c", script], capture_output=True, text=True, cwd="/",
+                             env={"HOME": home, "PATH": "/usr/bin:/bin", "USER": "me"}).stdout
+        lines = base64.b64decode(out.strip()).decode().split("\n")
+        return split_sections(lines)
+
+    found = run(str(tmp_path))
+    assert parse_section(ManagedFile, *found["f"])["content"] == "x\n"
+    assert parse_section(PathExists, *found["there"]) is True
+    assert parse_section(PathExists, *found["nope"]) is False
+    homeless = run("/definitely/not here")
+    assert parse_section(UserIdentity, *homeless["identity"])["user"] == "me"
+    assert set(homeless) == {"identity"}  # no home section answered: each reads as failed
 
 
 def test_prime_caches_home_paths_under_the_absolute_path_too(monkeypatch):
