@@ -48,13 +48,18 @@ sys.path.insert(0, str(REPO))
 import fleet as bench  # noqa: E402  (bench/fleet.py: lock, timed runs, counted runs)
 
 BEGIN = "echo '@@remote-ollama-probe-begin "
+HOME_GROUP = '( cd "$HOME" || exit 1'  # probe_script's one subshell for the home sections
 # The wire (remote_ollama.probe.ENCODE): base64 now, od hex before (to measure old trees).
 ENCODE_RE = re.compile(r"\s*\|\s*(?:od -An -v -tx1|base64) \| LC_ALL=C tr -d ' ?\\n'\s*$")
 
 
 def split_probe(script: str) -> tuple[str, list[tuple[str, str]]]:
     """(inner, [(section name, section shell), ...]) of a probe script
-    ``{ S1; S2; ...; } | ENCODE`` (remote_ollama.probe.probe_script)."""
+    ``{ S1; S2; ...; } | ENCODE`` (remote_ollama.probe.probe_script).
+
+    The home directory's sections run last in one ``( cd "$HOME" || exit 1; ... )``: its
+    opening goes with the first of them (it is their cost), its closing with the last, so
+    the sections joined again are still the script's shell."""
     inner = ENCODE_RE.sub("", script).strip()
     if not (inner.startswith("{ ") and inner.endswith("; }")):
         raise ValueError("not a probe script")
@@ -66,6 +71,11 @@ def split_probe(script: str) -> tuple[str, list[tuple[str, str]]]:
         text = text.rstrip().removesuffix(";").rstrip()
         name = text[len(BEGIN):].split("'", 1)[0].split()[0]
         sections.append((name, text))
+    for i, (name, text) in enumerate(sections[:-1]):  # the home group's opening
+        if text.endswith(HOME_GROUP):
+            after, rest = sections[i + 1]
+            sections[i] = (name, text.removesuffix(HOME_GROUP).rstrip().removesuffix(";"))
+            sections[i + 1] = (after, f"{HOME_GROUP}; {rest}")
     return inner, sections
 
 

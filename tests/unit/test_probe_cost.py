@@ -39,3 +39,19 @@ def test_the_timed_script_reports_every_section_once():
     seconds = probe_cost.section_seconds(err)
     assert list(seconds) == list(REQUESTS)
     assert all(0 <= value < 10 for value in seconds.values())
+
+
+def test_the_home_sections_group_opens_with_its_first_section(tmp_path):
+    from remote_ollama.facts.files import PathExists
+
+    requests = {**REQUESTS, "a": (PathExists, {"path": "~/a"}), "b": (PathExists, {"path": "~/b"})}
+    script = probe_script(requests)
+    _, sections = probe_cost.split_probe(script)
+    named = dict(sections)
+    assert list(named) == list(requests)
+    assert named["a"].startswith(probe_cost.HOME_GROUP) and named["b"].endswith(" )")
+    assert probe_cost.HOME_GROUP not in named["linux"]
+    (tmp_path / "a").write_text("")
+    done = subprocess.run(["sh", "-c", "; ".join(s for _, s in sections)], capture_output=True,
+                          text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 0 and "yes" in done.stdout.split("\n")
