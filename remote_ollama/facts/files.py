@@ -38,13 +38,13 @@ EOF_MARK = "@@remote-ollama-eof@@"  # after the content: the read finished
 def mode_of(quoted: str) -> str:
     """Shell printing a file's octal mode, following links: GNU ``stat -c`` first (GNU
     ``stat -f`` means filesystem status), then BSD ``stat -f`` (macOS)."""
-    return f"(stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted})"
+    return f"{{ stat -L -c %a {quoted} 2>/dev/null || stat -L -f %Lp {quoted}; }}"
 
 
 def mode_and_links_of(quoted: str) -> str:
     """Shell printing ``<octal mode> <hard links>`` of a file, following symlinks (GNU
     ``stat -c '%a %h'``, then BSD ``stat -f '%Lp %l'``: ``l`` is ``st_nlink`` in BSD stat(1))."""
-    return f"(stat -L -c '%a %h' {quoted} 2>/dev/null || stat -L -f '%Lp %l' {quoted})"
+    return f"{{ stat -L -c '%a %h' {quoted} 2>/dev/null || stat -L -f '%Lp %l' {quoted}; }}"
 
 
 def decode(data: bytes) -> str:
@@ -65,6 +65,16 @@ def _base64(lines: list[str]) -> bytes | None:
         return None
 
 
+def _raw(lines: list[str]) -> bytes | None:
+    """The bytes ``cat`` printed before ``printf '\\n<EOF_MARK>'``, from the lines the
+    probe split them into (on ``\\n`` only, bytes kept as surrogates: ``probe.unfold``);
+    None without the marker. The caller's sizes say where the content ends: the marker is
+    not searched for, so a file holding a marker line cannot cut it short."""
+    data = encode("\n".join(lines))
+    tail = b"\n" + EOF_MARK.encode()
+    return data[: -len(tail)] if data.endswith(tail) else None
+
+
 def _stat_record(line: str, batch: bool) -> tuple[str, str, int, int | None] | None:
     """A stat line as (path, mode, links, size): ``644 1`` for one file (no path; its size
     is all the content), ``644 1 12 /p a`` in a batch. None when it is not that."""
@@ -75,12 +85,12 @@ def _stat_record(line: str, batch: bool) -> tuple[str, str, int, int | None] | N
     return path, mode, int(links), int(size) if batch else None
 
 
-def _files(stat_lines: list[str], content: list[str], batch: bool) -> dict[str, FileState] | None:
+def _files(stat_lines: list[str], data: bytes | None, batch: bool) -> dict[str, FileState] | None:
     """The parser of ``ManagedFile`` and ``ManagedFiles``: stat lines, then the files'
-    bytes back to back as base64, each ``{path: FileState}``. None when a stat line is not
-    one, the content is not base64, or the sizes do not add up to it."""
+    bytes back to back (``data``), each ``{path: FileState}``. None when a stat line is not
+    one, there are no bytes (``None``: not base64, no end marker), or the sizes do not add
+    up to them."""
     records = [_stat_record(line, batch) for line in stat_lines]
-    data = _base64(content)
     if data is None or None in records:
         return None
     sizes = [len(data) if size is None else size for *_, size in records]
@@ -120,40 +130,58 @@ class ManagedFile(ProbeFact["FileState | None"]):
         output = list(output)
         if not output or output[0] == ABSENT or EOF_MARK not in output:
             return None
-        found = _files(output[:1], output[1 : output.index(EOF_MARK)], batch=False)
+        found = _files(output[:1], _base64(output[1 : output.index(EOF_MARK)]), batch=False)
         return found[""] if found else None
 
 
 class ManagedFiles(ProbeFact["dict[str, FileState] | None"]):
-    """``{path: ManagedFile's value}`` for many files, read with one ``stat``, one ``cat``
-    and one ``base64``.
+    """``{path: ManagedFile's value}`` for many files, read with one ``stat`` and one ``cat``
+    (and one ``base64``, unless ``raw``).
 
-    The probe reads every managed file of a host this way: three programs instead of three
-    per file. ``stat`` gives each file's mode, links and size, ``cat`` their contents back to
-    back (as base64, see ``ManagedFile``), split again by those sizes. None when the answer
-    does not add up (a file changed between the two reads): the caller reads the files one
-    by one instead.
+    The probe reads every managed file of a host this way: two or three programs instead
+    of three per file. ``stat`` gives each file's mode, links and size, ``cat`` their
+    contents back to back, split again by those sizes. The contents are sent as base64
+    (see ``ManagedFile``), or with ``raw=True`` as they are, followed by a newline and the
+    end marker: only for a command whose output travels as base64 anyway, which the
+    probe's does (``probe.ENCODE``); pyinfra alone reads output as UTF-8 lines. None when
+    the answer does not add up (a file changed between the two reads): the caller reads
+    the files one by one instead.
 
         host.get_fact(ManagedFiles, paths=["/Users/me/.zshrc", "/Users/me/.zprofile"])
     """
 
-    def command(self, paths: list[str]) -> str:
+    def command(self, paths: list[str], raw: bool = False) -> str:
         quoted = " ".join(shlex.quote(p) for p in paths)
+        found = 'if [ $# -gt 0 ]; then cat "$@"; fi'
+        contents = (
+            f"echo '@@raw'; {found}; printf '\\n%s\\n' '{EOF_MARK}'" if raw
+            else f"echo '@@content'; {{ {found}; }} | base64 && echo '{EOF_MARK}'"
+        )
         return (
             f'set --; for p in {quoted}; do if [ -f "$p" ]; then set -- "$@" "$p"; fi; done; '
             "echo '@@stat'; if [ $# -gt 0 ]; then "
-            "(stat -L -c '%a %h %s %n' \"$@\" 2>/dev/null || stat -L -f '%Lp %l %z %N' \"$@\"); fi; "
-            "echo '@@content'; { if [ $# -gt 0 ]; then cat \"$@\"; fi; } | base64 && "
-            f"echo '{EOF_MARK}'"
+            "{ stat -L -c '%a %h %s %n' \"$@\" 2>/dev/null || stat -L -f '%Lp %l %z %N' \"$@\"; }; "
+            f"fi; {contents}"
         )
 
     def process(self, output) -> dict[str, FileState] | None:
         output = list(output)
-        if not {"@@stat", "@@content", EOF_MARK} <= set(output):
+        if "@@stat" not in output:
             return None
-        start, middle = output.index("@@stat"), output.index("@@content")
-        return _files(output[start + 1 : middle], output[middle + 1 : output.index(EOF_MARK)],
-                      batch=True)
+        start = output.index("@@stat")
+        # The first line after the stat lines that is a marker (no stat line is one); any
+        # line after it is content, which can be anything in a raw read.
+        middle = next((i for i in range(start + 1, len(output))
+                       if output[i] in ("@@content", "@@raw")), None)  # fmt: skip
+        if middle is None:
+            return None
+        if output[middle] == "@@raw":
+            data = _raw(output[middle + 1 :])
+        elif EOF_MARK in output[middle:]:
+            data = _base64(output[middle + 1 : output.index(EOF_MARK, middle)])
+        else:
+            return None
+        return _files(output[start + 1 : middle], data, batch=True)
 
 
 class PathExists(ProbeFact[bool]):
@@ -204,7 +232,7 @@ class FileDigest(ProbeFact["Digest | None"]):
         return (
             f"if [ -f {quoted} ]; then "
             f"{mode_of(quoted)}; "
-            f"(sha256sum {quoted} 2>/dev/null || shasum -a 256 {quoted}); "
+            f"{{ sha256sum {quoted} 2>/dev/null || shasum -a 256 {quoted}; }}; "
             f"else echo '{ABSENT}'; fi"
         )
 

@@ -59,8 +59,11 @@ def batch_lines(cls, members: list[tuple[str, str]], named: dict) -> list[str]:
     present = [(path, value) for path, value in values if value is not None]
     stats = [f"{v['mode']} {v['links']} {len(encode(v['content']))} {path}"
              for path, v in present]  # fmt: skip
-    data = base64.b64encode(b"".join(encode(v["content"]) for _, v in present)).decode()
-    return ["@@stat", *stats, "@@content", data, EOF_MARK]
+    data = b"".join(encode(v["content"]) for _, v in present)
+    if probe.BATCHED[ManagedFile][1].get("raw"):  # `cat` itself, then "\n" and the marker
+        return ["@@stat", *stats, "@@raw", *(data.decode("utf-8", "surrogateescape")
+                                            + "\n" + EOF_MARK).split("\n")]
+    return ["@@stat", *stats, "@@content", base64.b64encode(data).decode(), EOF_MARK]
 
 
 class UnstubbedSection(AssertionError):
