@@ -143,24 +143,68 @@ def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any], nonce
 
 # What a command may do to the shell that runs it, and so to every section after it: leave
 # it (``exit``, ``exec``), move it (``cd``), change its options (``set -f``), traps, mask or
-# limits, or set a variable that the shell or the programs it starts read (``IFS``,
-# ``PATH``, ``LANG``: any upper-case name, even as a prefix ``PATH=x cmd``, which persists
-# before a special built-in). Such a section gets a subshell of its own; any other runs in
-# a ``{ ...; }`` group of the probe's shell: one process fewer (~0.5 ms each, on a host
-# that pays for every section). A section's lower-case variables and its arguments
-# (``set --``) are its own scratch: every section sets them before it reads them.
+# limits, define a function (a later ``curl`` would call it), or set a variable that the
+# shell or the programs it starts read (``IFS``, ``PATH``, ``LANG``: any upper-case
+# name). Such a section gets a subshell of its own; any
+# other runs in a ``{ ...; }`` group of the probe's shell: one process fewer (~0.5 ms each,
+# on a host that pays for every section). A section's lower-case variables and its
+# arguments (``set --``) are its own scratch: every section sets them before it reads them.
 SHELL_CHANGES = re.compile(
     r"(?<![\w./$-])(?:cd|exit|exec|trap|umask|ulimit|readonly|export|unset|eval|shift"
-    r"|alias|source|\.)(?![\w./-])"
+    r"|alias|source|getopts)(?![\w./-])"
     r"|(?<![\w./$-])set\s+[-+](?!-(?:\s|;|$))"
-    r"|(?<![\w$])[A-Z_][A-Z0-9_]*="
+    r"|(?:^|[;&|({!]|\b(?:then|do|else|if|while|until))\s*\.\s"  # `. file` as a command
+    r"|(?<![\w$])[\w.-]+\s*\(\s*\)"  # a function, which could stand in for a command
 )
+UPPER_ASSIGNMENT = re.compile(r"(?<![\w$])[A-Z_][A-Z0-9_]*=")
+# POSIX 2.14: an assignment before one of these persists after it (bash --posix too).
+SPECIAL_BUILTINS = {":", ".", "break", "continue", "eval", "exec", "exit", "export",
+                    "readonly", "return", "set", "shift", "times", "trap", "unset"}
 
 
 def changes_shell(command: str) -> bool:
     """Whether ``command`` may change the shell it runs in for what comes after it (see
-    ``SHELL_CHANGES``): it errs towards yes, which costs a process, never a wrong answer."""
-    return SHELL_CHANGES.search(command) is not None
+    ``SHELL_CHANGES``): it errs towards yes, which costs a process, never a wrong answer.
+
+    An upper-case assignment counts unless it is the prefix of a regular command
+    (``PATH="$PATH:x" command -v uv``, ``IFS= read -r line``), whose assignment lasts for
+    that command only (POSIX 2.9.1)."""
+    if SHELL_CHANGES.search(command):
+        return True
+    return any(not _prefix_of_a_regular_command(command, m.end())
+               for m in UPPER_ASSIGNMENT.finditer(command))  # fmt: skip
+
+
+def _prefix_of_a_regular_command(command: str, at: int) -> bool:
+    """Whether the assignment value starting at ``at`` is followed by a regular command's
+    name. The value is scanned as the shell would (quotes, ``$(...)``); anything this
+    scan does not follow reads as "no"."""
+    depth, quote, i = 0, "", at
+    while i < len(command):
+        c = command[i]
+        if quote:
+            if c == "\\" and quote == '"':
+                i += 1
+            elif c == quote:
+                quote = ""
+        elif c in "\"'":
+            quote = c
+        elif c == "\\":
+            i += 1
+        elif command.startswith("$(", i):
+            depth, i = depth + 1, i + 1
+        elif c == ")" and depth:
+            depth -= 1
+        elif depth == 0 and (c.isspace() or c in ";&|()<>`"):
+            break
+        elif c == "`":
+            return False
+        i += 1
+    if quote or depth or i >= len(command) or not command[i].isspace():
+        return False
+    word = (command[i:].split(maxsplit=1) or [""])[0]
+    return (re.fullmatch(r"[\w./-]+", word) is not None and word not in SPECIAL_BUILTINS
+            and "=" not in word)
 
 
 def new_nonce() -> str:

@@ -36,11 +36,18 @@ def fact_of(command: str) -> type[FactBase]:
     return Raw
 
 
-def state_after(first: str | None) -> tuple[int, list[str]]:
+# dash (Debian's sh, as on the testbed) and bash in POSIX mode (macOS's /bin/sh is bash
+# 3.2 started as sh, which turns POSIX mode on).
+SHELLS = [["sh", "-c"], ["bash", "--posix", "-c"]]
+
+
+def state_after(first: str | None, shell: list[str]) -> tuple[int, list[str]]:
     """The ``state`` section of a probe whose first section runs ``first`` (none: alone)."""
     requests = {"first": (fact_of(first), {})} if first else {}
     requests["state"] = (fact_of(STATE), {})
-    return probe.Probe().process(host_lines(probe.probe_script(requests)))["state"]
+    out = subprocess.run([*shell, probe.probe_script(requests)], capture_output=True,
+                         check=True).stdout.split(b"\n")
+    return probe.Probe().process([line.decode() for line in out])["state"]
 
 
 # Commands that change the shell running them, and ones that do not (each as a fact writes
@@ -49,14 +56,21 @@ CHANGING = [
     "cd /", "cd /tmp && echo x", "exit 3", "exec 3>/dev/null", "set -f", "set -e; false",
     "set +o noclobber", "trap 'echo bye' EXIT", "umask 077", "ulimit -n 64",
     "readonly x=1", "export x=1", "unset PATH", "eval 'x=1'", "IFS=:", "PATH=/nowhere",
-    "LANG=C", "x=1; IFS=,", 'IFS=, :', 'PATH="$PATH:/x" command -v sh', "shift", "alias ls=true", "true; cd /; true",
+    "LANG=C", "x=1; IFS=,", 'IFS=, :', "shift", "alias ls=true", "true; cd /; true",
     'if true; then cd /; fi', "for d in /; do cd $d; done", ". /dev/null; IFS=x",
+    "true; . /dev/null", "f() { :; }", "curl () { echo fake; }", "getopts ab o -a",
+    "LANG=C :", 'PATH="$(echo /x)"; true', "IFS=' ' eval true", "A=1 B=2 true; B=3",
+    'PATH="a b" ', "X=`echo 1` true",
 ]
 KEEPING = [
     "echo hi", 'set --; for p in a b; do set -- "$@" "$p"; done; echo $#',
     'set -- $(echo Linux x86_64); echo "uname=$2"', 'out=$(echo x); printf "%s\\n" "$out"',
     "[ -r /etc/hostname ] && echo yes", 'x=1; y="${x:-2}"; echo "$x: $y"',
     "echo exited; echo cdrom", "stat -L -c %a / 2>/dev/null || true",
+    'PATH="$PATH:/x" command -v sh', "IFS= read -r line < /dev/null; echo \"$line\"",
+    'LC_ALL=C sort < /dev/null', 'for f in ./x/* ./x/.[!.]* ./x/..?*; do echo "$f"; done',
+    "echo \"shell=$(dscl . -read /Users/x UserShell 2>/dev/null)\"",
+    'PATH="$(echo "$PATH"):/x" command -v sh',
 ]
 
 
@@ -66,11 +80,12 @@ def test_changes_shell_flags_every_command_that_changes_the_shell():
         assert f"( {command} )" in probe.section_script("s", fact_of(command), {}), command
 
 
+@pytest.mark.parametrize("shell", SHELLS, ids=["dash", "bash-posix"])
 @pytest.mark.parametrize("command", CHANGING + KEEPING)
-def test_no_section_changes_what_the_next_one_sees(command):
+def test_no_section_changes_what_the_next_one_sees(command, shell):
     """Whatever a section ran, in a subshell or in the probe's own shell, the next section's
     view of the shell is the one it has alone."""
-    assert state_after(command) == state_after(None)
+    assert state_after(command, shell) == state_after(None, shell)
 
 
 def test_sections_that_keep_the_shell_run_in_it():
@@ -79,8 +94,9 @@ def test_sections_that_keep_the_shell_run_in_it():
         assert f"{{ {command}; }}" in script and f"( {command} )" not in script, command
 
 
+@pytest.mark.parametrize("shell", SHELLS, ids=["dash", "bash-posix"])
 @pytest.mark.parametrize("name", sorted(SECTIONS))
-def test_each_real_section_leaves_the_shell_as_it_found_it(name):
+def test_each_real_section_leaves_the_shell_as_it_found_it(name, shell):
     """Every section the deploys send (default settings, both deploys), run here before the
     state section: where tools are missing (macOS's), each takes its other branch."""
     requests = {}
@@ -90,7 +106,7 @@ def test_each_real_section_leaves_the_shell_as_it_found_it(name):
     kwargs = probe._relative(kwargs)  # as the probe sends it (``~/x`` -> ``./x``)
     command = cls().command(**kwargs)
     command = getattr(command, "get_raw_value", lambda: command)()
-    assert state_after(command) == state_after(None)
+    assert state_after(command, shell) == state_after(None, shell)
 
 
 def _requests_of_the_deploys() -> list[dict]:
@@ -117,12 +133,19 @@ def _requests_of_the_deploys() -> list[dict]:
     return asked
 
 
-_names = st.sampled_from(["cd", "exit", "set -f", "umask", "trap", "IFS=", "PATH=", "export"])
+_words = st.sampled_from(["cd", "exit", "set -f", "umask", "trap", "export", "eval", "unset"])
+_assignments = st.sampled_from(["IFS=", "PATH=/x", 'LANG="a b"', "CDPATH=$(echo /)", "X=''"])
 _around = st.sampled_from(["", " ", ";", "; ", "&& ", "|| ", "(", "{ ", "if ", "do ", "then "])
 
 
-@given(before=_around, word=_names, after=st.sampled_from([" /", " 1", " 022", " '' INT", ";", ""]))
+@given(before=_around, word=_words, after=st.sampled_from([" /", " 1", " 022", " '' INT", ";", ""]))
 def test_a_shell_changing_word_anywhere_a_command_starts_is_flagged(before, word, after):
+    assert probe.changes_shell(f"echo a{before and ';'} {before}{word}{after}")
+
+
+@given(before=_around, word=_assignments,
+       after=st.sampled_from([";", "", " ", "; true", " :", " eval x", " export", " Y=1 true", " &&"]))
+def test_an_upper_case_assignment_that_outlives_its_command_is_flagged(before, word, after):
     assert probe.changes_shell(f"echo a{before and ';'} {before}{word}{after}")
 
 
