@@ -83,7 +83,7 @@ _cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _key(cls: type[FactBase], kwargs: dict[str, Any]) -> tuple:
-    return (cls, tuple(sorted((k, repr(v)) for k, v in kwargs.items())))
+    return (cls, repr(sorted(kwargs.items())))
 
 
 def _home_path(value: Any) -> bool:
@@ -121,6 +121,29 @@ def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any], nonce
     or in a subshell of its own if it may change that shell (``changes_shell``)."""
     if not re.fullmatch(r"[\w.-]+", name):
         raise ValueError(f"probe section name {name!r}: use letters, digits, '_', '.', '-'")
+    tail = f" {nonce}" if nonce else ""
+    return (
+        f"echo '{BEGIN} {name}'{tail}; {_section_run(cls, kwargs, at_home)} 2>/dev/null; "
+        f"printf '\\n{END} {name} %s{tail}\\n' \"$?\""
+    )
+
+
+# Every host of a run asks the same questions (``~/`` paths are the same for all), so each
+# section's shell is built once: the fact's command is a function of its arguments.
+_runs: dict[tuple, str] = {}
+
+
+def _section_run(cls: type[FactBase], kwargs: dict[str, Any], at_home: bool) -> str:
+    """The fact's command as a section runs it (``section_script``), built once per run."""
+    key = (*_key(cls, kwargs), at_home)
+    if key not in _runs:
+        if len(_runs) > 4096:  # a long-lived process asking ever new questions
+            _runs.clear()
+        _runs[key] = _build_run(cls, kwargs, at_home)
+    return _runs[key]
+
+
+def _build_run(cls: type[FactBase], kwargs: dict[str, Any], at_home: bool) -> str:
     in_home = _in_home(kwargs)
     kwargs = _relative(kwargs)
     command = cls().command(**kwargs)
@@ -133,12 +156,7 @@ def section_script(name: str, cls: type[FactBase], kwargs: dict[str, Any], nonce
         )
     if in_home and not at_home:
         command = f'cd "$HOME" || exit 1; {command}'
-    tail = f" {nonce}" if nonce else ""
-    run = f"( {command} )" if changes_shell(command) else f"{{ {command}; }}"
-    return (
-        f"echo '{BEGIN} {name}'{tail}; {run} 2>/dev/null; "
-        f"printf '\\n{END} {name} %s{tail}\\n' \"$?\""
-    )
+    return f"( {command} )" if changes_shell(command) else f"{{ {command}; }}"
 
 
 # What a command may do to the shell that runs it, and so to every section after it: leave
@@ -237,12 +255,18 @@ def unfold(lines) -> list[str]:
     The wire is the last line: anything before it (a shell profile that prints even in a
     non-interactive shell) is not the probe's. Bytes that are not UTF-8 are kept as
     surrogates (``surrogateescape``); a wire that is not base64 gives no lines."""
+    text = unfold_text(lines)
+    return text.split("\n") if text else []
+
+
+def unfold_text(lines) -> str:
+    """``unfold``, as one text: the output's bytes, decoded (what ``split_text`` reads)."""
     wire = next((line.strip() for line in reversed(list(lines)) if line.strip()), "")
     try:  # a cut-off wire: the whole 4-character groups that arrived
         data = base64.b64decode(wire[: len(wire) // 4 * 4], validate=True)
     except ValueError:  # binascii.Error is a ValueError
-        return []
-    return [] if not data else data.decode("utf-8", "surrogateescape").split("\n")
+        return ""
+    return data.decode("utf-8", "surrogateescape")
 
 
 def fold(lines: list[str]) -> list[str]:
@@ -271,36 +295,72 @@ class Probe(FactBase):
         return script
 
     def process(self, output) -> dict[str, tuple[int, list[str]]]:
-        return split_sections(unfold(output))
+        return split_text(unfold_text(output))
 
 
 def split_sections(lines) -> dict[str, tuple[int, list[str]]]:
-    """``{name: (exit code, lines)}`` from the script's output lines.
+    """``{name: (exit code, lines)}`` from the script's output lines (``split_text``)."""
+    return split_text("\n".join(lines))
+
+
+def split_text(text: str) -> dict[str, tuple[int, list[str]]]:
+    """``{name: (exit code, lines)}`` from the script's output, as one text.
 
     The first begin marker's nonce is the probe's: only an end marker with the section's
     name and that nonce ends a section; any other line in between is the section's. The
     newline printed before the end marker is dropped, so the lines are what pyinfra gives
-    a lone fact: no trailing empty line for a final newline, none for empty output."""
+    a lone fact: no trailing empty line for a final newline, none for empty output. Markers
+    are whole lines, found with ``str.find`` (a file's hundreds of lines are not looked at
+    one by one); a section that never ends is dropped, with any that follow it."""
     sections: dict[str, tuple[int, list[str]]] = {}
     nonce: str | None = None
-    name, body, end = None, [], ""
-    for line in lines:
-        if name is None:
-            words = line[len(BEGIN) + 1 :].split() if line.startswith(BEGIN + " ") else []
-            if words and nonce is None:
-                nonce = " ".join(words[1:])
-            if words and " ".join(words[1:]) == nonce:
-                name, body, end = words[0], [], f"{END} {words[0]} "
+    at = 0
+    while (start := _line_starting(text, BEGIN + " ", at)) >= 0:
+        eol = _end_of_line(text, start)
+        words = text[start + len(BEGIN) + 1 : eol].split()
+        at = eol + 1
+        if not words:
             continue
-        code = _end_code(line, name, nonce) if line.startswith(end) else None
-        if code is None:
-            body.append(line)
+        if nonce is None:
+            nonce = " ".join(words[1:])
+        if " ".join(words[1:]) != nonce:
             continue
+        found = _section_end(text, words[0], nonce, eol)
+        if found is None:
+            break
+        line_start, code, at = found
+        body = text[eol + 1 : line_start - 1].split("\n") if line_start > eol + 1 else []
         if body and body[-1] == "":
             body.pop()
-        sections[name] = (code, body)
-        name = None
+        sections[words[0]] = (code, body)
     return sections
+
+
+def _line_starting(text: str, prefix: str, at: int) -> int:
+    """Where the first line at or after ``at`` that starts with ``prefix`` starts, or -1."""
+    found = text.find(prefix, at)
+    while found > 0 and text[found - 1] != "\n":
+        found = text.find(prefix, found + 1)
+    return found
+
+
+def _end_of_line(text: str, start: int) -> int:
+    end = text.find("\n", start)
+    return len(text) if end < 0 else end
+
+
+def _section_end(text: str, name: str, nonce: str, after: int) -> tuple[int, int, int] | None:
+    """(where its line starts, exit code, where the next line starts) of the end marker of
+    section ``name``, the first after position ``after`` (a newline); None if none is."""
+    needle = f"\n{END} {name} "
+    found = text.find(needle, after)
+    while found >= 0:
+        eol = _end_of_line(text, found + 1)
+        code = _end_code(text[found + 1 : eol], name, nonce)
+        if code is not None:
+            return found + 1, code, eol + 1
+        found = text.find(needle, found + 1)
+    return None
 
 
 def _end_code(line: str, name: str, nonce: str | None) -> int | None:

@@ -111,8 +111,9 @@ class ManagedFile(ProbeFact["FileState | None"]):
     The content is read as base64 (``base64 < file``: GNU coreutils wraps at 76 columns;
     macOS's reads stdin and writes one unbroken line, e.g. javanibble.com's "Essential Base64
     Commands"; both decode the same), so every byte arrives as it is in the file: CR, no final
-    newline, ``\\x1e`` (which the probe's fold would otherwise swap), bytes that are not UTF-8
-    (which would stop pyinfra reading the output at all). ``content`` is ``decode``d: text
+    newline, bytes that are not UTF-8 (which would stop pyinfra reading the output at all).
+    The probe reads files with ``ManagedFiles(raw=True)`` instead: its whole output travels
+    as base64 already (``probe.ENCODE``). ``content`` is ``decode``d: text
     for UTF-8 files, lone surrogates for other bytes. ``links`` is the hard-link count.
 
         current = host.get_fact(ManagedFile, path="/Users/me/.ai-client/env")

@@ -204,3 +204,41 @@ def test_raw_batch_that_does_not_add_up_is_none():
     assert ManagedFiles().process(["@@stat", "644 1 2 /x", "@@raw", "abc", *tail]) is None
     assert ManagedFiles().process(["@@stat", "644 1 4 /x", "@@raw", "abc", ""]) is None
     assert ManagedFiles().process(["@@stat", "644 1 4 /x", "abc", *tail]) is None
+
+
+def line_by_line_split(lines) -> dict[str, tuple[int, list[str]]]:
+    """The probe's first parser, a line at a time: ``split_text`` must agree with it."""
+    sections, nonce, name, body, end = {}, None, None, [], ""
+    for line in lines:
+        if name is None:
+            words = line[len(probe.BEGIN) + 1:].split() if line.startswith(probe.BEGIN + " ") else []
+            if words and nonce is None:
+                nonce = " ".join(words[1:])
+            if words and " ".join(words[1:]) == nonce:
+                name, body, end = words[0], [], f"{probe.END} {words[0]} "
+            continue
+        code = probe._end_code(line, name, nonce) if line.startswith(end) else None
+        if code is None:
+            body.append(line)
+            continue
+        if body and body[-1] == "":
+            body.pop()
+        sections[name] = (code, body)
+        name = None
+    return sections
+
+
+_marker_lines = st.sampled_from([
+    f"{probe.BEGIN} a n", f"{probe.BEGIN} b n", f"{probe.BEGIN} a m", f"{probe.BEGIN} ",
+    f"{probe.BEGIN} b n x", f"{probe.END} a 0 n", f"{probe.END} a 7 n", f"{probe.END} b -1 n",
+    f"{probe.END} b 0 m", f"{probe.END} a x n", f"{probe.END} a 0", f"{probe.END} a ² n",
+    f"x{probe.BEGIN} a n", f" {probe.END} a 0 n", f"{probe.END} a 0 n\r", "", "\r", "text",
+])
+
+
+@settings(max_examples=400)
+@given(st.lists(_marker_lines | st.text(st.characters(blacklist_characters="\n"), max_size=6),
+                max_size=14))
+def test_split_text_reads_sections_exactly_as_the_line_by_line_parser(lines):
+    """Lines as the probe's output splits them: none holds a newline."""
+    assert probe.split_sections(lines) == line_by_line_split(lines)
