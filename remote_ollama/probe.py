@@ -163,10 +163,10 @@ def _build_run(cls: type[FactBase], kwargs: dict[str, Any], at_home: bool) -> st
 # it (``exit``, ``exec``), move it (``cd``), change its options (``set -f``), traps, mask or
 # limits, define a function (a later ``curl`` would call it), or set a variable that the
 # shell or the programs it starts read (``IFS``, ``PATH``, ``LANG``: any upper-case
-# name). Such a section gets a subshell of its own; any
-# other runs in a ``{ ...; }`` group of the probe's shell: one process fewer (~0.5 ms each,
-# on a host that pays for every section). A section's lower-case variables and its
-# arguments (``set --``) are its own scratch: every section sets them before it reads them.
+# name). Such a section gets a subshell of its own; any other runs in a ``{ ...; }`` group
+# of the probe's shell: one process fewer (~0.5 ms each, on a host that pays for every
+# section). A section's lower-case variables and its arguments (``set --``) are its own
+# scratch: every section sets them before it reads them.
 SHELL_CHANGES = re.compile(
     r"(?<![\w./$-])(?:cd|exit|exec|trap|umask|ulimit|readonly|export|unset|eval|shift"
     r"|alias|source|getopts)(?![\w./-])"

@@ -31,8 +31,8 @@ class _Asked(Exception):
     pass
 
 
-def probe_sections() -> dict[str, type[FactBase]]:
-    """``{section name: fact class}`` of every section the deploys' probes send."""
+def deploy_requests() -> list[dict]:
+    """What each shape of the deploys' probes asks ``prime`` for, one dict per shape."""
     asked: list[dict] = []
 
     def record(host, requests):
@@ -51,8 +51,13 @@ def probe_sections() -> dict[str, type[FactBase]]:
         for call in calls:
             with pytest.raises(_Asked):
                 call()
+    return asked
+
+
+def probe_sections() -> dict[str, type[FactBase]]:
+    """``{section name: fact class}`` of every section the deploys' probes send."""
     found: dict[str, type[FactBase]] = {}
-    for requests in asked:
+    for requests in deploy_requests():
         for name, (cls, _) in probe.batched(requests)[0].items():
             assert found.setdefault(name, cls) is cls, name
     return found

@@ -20,7 +20,7 @@ from pyinfra.api import FactBase
 from remote_ollama import probe
 from remote_ollama.facts.files import EOF_MARK, ManagedFile, ManagedFiles
 from tests.unit.test_probe import host_lines
-from tests.unit.test_probe_properties import SECTIONS, probe_sections
+from tests.unit.test_probe_properties import SECTIONS, deploy_requests
 
 # What a later section could be told by an earlier one: printed by the section after it.
 STATE = ("pwd; set +o | LC_ALL=C sort; trap; umask; ulimit -n; "
@@ -100,37 +100,13 @@ def test_each_real_section_leaves_the_shell_as_it_found_it(name, shell):
     """Every section the deploys send (default settings, both deploys), run here before the
     state section: where tools are missing (macOS's), each takes its other branch."""
     requests = {}
-    for asked in _requests_of_the_deploys():
+    for asked in deploy_requests():
         requests.update({n: r for n, r in probe.batched(asked)[0].items() if n == name})
     cls, kwargs = requests[name]
     kwargs = probe._relative(kwargs)  # as the probe sends it (``~/x`` -> ``./x``)
     command = cls().command(**kwargs)
     command = getattr(command, "get_raw_value", lambda: command)()
     assert state_after(command, shell) == state_after(None, shell)
-
-
-def _requests_of_the_deploys() -> list[dict]:
-    import remote_ollama.client as client
-    import remote_ollama.server as server
-    from remote_ollama.settings import Settings
-
-    asked: list[dict] = []
-
-    def record(host, requests):
-        asked.append(requests)
-        raise RuntimeError("asked")
-
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(server, "prime", record)
-        mp.setattr(client, "prime", record)
-        for call in (lambda: server._probe(Settings(ollama_bind="tailscale")),
-                     lambda: server._probe(Settings(ollama_bind="loopback")),
-                     lambda: client._probe(Settings(reachability_check=True), "http://s:11434"),
-                     lambda: client._probe(Settings(reachability_check=False), "http://s:1")):
-            with pytest.raises(RuntimeError):
-                call()
-    assert set(probe_sections()) == set(SECTIONS)
-    return asked
 
 
 _words = st.sampled_from(["cd", "exit", "set -f", "umask", "trap", "export", "eval", "unset"])
