@@ -53,17 +53,35 @@ HOME_GROUP = '( cd "$HOME" || exit 1'  # probe_script's one subshell for the hom
 ENCODE_RE = re.compile(r"\s*\|\s*(?:od -An -v -tx1|base64) \| LC_ALL=C tr -d ' ?\\n'\s*$")
 
 
+# probe_script's pipeline of stages when some sections are SLOW (remote_ollama.probe):
+# ``{ G1; } </dev/null | { { G2; } </dev/null; cat; } | ...``.
+STAGE_FIRST = "; } </dev/null | { { "
+STAGE_NEXT = "; } </dev/null; cat; } | { { "
+STAGE_END = "; } </dev/null; cat; }"
+
+
+def probe_groups(inner: str) -> list[str]:
+    """The groups of sections of a probe script without its wire: one, or one per stage."""
+    if not inner.startswith("{ "):
+        raise ValueError("not a probe script")
+    if inner.endswith(STAGE_END):
+        first, rest = inner[2 : -len(STAGE_END)].split(STAGE_FIRST, 1)
+        return [first, *rest.split(STAGE_NEXT)]
+    if not inner.endswith("; }"):
+        raise ValueError("not a probe script")
+    return [inner[2:-3]]
+
+
 def split_probe(script: str) -> tuple[str, list[tuple[str, str]]]:
     """(inner, [(section name, section shell), ...]) of a probe script
-    ``{ S1; S2; ...; } | ENCODE`` (remote_ollama.probe.probe_script).
+    ``{ S1; S2; ...; } | ENCODE`` or its pipeline of stages (remote_ollama.probe.probe_script);
+    the sections come one after the other, to be timed each on its own.
 
     The home directory's sections run last in one ``( cd "$HOME" || exit 1; ... )``: its
     opening goes with the first of them (it is their cost), its closing with the last, so
-    the sections joined again are still the script's shell."""
+    the sections joined again are still shell."""
     inner = ENCODE_RE.sub("", script).strip()
-    if not (inner.startswith("{ ") and inner.endswith("; }")):
-        raise ValueError("not a probe script")
-    body = inner[2:-3]
+    body = "; ".join(probe_groups(inner))
     starts = [m.start() for m in re.finditer(re.escape(BEGIN), body)]
     sections = []
     for i, start in enumerate(starts):

@@ -27,6 +27,11 @@ the parser drops exactly that one newline again. The nonce is random per probe a
 from the first marker, which the script prints before any command runs, so a file whose
 content holds a marker line (a user's shell profile) cannot end or forge a section.
 
+Sections run one after the other, except those of ``SLOW`` facts (they wait on launchd,
+powerd, tailscaled, the network or a scan of every process): each of those runs alongside
+the rest, in a stage of one pipeline, so a probe takes about as long as its slowest
+section instead of the sum (``probe_script`` says how every section stays whole).
+
 On the wire the whole output goes through ``base64`` on one line. pyinfra 3.10 reads
 a command's output line by line (split on ``\\n`` only: paramiko's reader is not in
 universal-newline mode, so a carriage return stays in its line) and decodes each line as
@@ -238,15 +243,35 @@ def probe_script(
     The sections in the home directory run last, together in one subshell that changes
     there once (a home that cannot be entered: none of them answers, each reads as failed,
     as when each tried on its own). A section has a subshell of its own only if its
-    command may change the shell (``changes_shell``)."""
+    command may change the shell (``changes_shell``).
+
+    A ``SLOW`` fact's section (``ProbeFact.SLOW``: it waits on the network, a daemon or a
+    process scan) runs alongside the rest, each in a stage of one pipeline:
+
+        { SLOW_1; } </dev/null | { { SLOW_2; } </dev/null; cat; } | { { REST; } </dev/null; cat; } | ENCODE
+
+    All stages start at once. Each prints its own sections, then copies (``cat``) what
+    the stages before it printed, so every section's lines stay together and REST's come
+    first: its first begin marker, printed before any command runs, is still the first
+    line of the output (``split_text`` reads the nonce from it). A stage that prints more
+    than a pipe holds waits for the next stage's ``cat``, later but never stuck. Every
+    section reads ``/dev/null``, never another's output."""
     nonce = nonce or new_nonce()
-    anywhere, at_home = [], []
+    slow, anywhere, at_home = [], [], []
     for name, (cls, kwargs) in requests.items():
+        if getattr(cls, "SLOW", False):
+            slow.append(section_script(name, cls, kwargs, nonce))
+            continue
         into = at_home if _in_home(kwargs) else anywhere
         into.append(section_script(name, cls, kwargs, nonce, at_home=True))
     if at_home:
         anywhere.append(f'( cd "$HOME" || exit 1; {"; ".join(at_home)} )')
-    return f"{{ {'; '.join(anywhere)}; }} | {ENCODE}"
+    groups = [*slow, "; ".join(anywhere)] if anywhere else slow
+    if len(groups) == 1:
+        return f"{{ {groups[0]}; }} | {ENCODE}"
+    first, *after = groups
+    stages = [f"{{ {first}; }} </dev/null", *(f"{{ {{ {g}; }} </dev/null; cat; }}" for g in after)]
+    return f"{' | '.join(stages)} | {ENCODE}"
 
 
 def unfold(lines) -> list[str]:

@@ -52,6 +52,11 @@ class ProbeFact(FactBase[T]):
     """A fact whose command always exits 0 and reports failure in its output (see the
     module doc); read the same by the probe and by ``host.get_fact``."""
 
+    # The command waits on something slow: the network, another process's answer
+    # (launchd, powerd, tailscaled) or a scan of every process. The probe runs such a
+    # section alongside the others instead of after them (``probe.probe_script``).
+    SLOW = False
+
     def __init_subclass__(cls) -> None:
         super().__init_subclass__()
         command = cls.__dict__.get("command")

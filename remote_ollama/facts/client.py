@@ -83,6 +83,8 @@ class ServerReachability(ProbeFact[Reachability]):
         host.get_fact(ServerReachability, base_url="http://ai-server:11434")
     """
 
+    SLOW = True  # HTTP requests across the tailnet (probe.probe_script runs it alongside)
+
     STATUS = "@@http "  # curl's -w line after each transfer: "@@http 200" (000: no answer)
     TAILSCALE = "@@tailscale"  # what follows is TailscaleStatus's output
 

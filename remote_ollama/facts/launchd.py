@@ -180,6 +180,8 @@ class OllamaJobs(ProbeFact[Jobs]):
         host.get_fact(OllamaJobs, exclude="com.remote-ollama.ollama")
     """
 
+    SLOW = True  # launchctl asks launchd, once per domain and label (probe.probe_script runs it alongside)
+
     def requires_command(self, exclude: str) -> str:
         return "launchctl"
 

@@ -64,6 +64,8 @@ class OllamaApi(ProbeFact["ApiState | None"]):
         api = host.get_fact(OllamaApi, base_url="http://100.64.0.1:11434")
     """
 
+    SLOW = True  # HTTP requests (probe.probe_script runs it alongside)
+
     def command(self, base_url: str) -> str:
         return _api_curl(shlex.quote(base_url))
 
@@ -107,6 +109,8 @@ class OllamaApiOnTailnet(ProbeFact[OnTailnet]):
 
         host.get_fact(OllamaApiOnTailnet, port=11434)
     """
+
+    SLOW = True  # tailscaled, then HTTP requests (probe.probe_script runs it alongside)
 
     ADDRESS = "@@address "
 
@@ -163,6 +167,8 @@ class PortListeners(ProbeFact["list[Listener] | None"]):
 
         host.get_fact(PortListeners, port=11434)
     """
+
+    SLOW = True  # lsof scans every process's open files (probe.probe_script runs it alongside)
 
     def requires_command(self, port: int) -> str:
         return "lsof"

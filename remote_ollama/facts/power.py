@@ -28,6 +28,8 @@ class PmsetSettings(ProbeFact["dict[str, int] | None"]):
         host.get_fact(PmsetSettings)["sleep"]
     """
 
+    SLOW = True  # pmset asks powerd (probe.probe_script runs it alongside)
+
     def requires_command(self) -> str:
         return "pmset"
 

@@ -37,6 +37,8 @@ class TailscaleStatus(ProbeFact[TailscaleState]):
         status["state"] == "Running" and status["ipv4"]
     """
 
+    SLOW = True  # the CLI asks tailscaled (probe.probe_script runs it alongside)
+
 
     def default(self):  # no output at all: what process makes of none
         return self.process([])

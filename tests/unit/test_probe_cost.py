@@ -55,3 +55,16 @@ def test_the_home_sections_group_opens_with_its_first_section(tmp_path):
     done = subprocess.run(["sh", "-c", "; ".join(s for _, s in sections)], capture_output=True,
                           text=True, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
     assert done.returncode == 0 and "yes" in done.stdout.split("\n")
+
+
+def test_a_probe_with_slow_sections_splits_into_all_of_them_one_after_the_other():
+    from remote_ollama.facts.power import PmsetSettings
+    from remote_ollama.facts.tailscale import TailscaleStatus
+
+    requests = {"pmset": (PmsetSettings, {}), **REQUESTS, "tailscale": (TailscaleStatus, {})}
+    inner, sections = probe_cost.split_probe(probe_script(requests))
+    assert inner.endswith(probe_cost.STAGE_END) and len(probe_cost.probe_groups(inner)) == 3
+    assert sorted(name for name, _ in sections) == sorted(requests)
+    done = subprocess.run(["sh", "-c", "; ".join(s for _, s in sections)], capture_output=True,
+                          text=True, check=True)  # fmt: skip
+    assert done.stdout.count("@@remote-ollama-probe-end") == len(requests)

@@ -162,11 +162,14 @@ def lines_of(data: bytes) -> list[str]:
     return lines[:-1] if lines[-1] == "" else lines
 
 
-def canned(data: bytes, code: int) -> type[FactBase]:
-    """A fact whose command prints exactly ``data`` (octal escapes) and exits ``code``."""
+def canned(data: bytes, code: int, slow: bool = False) -> type[FactBase]:
+    """A fact whose command prints exactly ``data`` (octal escapes) and exits ``code``;
+    with ``slow``, the probe runs it in a pipeline stage of its own (``probe_script``)."""
     escaped = "".join(f"\\{byte:03o}" for byte in data)
 
     class Canned(FactBase):
+        SLOW = slow
+
         def command(self) -> str:
             return f"printf '{escaped}'; exit {code}"
 
@@ -177,7 +180,8 @@ def canned(data: bytes, code: int) -> type[FactBase]:
 @given(st.data())
 def test_every_section_arrives_whole_through_a_real_shell(data):
     answers = {name: (data.draw(outputs(), label=name), data.draw(codes)) for name in SECTIONS}
-    script = probe.probe_script({name: (canned(out, code), {})
+    slow = data.draw(st.sets(st.sampled_from(sorted(SECTIONS)), max_size=4), label="slow")
+    script = probe.probe_script({name: (canned(out, code, name in slow), {})
                                  for name, (out, code) in answers.items()})  # fmt: skip
     sections = probe.Probe().process(host_lines(script))
     for name, cls in SECTIONS.items():
