@@ -248,7 +248,8 @@ def probe_script(
     A ``SLOW`` fact's section (``ProbeFact.SLOW``: it waits on the network, a daemon or a
     process scan) runs alongside the rest, each in a stage of one pipeline:
 
-        { SLOW_1; } </dev/null | { { SLOW_2; } </dev/null; cat; } | { { REST; } </dev/null; cat; } | ENCODE
+        { SLOW_1; } </dev/null | { { SLOW_2; } </dev/null; cat; }
+            | { { REST; } </dev/null; cat; } | ENCODE
 
     All stages start at once. Each prints its own sections, then copies (``cat``) what
     the stages before it printed, so every section's lines stay together and REST's come

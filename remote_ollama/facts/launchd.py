@@ -180,7 +180,7 @@ class OllamaJobs(ProbeFact[Jobs]):
         host.get_fact(OllamaJobs, exclude="com.remote-ollama.ollama")
     """
 
-    SLOW = True  # launchctl asks launchd, once per domain and label (probe.probe_script runs it alongside)
+    SLOW = True  # launchctl asks launchd, per domain and label (probe.probe_script: alongside)
 
     def requires_command(self, exclude: str) -> str:
         return "launchctl"
