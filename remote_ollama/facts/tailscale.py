@@ -39,7 +39,6 @@ class TailscaleStatus(ProbeFact[TailscaleState]):
 
     SLOW = True  # the CLI asks tailscaled (probe.probe_script runs it alongside)
 
-
     def default(self):  # no output at all: what process makes of none
         return self.process([])
 

@@ -28,8 +28,12 @@ STATE = ("pwd; set +o | LC_ALL=C sort; trap; umask; ulimit -n; "
          '"${LANG-unset}"; x=mine; echo "x=$x"')  # a section's x is its own, and writable
 
 
-def fact_of(command: str) -> type[FactBase]:
+def fact_of(command: str, slow: bool = False) -> type[FactBase]:
+    """A fact that runs ``command``; with ``slow``, in a pipeline stage of its own."""
+
     class Raw(FactBase):
+        SLOW = slow
+
         def command(self) -> str:
             return command
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import subprocess
 
 import pytest
-from pyinfra.api import FactBase
 
 from remote_ollama import probe
 from remote_ollama.facts.client import ServerReachability
@@ -18,18 +17,7 @@ from remote_ollama.facts.ollama import OllamaApi, OllamaApiOnTailnet, PortListen
 from remote_ollama.facts.power import PmsetSettings
 from remote_ollama.facts.system import Architecture, UserIdentity
 from remote_ollama.facts.tailscale import TailscaleStatus
-
-SHELLS = [["sh", "-c"], ["bash", "--posix", "-c"]]
-
-
-def fact_of(command: str, slow: bool = False) -> type[FactBase]:
-    class Raw(FactBase):
-        SLOW = slow
-
-        def command(self) -> str:
-            return command
-
-    return Raw
+from tests.unit.test_probe_shared_shell import SHELLS, fact_of
 
 
 def run(requests: dict, shell: list[str], **env) -> bytes:
