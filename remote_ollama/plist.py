@@ -113,7 +113,7 @@ def render_warm_plist(
     models = " ".join(map(shlex.quote, settings.warm_models))
     q_url = shlex.quote(url)
     wait = (
-        f"i=0; until curl -sf --max-time 2 {shlex.quote(url + '/api/version')} >/dev/null; do "
+        f"i=0; until curl -q -sf --max-time 2 {shlex.quote(url + '/api/version')} >/dev/null; do "
         "i=$((i+1)); [ $i -gt 120 ] && exit 1; sleep 5; done; "
         f"exec /usr/bin/python3 {shlex.quote(warm_script)} --server {q_url} "
         f"--keep-alive -1 {models}"

@@ -374,14 +374,14 @@ SAFE = "tr -cd 'A-Za-z0-9._+-'"  # what of a server's answer may enter the recor
 WAIT = """wait_api() {{  # $1: seconds; sets v to the version /api/version reports
   i=0; v=""
   while [ $i -lt "$1" ]; do
-    v=$(curl -s --max-time 2 {url}/api/version | sed -n 's/.*"version" *: *"\\([^"]*\\)".*/\\1/p' | {safe})
+    v=$(curl -q -s --max-time 2 {url}/api/version | sed -n 's/.*"version" *: *"\\([^"]*\\)".*/\\1/p' | {safe})
     [ -n "$v" ] && return 0
     sleep 1; i=$((i+1))
   done
   return 1
 }}
 trap 'rm -f /tmp/ro-verify.$$' EXIT
-code_of() {{ curl -s -o /tmp/ro-verify.$$ -w '%{{http_code}}' --max-time 120 "$@"; }}
+code_of() {{ curl -q -s -o /tmp/ro-verify.$$ -w '%{{http_code}}' --max-time 120 "$@"; }}
 """
 
 VERIFY = """verify() {{  # sets why on failure
@@ -390,7 +390,7 @@ VERIFY = """verify() {{  # sets why on failure
   if [ -n {want} ] && [ "$v" != {want} ]; then why="/api/version (it says $v)"; return 1; fi
   c=$(code_of {url}/v1/models); [ "$c" = 200 ] || {{ why="/v1/models ($c)"; return 1; }}
   model={model}; have=""
-  if [ -n "$model" ] && curl -s --max-time 10 {url}/api/tags | grep -q "\\"$model\\""; then have=1; fi
+  if [ -n "$model" ] && curl -q -s --max-time 10 {url}/api/tags | grep -q "\\"$model\\""; then have=1; fi
   c=$(code_of -H 'content-type: application/json' -H 'anthropic-version: 2023-06-01' \\
       -d "{{\\"model\\":\\"${{have:+$model}}\\",\\"max_tokens\\":1,\\"messages\\":[{{\\"role\\":\\"user\\",\\"content\\":\\"hi\\"}}]}}" \\
       {url}/v1/messages)

@@ -95,7 +95,7 @@ class ServerReachability(ProbeFact[Reachability]):
         version = shlex.quote(base_url + "/api/version")
         models = shlex.quote(base_url + "/v1/models")
         curl = (
-            "curl -sS --connect-timeout 3 --max-time 5 --fail-early "
+            "curl -q -sS --connect-timeout 3 --max-time 5 --fail-early "
             f"-w '\\n{self.STATUS}%{{http_code}}\\n' -o - {version} -o /dev/null {models}"
         )
         return (

@@ -51,7 +51,7 @@ def _api_curl(base: str) -> str:
     ``head -c`` cuts the whole output for older curls and bodies of unknown length (a cut
     document does not parse: the reading is None). No extra remote command."""
     urls = " ".join(f"{base}/api/{path}" for path in API_READS)
-    return (f"curl -sS -f --fail-early --max-time 10 --max-filesize {API_MAX_BYTES} "
+    return (f"curl -q -sS -f --fail-early --max-time 10 --max-filesize {API_MAX_BYTES} "
             f"-w '\\n' {urls} | head -c {API_MAX_BYTES}")  # fmt: skip
 
 

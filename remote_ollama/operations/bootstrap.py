@@ -56,7 +56,7 @@ def homebrew_installed(url: str):
         host.noop("Homebrew is installed")
         return
     yield (
-        f'tmp=$(mktemp -d) && curl -fsSL --retry 3 {SMALL_DOWNLOAD} -o "$tmp/install.sh" '
+        f'tmp=$(mktemp -d) && curl -q -fsSL --retry 3 {SMALL_DOWNLOAD} -o "$tmp/install.sh" '
         f"{shlex.quote(url)} && NONINTERACTIVE=1 /bin/bash \"$tmp/install.sh\" </dev/null; "
         'rc=$?; rm -f "$tmp/install.sh"; rmdir "$tmp"; exit $rc'
     )
@@ -242,7 +242,7 @@ def apt_install_script(url: str, distro: str, codename: str, fingerprint: str) -
         "set -e",
         "export DEBIAN_FRONTEND=noninteractive",
         'tmp=$(mktemp -d); trap \'rm -f "$tmp/key.gpg"; rmdir "$tmp"\' EXIT',
-        f'curl -fsSL --retry 3 {SMALL_DOWNLOAD} -o "$tmp/key.gpg" {shlex.quote(key_url)} '
+        f'curl -q -fsSL --retry 3 {SMALL_DOWNLOAD} -o "$tmp/key.gpg" {shlex.quote(key_url)} '
         f'|| {{ echo {shlex.quote(f"remote-ollama: could not download {key_url}")}" (curl exit '
         '$?); nothing was installed." >&2; exit 1; }',
         'if command -v gpg >/dev/null 2>&1; then fpr=$(gpg --show-keys --with-colons '

@@ -27,7 +27,7 @@ def bounded_download(url: str, dest: str, what: str, cleanup: str = "",
     say = (f"echo {shlex.quote(f'{what}: the download of {url}')}\" $why; nothing was "
            'installed." >&2')
     return (
-        f"{{ curl -fsSL --max-time {int(seconds)} --max-filesize {int(max_bytes)} {url_q} "
+        f"{{ curl -q -fsSL --max-time {int(seconds)} --max-filesize {int(max_bytes)} {url_q} "
         f"-o {dest_q}; rc=$?; "
         f'case $rc in 0) why=;; 28) why="took longer than {int(seconds)} s";; '
         f'63) why="is larger than {megabytes} MiB";; '

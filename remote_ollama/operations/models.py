@@ -79,7 +79,7 @@ def models_pruned(base_url: str, keep: list[str]):
     for name in sorted(api.get("models", {})):
         if latest(name) not in declared:
             body = shlex.quote(json.dumps({"model": name}))
-            yield (f"curl -fsS --max-time 60 -o /dev/null -X DELETE "
+            yield (f"curl -q -fsS --max-time 60 -o /dev/null -X DELETE "
                    f"{shlex.quote(base_url)}/api/delete -d {body}")  # fmt: skip
 
 
@@ -103,5 +103,5 @@ def models_warm(base_url: str, models: list[str], keep_alive: str):
         if latest(model) not in loaded:
             alive = int(keep_alive) if keep_alive.lstrip("-").isdigit() else keep_alive
             body = shlex.quote(json.dumps({"model": latest(model), "keep_alive": alive}))
-            yield (f"curl -fsS --max-time 600 -o /dev/null "
+            yield (f"curl -q -fsS --max-time 600 -o /dev/null "
                    f"{shlex.quote(base_url)}/api/generate -d {body}")  # fmt: skip

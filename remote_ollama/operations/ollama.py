@@ -50,7 +50,7 @@ def release_installed(version: str, url: str, directory: str):
 # Poll /api/version until it answers, then require a minimum version (awk compares).
 WAIT_SCRIPT = """i=0; v=""
 while [ $i -lt {tries} ]; do
-  v=$(curl -s --max-time 2 {url}/api/version | sed -n 's/.*"version" *: *"\\([^"]*\\)".*/\\1/p')
+  v=$(curl -q -s --max-time 2 {url}/api/version | sed -n 's/.*"version" *: *"\\([^"]*\\)".*/\\1/p')
   [ -n "$v" ] && break
   sleep 1; i=$((i+1))
 done

@@ -34,6 +34,7 @@ CASE_SETS = [
     ("network answers", "tests.hostile.network_cases"),
     ("analytics files", "tests.hostile.analytics_cases"),
     ("shell profiles", "tests.hostile.profile_cases"),
+    ("curl config", "tests.hostile.curlrc_cases"),
 ]
 
 
@@ -110,10 +111,12 @@ def render(rows) -> str:
         "  a hostile answer that is harmless where it came was ignored and the client",
         "  succeeded (network answers); the report was printed and names the bad part it skipped",
         "  (analytics files); after converge, a second converge and uninstall, every byte of the",
-        "  profile, its mode and its links are as they were (shell profiles);",
+        "  profile, its mode and its links are as they were (shell profiles); with a hostile",
+        "  `~/.curlrc`, each curl we run reads what it reads with none and writes no other file",
+        "  (curl config: every curl starts with `-q`, so curl skips the file);",
         "- **unsafe**: accepted and rendered into something else, a request sent to the other",
         "  host a redirect named, a success reported on a hostile answer, a bad part of a run",
-        "  not mentioned, a profile changed; **crash**: a traceback;",
+        "  not mentioned, a profile changed, a curl misled; **crash**: a traceback;",
         f"  **hang**: still running after {CASE_SECONDS} s (network answers: after",
         "  `tests/hostile/cases.py`'s `BOUND`).",
         "",

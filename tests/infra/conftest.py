@@ -83,7 +83,7 @@ class Remote:
 
     def http(self, method: str, url: str, body: dict | None = None, timeout: int = 60):
         data = f"-d {shlex.quote(json.dumps(body))}" if body is not None else ""
-        out = self.host.run(f"curl -sS --max-time {timeout} -X {method} "
+        out = self.host.run(f"curl -q -sS --max-time {timeout} -X {method} "
                             f"-H 'Content-Type: application/json' {data} "
                             f"-w '\\n%{{http_code}}' {shlex.quote(url)}")
         assert out.rc == 0, f"{method} {url}: curl failed: {out.stderr}"

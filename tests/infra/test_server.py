@@ -41,10 +41,10 @@ def test_ollama_runs_as_the_ssh_user_never_root(host, facts):
 
 def test_listens_on_the_configured_address_only(host, facts, server_settings):
     port = server_settings.ollama_port
-    answers = host.run(f"curl -s --max-time 3 {facts['url']}/api/version")
+    answers = host.run(f"curl -q -s --max-time 3 {facts['url']}/api/version")
     assert answers.rc == 0 and '"version"' in answers.stdout
     if server_settings.ollama_bind == "tailscale":
-        loopback = host.run(f"curl -s --max-time 3 http://127.0.0.1:{port}/api/version")
+        loopback = host.run(f"curl -q -s --max-time 3 http://127.0.0.1:{port}/api/version")
         assert loopback.rc != 0, "bound to the tailnet address, loopback must not answer"
 
 

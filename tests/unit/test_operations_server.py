@@ -107,11 +107,11 @@ def test_models_present_pulls_everything_when_the_server_is_not_up_yet():
 def test_models_pruned_and_warm():
     out = run_op(models.models_pruned, api(["llama3:latest", "old:1b"]), base_url=URL,
                  keep=["llama3"])
-    assert out == [f"curl -fsS --max-time 60 -o /dev/null -X DELETE {URL}/api/delete "
+    assert out == [f"curl -q -fsS --max-time 60 -o /dev/null -X DELETE {URL}/api/delete "
                    "-d '{\"model\": \"old:1b\"}'"]
     warm = run_op(models.models_warm, api(["llama3:latest"]), base_url=URL, models=["llama3"],
                   keep_alive="-1")
-    assert warm == [f"curl -fsS --max-time 600 -o /dev/null {URL}/api/generate -d "
+    assert warm == [f"curl -q -fsS --max-time 600 -o /dev/null {URL}/api/generate -d "
                     "'{\"model\": \"llama3:latest\", \"keep_alive\": -1}'"]
     loaded = api(["llama3:latest"], loaded=["llama3:latest"])
     assert run_op(models.models_warm, loaded, base_url=URL, models=["llama3"],
