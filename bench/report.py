@@ -35,6 +35,21 @@ def median_or_none(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
+def median_interval(values: list[float], confidence: float = 0.9) -> tuple[float, float] | None:
+    """The narrowest pair of order statistics ``(x(k), x(n+1-k))`` that holds the median
+    of what ``values`` sample with at least ``confidence`` (the sign test: the chance that
+    fewer than k of n values fall below the median is a binomial tail at p = 1/2).
+    None when n is too small for any such pair (n < 5 at 90%)."""
+    ordered, n = sorted(values), len(values)
+    best = None
+    for k in range(1, n // 2 + 1):
+        tail = sum(math.comb(n, i) for i in range(k)) / 2**n
+        if 1 - 2 * tail < confidence:
+            break
+        best = (ordered[k - 1], ordered[n - k])
+    return best
+
+
 def ratio(numerator: float | None, denominator: float | None) -> float | None:
     if numerator is None or not denominator:
         return None
@@ -46,13 +61,24 @@ class Target:
     name: str
     limit: float
     value: float | None  # None: not measured in this run (e.g. the CI smoke run at K=1)
+    # Where the value may lie, from the runs' spread (the paired no-op/floor ratios'
+    # median_interval); None when there are no pairs or too few.
+    interval: tuple[float, float] | None = None
 
     @property
     def met(self) -> bool | None:
         return None if self.value is None else self.value <= self.limit
 
     @property
+    def settled(self) -> bool:
+        """False when the interval holds values on both sides of the limit."""
+        low, high = self.interval or (self.value, self.value)
+        return self.value is None or high <= self.limit or low > self.limit
+
+    @property
     def verdict(self) -> str:
+        if not self.settled:
+            return f"{'met' if self.met else 'NOT met'}, not settled (the interval spans {self.limit}x)"
         return {True: "met", False: "NOT met", None: "not measured"}[self.met]
 
 
@@ -91,6 +117,16 @@ class Row:
     def ratio(self) -> float | None:
         return ratio(self.noop_median, self.floor_median)
 
+    @property
+    def paired(self) -> list[float]:
+        """Each no-op run over the floor run right after it (bench alternates them)."""
+        pairs = zip(self.noop, self.floor, strict=False)  # a floor-only row has no no-ops
+        return [noop / floor for noop, floor in pairs if floor > 0]
+
+    @property
+    def ratio_interval(self) -> tuple[float, float] | None:
+        return median_interval(self.paired)
+
 
 def growth(rows: list[Row], small_k: int, large_k: int) -> dict | None:
     """How no-op and floor medians grow from K=small_k to K=large_k (None if either is
@@ -107,7 +143,8 @@ def growth(rows: list[Row], small_k: int, large_k: int) -> dict | None:
 def targets(rows: list[Row]) -> list[Target]:
     by_k = {row.clients: row for row in rows}
     found = [Target(f"no-op at K={k} <= {NOOP_OVER_FLOOR_MAX}x floor", NOOP_OVER_FLOOR_MAX,
-                    by_k[k].ratio if k in by_k else None) for k in RATIO_TARGET_KS]  # fmt: skip
+                    by_k[k].ratio if k in by_k else None,
+                    by_k[k].ratio_interval if k in by_k else None) for k in RATIO_TARGET_KS]  # fmt: skip
     grown = growth(rows, GROWTH_FROM_K, GROWTH_TO_K)
     found.append(Target(f"no-op growth K={GROWTH_FROM_K} -> K={GROWTH_TO_K} <= "
                         f"{GROWTH_OVER_FLOOR_MAX}x the floor's growth", GROWTH_OVER_FLOOR_MAX,
@@ -356,9 +393,11 @@ def projection_table(rows: list[dict]) -> str:
 
 
 def targets_table(found: list[Target]) -> str:
-    lines = ["| target | measured | verdict |", "| --- | ---: | --- |"]
+    lines = ["| target | measured | 90% interval (paired runs) | verdict |",
+             "| --- | ---: | ---: | --- |"]
     for target in found:
-        lines.append(f"| {target.name} | {times(target.value)} | {target.verdict} |")
+        spread = "-" if target.interval is None else "-".join(map(times, target.interval))
+        lines.append(f"| {target.name} | {times(target.value)} | {spread} | {target.verdict} |")
     return "\n".join(lines)
 
 

@@ -86,6 +86,35 @@ def test_targets_not_measured_in_the_ci_smoke_run():
     assert found[-1].verdict == "not measured"
 
 
+def test_the_median_interval_is_the_sign_tests():
+    # n=9: (x(2), x(8)) holds the median with 1 - 2 * 10/512 = 96%; (x(3), x(7)) only 82%
+    values = [9.0, 1.0, 8.0, 2.0, 7.0, 3.0, 6.0, 4.0, 5.0]
+    assert report.median_interval(values) == (2.0, 8.0)
+    assert report.median_interval(values, confidence=0.8) == (3.0, 7.0)
+    assert report.median_interval([1.0, 2.0, 3.0, 4.0, 5.0]) == (1.0, 5.0)  # 94%
+    assert report.median_interval([1.0, 2.0, 3.0, 4.0]) is None  # 88% at best
+    assert report.median_interval([]) is None
+
+
+def test_a_ratio_target_whose_interval_spans_the_limit_is_not_settled():
+    noop, floor = [1.2, 1.4, 1.5, 1.6, 1.8], [1.0] * 5  # paired 1.2 ... 1.8, median 1.5
+    at64 = report.targets([row(16, [1.0], [1.0]), row(64, noop, floor)])[1]
+    assert at64.interval == (1.2, 1.8) and at64.met and not at64.settled
+    assert at64.verdict == "met, not settled (the interval spans 1.5x)"
+    tight = report.targets([row(64, [1.3, 1.35, 1.4, 1.42, 1.45], [1.0] * 5)])[1]
+    assert tight.settled and tight.verdict == "met"
+    over = report.targets([row(64, [1.6, 1.7, 1.8, 1.9, 2.0], [1.0] * 5)])[1]
+    assert over.settled and over.verdict == "NOT met"
+    line = report.targets_table([at64]).splitlines()[2]
+    assert line == ("| no-op at K=64 <= 1.5x floor | 1.50x | 1.20x-1.80x "
+                    "| met, not settled (the interval spans 1.5x) |")
+
+
+def test_paired_ratios_pair_each_noop_with_its_floor_run():
+    r = row(16, [2.0, 3.0, 4.0], [1.0, 2.0, 0.0])  # a floor of 0 s pairs with nothing
+    assert r.paired == [2.0, 1.5]
+
+
 def test_a_floor_only_row_has_no_noop_figures():
     r = report.Row(64, None, [], [1.0, 1.2], floor_cpu=[0.9, 1.1], floor_rss=[90_000])
     assert r.noop_median is None and r.ratio is None and r.floor_median == pytest.approx(1.1)
@@ -277,7 +306,7 @@ def test_table_renders_one_sorted_row_per_k():
 
 def test_targets_table_and_runs_lines():
     text = report.targets_table(report.targets([row(1, [1.0], [0.5])]))
-    assert "| no-op at K=16 <= 1.5x floor | - | not measured |" in text
+    assert "| no-op at K=16 <= 1.5x floor | - | - | not measured |" in text
     assert report.runs_lines([row(4, [1.0, 2.0], [0.5])]) == (
         "- K=4: no-op [1.00, 2.00] s; floor [0.50] s")
 
