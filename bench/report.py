@@ -71,15 +71,16 @@ class Target:
 
     @property
     def settled(self) -> bool:
-        """False when the interval holds values on both sides of the limit."""
-        low, high = self.interval or (self.value, self.value)
-        return self.value is None or high <= self.limit or low > self.limit
+        """False when the interval does not lie wholly on the value's side of the limit."""
+        if self.value is None or self.interval is None:
+            return True
+        low, high = self.interval
+        return high <= self.limit if self.met else low > self.limit
 
     @property
     def verdict(self) -> str:
-        if not self.settled:
-            return f"{'met' if self.met else 'NOT met'}, not settled (the interval spans {self.limit}x)"
-        return {True: "met", False: "NOT met", None: "not measured"}[self.met]
+        said = {True: "met", False: "NOT met", None: "not measured"}[self.met]
+        return said if self.settled else f"{said}, not settled (the interval spans {self.limit}x)"
 
 
 @dataclass
@@ -144,7 +145,8 @@ def targets(rows: list[Row]) -> list[Target]:
     by_k = {row.clients: row for row in rows}
     found = [Target(f"no-op at K={k} <= {NOOP_OVER_FLOOR_MAX}x floor", NOOP_OVER_FLOOR_MAX,
                     by_k[k].ratio if k in by_k else None,
-                    by_k[k].ratio_interval if k in by_k else None) for k in RATIO_TARGET_KS]  # fmt: skip
+                    by_k[k].ratio_interval if k in by_k else None)
+             for k in RATIO_TARGET_KS]  # fmt: skip
     grown = growth(rows, GROWTH_FROM_K, GROWTH_TO_K)
     found.append(Target(f"no-op growth K={GROWTH_FROM_K} -> K={GROWTH_TO_K} <= "
                         f"{GROWTH_OVER_FLOOR_MAX}x the floor's growth", GROWTH_OVER_FLOOR_MAX,
