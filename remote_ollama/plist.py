@@ -115,7 +115,7 @@ def render_warm_plist(
     wait = (
         f"i=0; until curl -q -sf --max-time 2 {shlex.quote(url + '/api/version')} >/dev/null; do "
         "i=$((i+1)); [ $i -gt 120 ] && exit 1; sleep 5; done; "
-        f"exec /usr/bin/python3 {shlex.quote(warm_script)} --server {q_url} "
+        f"exec /usr/bin/python3 -Es {shlex.quote(warm_script)} --server {q_url} "
         f"--keep-alive -1 {models}"
     )
     job = {

@@ -71,7 +71,7 @@ def check_after_changes(name: str, home: str, base_url: str, client: bool = Fals
 def check_command(script: str, base_url: str, client: bool, deadline: float) -> str:
     scope = "--client" if client else "--no-client"
     return (
-        f"python3 {shlex.quote(script)} --server {shlex.quote(base_url)} {scope} "
+        f"python3 -Es {shlex.quote(script)} --server {shlex.quote(base_url)} {scope} "
         f"--json --deadline {deadline:g}"
     )
 

@@ -247,7 +247,7 @@ def apt_install_script(url: str, distro: str, codename: str, fingerprint: str) -
         '$?); nothing was installed." >&2; exit 1; }',
         'if command -v gpg >/dev/null 2>&1; then fpr=$(gpg --show-keys --with-colons '
         '"$tmp/key.gpg" 2>/dev/null | awk -F: \'$1 == "fpr" {print $10; exit}\'); '
-        f'else fpr=$(python3 -c {shlex.quote(FINGERPRINT_PY)} "$tmp/key.gpg" || true); fi',
+        f'else fpr=$(python3 -Es -c {shlex.quote(FINGERPRINT_PY)} "$tmp/key.gpg" || true); fi',
         f'[ "$fpr" = {shlex.quote(fingerprint)} ] || {{ echo {at_key}"${{fpr:-unknown}}"'
         f'{not_wanted} >&2; exit 1; }}',
         f'install -D -m 644 "$tmp/key.gpg" {APT_KEYRING}',

@@ -20,7 +20,7 @@ def pull_command(warm_script: str, base_url: str, models: list[str], pull_timeou
     limit = f" --pull-timeout {pull_timeout:g}" if pull_timeout else ""
     names = " ".join(map(shlex.quote, models))
     return (
-        f"python3 {shlex.quote(warm_script)} --server {shlex.quote(base_url)} --no-load{limit} "
+        f"python3 -Es {shlex.quote(warm_script)} --server {shlex.quote(base_url)} --no-load{limit} "
         f"{names}"
     )
 

@@ -460,7 +460,7 @@ def test_no_reachability_check_and_a_pinned_ollama_skip_the_server_section():
 def test_the_client_check_runs_after_a_change_and_only_warns():
     result = plan_client(fresh_debian_client(), aider_python="3.11")
     assert result.commands_of(CHECK) == [
-        f"python3 {DEBIAN_HOME}/.local/share/remote-ollama/contract.py "
+        f"python3 -Es {DEBIAN_HOME}/.local/share/remote-ollama/contract.py "
         "--server http://ai-server:11434 --client --json --deadline 120"]
     assert CHECK in result.errors_ignored
     assert plan_client(fresh_debian_client(), aider_python="3.11",

@@ -71,7 +71,7 @@ def test_fresh_runner_plans_a_full_server_converge(pmset_calls):
     assert "<string>8192</string>" in plist  # OLLAMA_CONTEXT_LENGTH from the profile
     assert bootstrap_command("gui/$(id -u)", AGENT_PLIST) in result.commands
     pull = result.commands_of("Pull missing models")[0]
-    assert pull == (f"python3 {HOME}/.local/share/remote-ollama/warm.py "
+    assert pull == (f"python3 -Es {HOME}/.local/share/remote-ollama/warm.py "
                     "--server http://127.0.0.1:11434 --no-load smollm2:135m")
 
 

@@ -187,7 +187,7 @@ def test_a_converged_run_asks_the_host_only_through_the_probe():
 def test_self_check_runs_the_shipped_contract_only_after_a_change():
     result = plan_server(fresh_mac())
     assert result.commands_of("Check the server against the API contract") == [
-        f"python3 {HOME}/.local/share/remote-ollama/contract.py --server {URL} --no-client "
+        f"python3 -Es {HOME}/.local/share/remote-ollama/contract.py --server {URL} --no-client "
         "--json --deadline 300"
     ]
     assert "Check the server against the API contract" not in result.errors_ignored
