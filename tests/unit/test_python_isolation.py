@@ -13,7 +13,6 @@ and by running the shipped tools with such an environment.
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import shutil
@@ -24,6 +23,7 @@ import pytest
 
 from remote_ollama.operations.models import pull_command
 from remote_ollama.self_check import check_command
+from tests.unit.test_curlrc import string_constants
 
 REPO = Path(__file__).resolve().parents[2]
 POISON = 'raise ImportError("enum34, from another Python")\n'
@@ -69,11 +69,6 @@ def test_the_shipped_tools_ignore_pythonpath_and_the_user_site(hostile, tool):
     assert DEAD in done.stdout + done.stderr  # the tool ran, and says it cannot reach it
     # not vacuous: the same command without -Es dies on the poisoned enum
     assert "enum34" in run(command.replace("python3 -Es ", "python3 "), env).stderr
-
-
-def string_constants(path: Path) -> list[str]:
-    return [node.value for node in ast.walk(ast.parse(path.read_text()))
-            if isinstance(node, ast.Constant) and isinstance(node.value, str)]  # fmt: skip
 
 
 # The --help examples of the tools themselves: for a person at a terminal, in their own
