@@ -4,6 +4,7 @@ that exist, symlinks and directory listings."""
 from __future__ import annotations
 
 import base64
+import re
 import shlex
 from typing import TypedDict
 
@@ -33,6 +34,7 @@ class Digest(TypedDict):
 
 ABSENT = "@@remote-ollama-absent@@"
 EOF_MARK = "@@remote-ollama-eof@@"  # after the content: the read finished
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
 
 
 def mode_of(quoted: str) -> str:
@@ -223,7 +225,11 @@ class FileDigest(ProbeFact["Digest | None"]):
 
     For files the deploy ships whole (the contract check is ~900 lines): comparing a
     digest keeps the probe's output, and the controller's work, small.
-    ``sha256sum`` (GNU) is tried first, then ``shasum -a 256`` (macOS).
+    ``sha256sum`` (GNU) is tried first, then ``openssl dgst -sha256 -r`` (macOS has no
+    sha256sum; its ``shasum`` is a Perl script, a Perl start on every probe), then
+    ``shasum -a 256``. ``-r`` is OpenSSL's "coreutils format", ``<hex> *<path>``
+    (openssl-dgst(1); openssl/openssl#13983 shows the bytes); a digest after ``= `` (the
+    format without ``-r``: ``SHA2-256(<path>)= <hex>``) is read too.
 
         host.get_fact(FileDigest, path="/Users/me/.local/share/remote-ollama/contract.py")
     """
@@ -233,17 +239,20 @@ class FileDigest(ProbeFact["Digest | None"]):
         return (
             f"if [ -f {quoted} ]; then "
             f"{mode_of(quoted)}; "
-            f"{{ sha256sum {quoted} 2>/dev/null || shasum -a 256 {quoted}; }}; "
+            f"{{ sha256sum {quoted} 2>/dev/null || openssl dgst -sha256 -r {quoted} 2>/dev/null "
+            f"|| shasum -a 256 {quoted}; }}; "
             f"else echo '{ABSENT}'; fi"
         )
 
     def process(self, output) -> Digest | None:
         if len(output) < 2 or output[0] == ABSENT or not output[0].strip().isdigit():
             return None
-        digest = output[1].split()[0] if output[1].split() else ""
-        if len(digest) != 64:
-            return None
-        return {"mode": output[0].strip(), "sha256": digest}
+        words = output[1].split()
+        candidates = [words[0]] if words else []
+        if "= " in output[1]:
+            candidates.append(output[1].rsplit("= ", 1)[1].strip())
+        digest = next((c for c in candidates if SHA256_HEX.fullmatch(c)), None)
+        return {"mode": output[0].strip(), "sha256": digest} if digest else None
 
 
 class SymlinkTarget(ProbeFact["Symlink | None"]):
