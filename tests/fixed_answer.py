@@ -15,13 +15,17 @@ import threading
 from collections.abc import Iterator
 
 
-def handler(body: bytes, status: int = 200) -> type[http.server.BaseHTTPRequestHandler]:
+def handler(body: bytes | dict[str, bytes], status: int = 200,
+            ) -> type[http.server.BaseHTTPRequestHandler]:  # fmt: skip
+    """One answer for every path, or ``{path: body}``: those, and 404 for the others."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
+            found = body.get(self.path) if isinstance(body, dict) else body
+            self.send_response(status if found is not None else 404)
+            self.send_header("Content-Length", str(len(found or b"")))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(found or b"")
 
         def log_message(self, *args):
             pass
@@ -30,7 +34,7 @@ def handler(body: bytes, status: int = 200) -> type[http.server.BaseHTTPRequestH
 
 
 @contextlib.contextmanager
-def serving(body: bytes = b"", status: int = 200) -> Iterator[str]:
+def serving(body: bytes | dict[str, bytes] = b"", status: int = 200) -> Iterator[str]:
     """``http://127.0.0.1:<port>``, answering until the block ends."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(body, status))
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -30,6 +30,7 @@ from remote_ollama.facts.client import ServerReachability
 from remote_ollama.facts.ollama import OllamaApi
 from remote_ollama.operations.download import bounded_download
 from remote_ollama.operations.ollama import WAIT_SCRIPT
+from tests.fixed_answer import handler
 
 ANSWERS = {  # ollama/ollama docs/api.md and docs/openai.md, in brief
     "/api/version": b'{"version":"0.14.2"}',
@@ -56,22 +57,10 @@ DIRECTIVES = {
 }
 
 
-class _Answers(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        body = ANSWERS.get(self.path)
-        self.send_response(200 if body is not None else 404)
-        self.send_header("Content-Length", str(len(body or b"")))
-        self.end_headers()
-        self.wfile.write(body or b"")
-
-    def log_message(self, *args):
-        pass
-
-
 @functools.cache
 def base_url() -> str:
     """A small Ollama on loopback, for this process's life (a daemon thread)."""
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Answers)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler(ANSWERS))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_port}"
 

@@ -21,10 +21,11 @@ from tests.hostile import curlrc_cases
 
 REPO = Path(__file__).resolve().parents[2]
 
-# curl with options where a shell runs it: at the start of a string, or after ; & | ( { $(
-# or a keyword (group 1 is what follows the name)
-COMMAND_CURL = re.compile(
-    r"(?:^|[;&|({]|\$\(|\b(?:until|while|if|then|do|else|exec))\s*curl(\s+-\S*)", re.M)
+# Where a shell runs a word as a command: at the start of a string, or after ; & | ( { $(
+# or a keyword. Shared with test_python_isolation's scan.
+COMMAND_POSITION = r"(?:^|[;&|({]|\$\(|\b(?:until|while|if|then|do|else|exec))\s*"
+# curl with options there (group 1 is what follows the name)
+COMMAND_CURL = re.compile(COMMAND_POSITION + r"curl(\s+-\S*)", re.M)
 
 
 @pytest.mark.parametrize("use", list(curlrc_cases.USES))

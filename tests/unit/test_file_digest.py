@@ -17,8 +17,9 @@ import pytest
 
 from remote_ollama.facts.files import FileDigest
 
-# an openssl that does not know -r: what a dgst without the coreutils format says
-OLD_OPENSSL = '#!/bin/sh\necho "dgst: Unrecognized flag r" >&2\nexit 1\n'
+# An openssl that does not know -r. Only its exit status counts (the command drops its
+# stderr); the message is illustrative, not a recorded one.
+OLD_OPENSSL = '#!/bin/sh\necho "dgst: unknown option -r" >&2\nexit 1\n'
 
 
 def tools(folder: Path, names: list[str], stand_ins: dict[str, str]) -> str:

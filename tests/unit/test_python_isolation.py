@@ -23,15 +23,14 @@ import pytest
 
 from remote_ollama.operations.models import pull_command
 from remote_ollama.self_check import check_command
-from tests.unit.test_curlrc import string_constants
+from tests.unit.test_curlrc import COMMAND_POSITION, string_constants
 
 REPO = Path(__file__).resolve().parents[2]
 POISON = 'raise ImportError("enum34, from another Python")\n'
 DEAD = "http://127.0.0.1:9"  # discard: nothing listens there
 
 # python3 on a script or -c where a shell runs it (group 1: its first argument)
-COMMAND_PYTHON = re.compile(
-    r"(?:^|[;&|({]|\$\(|\b(?:exec|then|do|else))\s*(?:/usr/bin/)?python3\s+(?!-m\s)(\S+)", re.M)
+COMMAND_PYTHON = re.compile(COMMAND_POSITION + r"(?:/usr/bin/)?python3\s+(?!-m\s)(\S+)", re.M)
 
 
 @pytest.fixture
